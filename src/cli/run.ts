@@ -1,0 +1,154 @@
+/**
+ * The command runner: takes the global options out, walks the (lazy) command tree, prints help,
+ * rejects unknown commands and options with a suggestion, then lets citty parse and run the command.
+ * It never exits the process; it returns the exit code to main.ts.
+ */
+import { renderUsage, runCommand, type ArgsDef, type CommandDef, type SubCommandsDef } from "citty";
+import { UsageError } from "../errors.ts";
+import { SEXTANT_VERSION } from "../version.ts";
+import { setGlobalOptions } from "./context.ts";
+import { renderGlobalOptionsHelp, splitGlobalOptions } from "./global-options.ts";
+import { closest } from "./suggest.ts";
+
+type AnyCommand = CommandDef<any>;
+
+async function resolve<T>(value: T | (() => T) | (() => Promise<T>) | Promise<T>): Promise<T> {
+  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
+}
+
+async function subCommandsOf(cmd: AnyCommand): Promise<SubCommandsDef | undefined> {
+  const subs = cmd.subCommands ? await resolve(cmd.subCommands) : undefined;
+  return subs && Object.keys(subs).length > 0 ? subs : undefined;
+}
+
+/** Find a sub-command by name or alias. */
+async function findSubCommand(subs: SubCommandsDef, name: string): Promise<AnyCommand | undefined> {
+  if (Object.hasOwn(subs, name)) return resolve(subs[name]!);
+  for (const entry of Object.values(subs)) {
+    const sub = await resolve(entry);
+    const meta = sub.meta ? await resolve(sub.meta) : undefined;
+    const aliases = meta?.alias === undefined ? [] : Array.isArray(meta.alias) ? meta.alias : [meta.alias];
+    if (aliases.includes(name)) return sub;
+  }
+  return undefined;
+}
+
+interface Resolved {
+  command: AnyCommand;
+  path: string[];
+  rest: string[];
+}
+
+async function resolveCommandPath(root: AnyCommand, tokens: string[]): Promise<Resolved> {
+  let command = root;
+  const path = [await commandName(root)];
+  let i = 0;
+  while (i < tokens.length) {
+    const token = tokens[i]!;
+    if (token.startsWith("-")) break;
+    const subs = await subCommandsOf(command);
+    if (!subs) break;
+    const next = await findSubCommand(subs, token);
+    if (!next) {
+      if (command.run) break; // a positional argument of a command that has both
+      const suggestion = closest(token, Object.keys(subs));
+      const where = path.length > 1 ? ` for "${path.join(" ")}"` : "";
+      throw new UsageError(`Unknown command "${token}"${where}`, {
+        hint: suggestion ? `Did you mean "${suggestion}"? See \`${path.join(" ")} --help\`.` : `See \`${path.join(" ")} --help\`.`,
+      });
+    }
+    command = next;
+    path.push(token);
+    i++;
+  }
+  return { command, path, rest: tokens.slice(i) };
+}
+
+async function commandName(cmd: AnyCommand): Promise<string> {
+  const meta = cmd.meta ? await resolve(cmd.meta) : undefined;
+  return meta?.name ?? "sextant";
+}
+
+/** Option names (with aliases, kebab and camel spellings) a command accepts. */
+function knownOptions(args: ArgsDef): Set<string> {
+  const names = new Set<string>(["help"]);
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const spellings = [name, kebab(name), ...(def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias])];
+    for (const s of spellings) {
+      names.add(s);
+      names.add(s.replaceAll("-", "_"));
+      if (def.type === "boolean" || def.type === undefined) names.add(`no-${s}`);
+    }
+  }
+  return names;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function checkOptions(args: ArgsDef, tokens: string[], path: string[]): void {
+  const known = knownOptions(args);
+  for (const token of tokens) {
+    if (token === "--") return;
+    if (!token.startsWith("-") || token === "-" || /^-\d/.test(token)) continue;
+    const names = token.startsWith("--") ? [token.slice(2).split("=")[0]!] : token.slice(1).split("=")[0]!.split("");
+    for (const name of names) {
+      if (known.has(name)) continue;
+      const shown = token.startsWith("--") ? `--${name}` : `-${name}`;
+      const suggestion = closest(name, [...known].filter((k) => k.length > 1));
+      throw new UsageError(`Unknown option ${shown} for "${path.join(" ")}"`, {
+        hint: suggestion ? `Did you mean --${suggestion}?` : `See \`${path.join(" ")} --help\`.`,
+      });
+    }
+  }
+}
+
+export async function renderHelp(command: AnyCommand, path: string[]): Promise<string> {
+  const parent: AnyCommand = { meta: { name: path.slice(0, -1).join(" ") } };
+  const usage = await renderUsage(command, path.length > 1 ? parent : undefined);
+  const text = `${usage}\n\n${renderGlobalOptionsHelp()}\n`;
+  // citty colours unconditionally; keep colour for terminals only.
+  return process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+export interface CliIo {
+  out: (text: string) => void;
+}
+
+const defaultIo: CliIo = { out: (text) => process.stdout.write(text) };
+
+/** Run the CLI for argv (without the executable and script). Returns the exit code. */
+export async function runCli(root: AnyCommand, argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const { globals, rest, bareVersion } = splitGlobalOptions(argv);
+  setGlobalOptions(globals);
+  if (bareVersion && rest.length === 0) {
+    io.out(`${SEXTANT_VERSION}\n`);
+    return 0;
+  }
+  // `sextant help deploy` is `sextant deploy --help`, as in Kamal (Thor).
+  const helpWord = rest[0] === "help";
+  const tokens = helpWord ? rest.slice(1) : rest;
+  const beforeDashDash = tokens.includes("--") ? tokens.slice(0, tokens.indexOf("--")) : tokens;
+  const wantsHelp = helpWord || beforeDashDash.includes("--help");
+
+  const { command, path, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp));
+  const isGroupWithoutRun = !command.run && (await subCommandsOf(command)) !== undefined;
+  if (wantsHelp || (isGroupWithoutRun && commandArgs.length === 0)) {
+    io.out(await renderHelp(command, path));
+    return 0;
+  }
+  const args = command.args ? await resolve(command.args) : {};
+  checkOptions(args, commandArgs, path);
+  try {
+    const { result } = await runCommand(command, { rawArgs: commandArgs });
+    return typeof result === "number" ? result : 0;
+  } catch (error) {
+    // citty's own argument errors (missing positional, bad enum value) are usage errors.
+    if (error instanceof Error && error.name === "CLIError") {
+      throw new UsageError(error.message, { hint: `See \`${path.join(" ")} --help\`.` });
+    }
+    throw error;
+  }
+}

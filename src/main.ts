@@ -1,0 +1,48 @@
+#!/usr/bin/env bun
+/**
+ * The entry point of the one binary. Three ways in:
+ *   sextant <command> ...          the deploy tool (citty commands under src/cli)
+ *   sextant proxy-server <cmd> ... the reverse proxy's command line (proxy/), as run in the proxy container
+ *   kamal-proxy <cmd> ...          the same, when the binary is started under kamal-proxy's name
+ * This is the only module that exits the process.
+ */
+import { invokedName } from "./runtime.ts";
+
+function isVerbose(argv: readonly string[]): boolean {
+  return argv.includes("-v") || argv.includes("--verbose") || process.env.VERBOSE === "1";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const name = invokedName();
+  if (name === "kamal-proxy" || argv[0] === "proxy-server") {
+    const { runProxyCli } = await import("../proxy/cli.ts");
+    return name === "kamal-proxy" ? runProxyCli(argv, "kamal-proxy") : runProxyCli(argv.slice(1), "sextant proxy-server");
+  }
+  const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/run.ts"), import("./cli/root.ts")]);
+  return runCli(rootCommand, argv);
+}
+
+function printError(error: unknown, verbose: boolean): void {
+  const color = process.stderr.isTTY && !process.env.NO_COLOR;
+  const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
+  const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
+  const known = error instanceof Error && "hint" in error;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${red("ERROR")} ${message}\n`);
+  const hint = known ? (error as { hint?: string }).hint : undefined;
+  if (hint) process.stderr.write(`${dim(hint)}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${dim(error.stack)}\n`);
+  else if (!known) process.stderr.write(`${dim("This looks like a bug in sextant; run again with -v for details.")}\n`);
+}
+
+const argv = process.argv.slice(2);
+let code: number;
+try {
+  code = await main(argv);
+} catch (error) {
+  printError(error, isVerbose(argv));
+  code = 1;
+}
+// Let pending output flush, then exit with the code (open handles such as SSH sockets must not keep us alive).
+process.exitCode = code;
+process.exit(code);

@@ -1,0 +1,52 @@
+/**
+ * The seam between the CLI and the JavaScript runtime. The CLI runs under Bun (and as the compiled
+ * binary) and under Deno 2; everything here uses node: built-ins or web standards, and the only
+ * Bun-specific knowledge (is this a compiled executable?) is read through globalThis, so Deno never
+ * needs Bun's types or APIs at run time.
+ */
+import { basename } from "node:path";
+
+type BunGlobal = { version: string; main: string; embeddedFiles?: unknown[] };
+type DenoGlobal = { version: { deno: string } };
+
+const bun = (globalThis as { Bun?: BunGlobal }).Bun;
+const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+
+export type RuntimeName = "bun" | "deno" | "node";
+
+export function runtimeName(): RuntimeName {
+  if (bun) return "bun";
+  if (deno) return "deno";
+  return "node";
+}
+
+export function runtimeVersion(): string {
+  if (bun) return bun.version;
+  if (deno) return deno.version.deno;
+  return process.versions.node;
+}
+
+/**
+ * True when running as the single executable made by `bun build --compile`. Such a binary's entry
+ * module lives in Bun's virtual file system ($bunfs / B:\~BUN\).
+ */
+export function isCompiledBinary(): boolean {
+  return !!bun && (bun.main.startsWith("/$bunfs/") || bun.main.includes("~BUN"));
+}
+
+/**
+ * The name this process was started under (argv[0] of the executable, or the script when run from
+ * source). Used to speak kamal-proxy's command line when started as `kamal-proxy`.
+ */
+export function invokedName(argv0: string = process.argv0, script: string | undefined = process.argv[1]): string {
+  const own = basename(argv0).replace(/\.exe$/i, "");
+  if (own === "kamal-proxy" || own === "sextant") return own;
+  // Under `bun src/main.ts` or a symlink to a script, argv[1] carries the name.
+  if (script && basename(script).replace(/\.(ts|js|exe)$/i, "") === "kamal-proxy") return "kamal-proxy";
+  return own;
+}
+
+/** Absolute path of the running executable (the sextant binary itself when compiled). */
+export function executablePath(): string {
+  return process.execPath;
+}
