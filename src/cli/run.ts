@@ -107,7 +107,10 @@ function checkOptions(args: ArgsDef, tokens: string[], path: string[]): void {
 
 export async function renderHelp(command: AnyCommand, path: string[]): Promise<string> {
   const parent: AnyCommand = { meta: { name: path.slice(0, -1).join(" ") } };
-  const usage = await renderUsage(command, path.length > 1 ? parent : undefined);
+  // Options are shown as users type them (--skip-push), whatever the spelling in the definition.
+  const args = command.args ? await resolve(command.args) : {};
+  const shown = { ...command, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [v.type === "positional" ? k : kebab(k), v])) };
+  const usage = await renderUsage(shown, path.length > 1 ? parent : undefined);
   const text = `${usage}\n\n${renderGlobalOptionsHelp()}\n`;
   // citty colours unconditionally; keep colour for terminals only.
   return process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
