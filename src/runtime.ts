@@ -6,11 +6,12 @@
  */
 import { basename } from "node:path";
 
-type BunGlobal = { version: string; main: string; embeddedFiles?: unknown[] };
+type BunGlobal = { version: string; main: string };
 type DenoGlobal = { version: { deno: string } };
 
-const bun = (globalThis as { Bun?: BunGlobal }).Bun;
-const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal; Deno?: DenoGlobal };
+const bun = runtimeGlobals.Bun;
+const deno = runtimeGlobals.Deno;
 
 export type RuntimeName = "bun" | "deno" | "node";
 

@@ -74,7 +74,8 @@ function knownOptions(args: ArgsDef): Set<string> {
   const names = new Set<string>(["help"]);
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
-    const spellings = [name, kebab(name), ...(def.alias === undefined ? [] : Array.isArray(def.alias) ? def.alias : [def.alias])];
+    const alias = "alias" in def ? def.alias : undefined;
+    const spellings = [name, kebab(name), ...(alias === undefined ? [] : Array.isArray(alias) ? alias : [alias])];
     for (const s of spellings) {
       names.add(s);
       names.add(s.replaceAll("-", "_"));
@@ -108,7 +109,7 @@ function checkOptions(args: ArgsDef, tokens: string[], path: string[]): void {
 export async function renderHelp(command: AnyCommand, path: string[]): Promise<string> {
   const parent: AnyCommand = { meta: { name: path.slice(0, -1).join(" ") } };
   // Options are shown as users type them (--skip-push), whatever the spelling in the definition.
-  const args = command.args ? await resolve(command.args) : {};
+  const args: ArgsDef = command.args ? await resolve(command.args) : {};
   const shown = { ...command, args: Object.fromEntries(Object.entries(args).map(([k, v]) => [v.type === "positional" ? k : kebab(k), v])) };
   const usage = await renderUsage(shown, path.length > 1 ? parent : undefined);
   const text = `${usage}\n\n${renderGlobalOptionsHelp()}\n`;
