@@ -1,0 +1,314 @@
+/**
+ * One host's connection: commands run on channels multiplexed over a single SSH connection
+ * (bounded below sshd's MaxSessions), uploads over one SFTP session.
+ */
+import { readFile } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import type { ClientChannel, SFTPWrapper } from "ssh2";
+import { SshCommandError, SshTimeoutError, SshUploadError } from "./errors.ts";
+import { emit, redacted, type SshObserver } from "./events.ts";
+import type { SshSession } from "./connect.ts";
+import { commandLine, shellQuote } from "./shell-quote.ts";
+
+export interface ExecOptions {
+  /** Data for the command's stdin (closed after it); without it stdin is closed at once. */
+  stdin?: string | Uint8Array | Readable;
+  /** Output as it arrives (UTF-8 decoded, split anywhere). */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  signal?: AbortSignal;
+  /** Give up (and close the channel) after this long. */
+  timeoutMs?: number;
+  /** Variables exported before the command runs (sent in the command line, redacted in logs). */
+  env?: Record<string, string>;
+  /** Return the result of a non-zero exit instead of throwing SshCommandError. */
+  allowFailure?: boolean;
+  /** Keep at most this many characters of each stream in the result (the end is kept). Default 32 MiB. */
+  maxBuffer?: number;
+}
+
+export interface ExecResult {
+  /** Exit status; null when the command was killed by a signal. */
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface UploadOptions {
+  /** File mode, e.g. 0o600 for env files. Applied before any content is written. Default 0o644. */
+  mode?: number;
+}
+
+/** What orchestration uses to talk to one host. */
+export interface HostConnection {
+  readonly host: string;
+  /** Run a command (argv is quoted for the remote shell; a string is run as is). Throws SshCommandError on non-zero exit. */
+  exec(command: string | readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Run a command and return its stdout without the trailing newline. */
+  capture(command: string | readonly string[], options?: ExecOptions): Promise<string>;
+  /** Run a command; true when it exits 0. */
+  test(command: string | readonly string[], options?: ExecOptions): Promise<boolean>;
+  /** Write content (string/bytes) or a local file ({ localPath }) to a remote path over SFTP. */
+  upload(source: string | Uint8Array | { localPath: string }, remotePath: string, options?: UploadOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Concurrent channels per connection; OpenSSH's MaxSessions defaults to 10. */
+const MAX_CHANNELS = 8;
+
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class SshHostConnection implements HostConnection {
+  readonly host: string;
+  /** Operations in flight (the pool doesn't close a busy connection). */
+  busy = 0;
+  lastUsed = Date.now();
+  private readonly gate = new Gate(MAX_CHANNELS);
+  private sftp?: Promise<SFTPWrapper>;
+  private noSftp = false;
+  private closedReason?: string;
+
+  constructor(
+    readonly session: SshSession,
+    private readonly observer: SshObserver = {},
+  ) {
+    this.host = session.target.host;
+    session.closed.then((reason) => {
+      this.closedReason = reason;
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  private async track<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await fn();
+    } finally {
+      this.busy--;
+      this.lastUsed = Date.now();
+    }
+  }
+
+  exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const base = commandLine(command);
+    const line = options.env ? `${Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)};`).join(" ")} ${base}` : base;
+    const shown = redacted(this.observer, options.env ? `${Object.keys(options.env).map((k) => `export ${k}=[REDACTED];`).join(" ")} ${base}` : base);
+    return this.track(() => this.gate.run(() => this.run(line, shown, options)));
+  }
+
+  async capture(command: string | readonly string[], options: ExecOptions = {}): Promise<string> {
+    return (await this.exec(command, options)).stdout.replace(/\r?\n$/, "");
+  }
+
+  async test(command: string | readonly string[], options: ExecOptions = {}): Promise<boolean> {
+    return (await this.exec(command, { ...options, allowFailure: true })).code === 0;
+  }
+
+  private run(line: string, shown: string, options: ExecOptions): Promise<ExecResult> {
+    const { client } = this.session;
+    const started = performance.now();
+    emit(this.observer, { type: "exec", host: this.host, command: shown });
+    return new Promise<ExecResult>((resolve, reject) => {
+      if (this.closedReason !== undefined) {
+        reject(new SshCommandError({ host: this.host, command: shown, code: null, signal: undefined, stdout: "", stderr: `the connection is closed (${this.closedReason})` }));
+        return;
+      }
+      if (options.signal?.aborted) {
+        reject(new SshTimeoutError(this.host, shown, "was cancelled"));
+        return;
+      }
+      client.exec(line, (err, channel) => {
+        if (err) {
+          reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: `couldn't start the command: ${err.message}` }));
+          return;
+        }
+        this.collect(channel, shown, options, started).then(resolve, reject);
+      });
+    });
+  }
+
+  private collect(channel: ClientChannel, shown: string, options: ExecOptions, started: number): Promise<ExecResult> {
+    const max = options.maxBuffer ?? 32 * 1024 * 1024;
+    const out = new StringDecoder("utf8");
+    const err = new StringDecoder("utf8");
+    let stdout = "";
+    let stderr = "";
+    let code: number | null = null;
+    let signal: string | undefined;
+    let sawExit = false;
+    return new Promise<ExecResult>((resolve, reject) => {
+      let done = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (error?: Error) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        if (error) {
+          try {
+            channel.signal("KILL");
+          } catch {
+            // the server may not support signals
+          }
+          channel.close();
+          reject(error);
+          return;
+        }
+        stdout += out.end();
+        stderr += err.end();
+        emit(this.observer, { type: "exit", host: this.host, command: shown, code, ms: Math.round(performance.now() - started) });
+        const result: ExecResult = { code, signal, stdout, stderr };
+        if (code === 0 || options.allowFailure) resolve(result);
+        else reject(new SshCommandError({ host: this.host, command: shown, code, signal, stdout, stderr }));
+      };
+      const onAbort = () => finish(new SshTimeoutError(this.host, shown, "was cancelled"));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => finish(new SshTimeoutError(this.host, shown, `timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+      }
+      channel.on("data", (d: Buffer) => {
+        const s = out.write(d);
+        options.onStdout?.(s);
+        stdout = append(stdout, s, max);
+      });
+      channel.stderr.on("data", (d: Buffer) => {
+        const s = err.write(d);
+        options.onStderr?.(s);
+        stderr = append(stderr, s, max);
+      });
+      channel.on("exit", (c: number | null, sig?: string) => {
+        sawExit = true;
+        code = typeof c === "number" ? c : null;
+        signal = sig ?? undefined;
+      });
+      channel.on("close", () => {
+        // Closed without an exit status: the connection or the channel was dropped.
+        if (!sawExit) signal = signal ?? "(connection lost)";
+        finish();
+      });
+      const stdin = options.stdin;
+      if (stdin === undefined) channel.end();
+      else if (typeof stdin === "string" || stdin instanceof Uint8Array) channel.end(stdin);
+      else stdin.pipe(channel);
+    });
+  }
+
+  private sftpSession(): Promise<SFTPWrapper> {
+    if (!this.sftp) {
+      this.sftp = new Promise<SFTPWrapper>((resolve, reject) => {
+        this.session.client.sftp((err, sftp) => {
+          if (err) {
+            this.sftp = undefined;
+            reject(err);
+          } else {
+            sftp.once("close", () => {
+              this.sftp = undefined;
+            });
+            resolve(sftp);
+          }
+        });
+      });
+    }
+    return this.sftp;
+  }
+
+  async upload(source: string | Uint8Array | { localPath: string }, remotePath: string, options: UploadOptions = {}): Promise<void> {
+    const mode = options.mode ?? 0o644;
+    let data: Buffer;
+    try {
+      data = typeof source === "string" ? Buffer.from(source, "utf8") : source instanceof Uint8Array ? Buffer.from(source) : await readFile(source.localPath);
+    } catch (e) {
+      throw new SshUploadError(this.host, remotePath, e);
+    }
+    let viaShell = this.noSftp;
+    if (!viaShell) {
+      await this.track(() =>
+        this.gate.run(async () => {
+          let sftp: SFTPWrapper;
+          try {
+            sftp = await this.sftpSession();
+          } catch (e) {
+            // No SFTP subsystem on this server: write through the shell instead.
+            emit(this.observer, { type: "warning", host: this.host, message: `SFTP unavailable (${(e as Error).message}); uploading through the shell` });
+            this.noSftp = viaShell = true;
+            return;
+          }
+          try {
+            await writeRemote(sftp, remotePath, data, mode);
+          } catch (e) {
+            throw new SshUploadError(this.host, remotePath, e);
+          }
+        }),
+      );
+    }
+    if (viaShell) {
+      const p = shellQuote(remotePath);
+      const octal = mode.toString(8);
+      // Created (or truncated) unreadable to others, mode set before any content is written.
+      const result = await this.exec(`( umask 077 && : > ${p} ) && chmod ${octal} ${p} && cat > ${p}`, { stdin: data, allowFailure: true });
+      if (result.code !== 0) throw new SshUploadError(this.host, remotePath, new Error(result.stderr.trim() || `exit status ${result.code}`));
+    }
+    emit(this.observer, { type: "upload", host: this.host, remotePath, mode, bytes: data.length });
+  }
+
+  async close(): Promise<void> {
+    if (this.closedReason !== undefined) return;
+    const closed = this.session.closed;
+    this.session.end();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref?.())]);
+  }
+}
+
+function append(buffer: string, chunk: string, max: number): string {
+  const next = buffer + chunk;
+  return next.length > max ? next.slice(next.length - max) : next;
+}
+
+/** Open (create/truncate), set the mode before writing, write everything, close. */
+function writeRemote(sftp: SFTPWrapper, path: string, data: Buffer, mode: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sftp.open(path, "w", { mode }, (err, handle) => {
+      if (err) return reject(err);
+      const close = (error?: Error | null) =>
+        sftp.close(handle, (closeErr) => {
+          const e = error ?? closeErr;
+          if (e) reject(e);
+          else resolve();
+        });
+      sftp.fchmod(handle, mode, (chmodErr) => {
+        if (chmodErr) return close(chmodErr);
+        if (data.length === 0) return close();
+        let offset = 0;
+        const next = () => {
+          const len = Math.min(32 * 1024, data.length - offset);
+          sftp.write(handle, data, offset, len, offset, (writeErr) => {
+            if (writeErr) return close(writeErr);
+            offset += len;
+            if (offset < data.length) next();
+            else close();
+          });
+        };
+        next();
+      });
+    });
+  });
+}
