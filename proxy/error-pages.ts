@@ -1,0 +1,42 @@
+/**
+ * Rendering of proxy-generated errors: a service's custom page directory first (`<status>.html`), then
+ * the built-ins, then a generic `<h1><code> <text></h1>`. Upstream error responses never come here.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { STATUS_CODES } from "node:http";
+import { BUILTIN_PAGES } from "./pages.ts";
+import { compileTemplate, escapeHtml, type Template } from "./template.ts";
+
+export type PageSet = Map<number, Template>;
+
+const builtins: PageSet = new Map(Object.entries(BUILTIN_PAGES).map(([k, v]) => [Number(k), compileTemplate(v)]));
+
+/** Load `<dir>/*.html`; any failure (missing dir, no pages, bad template) is "unable to load error pages". */
+export function loadErrorPages(dir: string): PageSet {
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith(".html"));
+    if (files.length === 0) throw new Error("no pages");
+    const pages: PageSet = new Map();
+    for (const f of files) {
+      const tpl = compileTemplate(readFileSync(join(dir, f), "utf8"));
+      const status = Number(f.slice(0, -5));
+      if (Number.isInteger(status)) pages.set(status, tpl);
+    }
+    return pages;
+  } catch {
+    throw new Error("unable to load error pages");
+  }
+}
+
+export function statusText(status: number): string {
+  return status === 499 ? "Client Closed Request" : (STATUS_CODES[status] ?? "");
+}
+
+export function renderErrorPage(status: number, message = "", custom?: PageSet, extraHeaders?: HeadersInit): Response {
+  const tpl = custom?.get(status) ?? builtins.get(status);
+  const body = tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${escapeHtml(statusText(status))}</h1>`;
+  const headers = new Headers(extraHeaders);
+  headers.set("content-type", "text/html; charset=utf-8");
+  return new Response(body, { status, headers });
+}

@@ -1,0 +1,135 @@
+/**
+ * The last stage: send the request to one target and relay the answer. It applies the response-header
+ * timeout (504), request/response buffering with body limits (413/500), drain cancellation (504),
+ * client disconnects (499), streaming otherwise (SSE is never buffered), and cookie path scoping.
+ */
+import { BufferTooLargeError, bufferBody, type BufferedBody } from "./buffer.ts";
+import type { RequestContext } from "./context.ts";
+import { scopeSetCookie } from "./cookies.ts";
+import { renderErrorPage, type PageSet } from "./error-pages.ts";
+import { prepareUpstreamHeaders, responseHeaders } from "./headers.ts";
+import type { FetchLike } from "./health-check.ts";
+import type { TargetOptions } from "./protocol.ts";
+import { DRAIN_ABORT, type Inflight } from "./target.ts";
+
+export interface ForwardInput {
+  ctx: RequestContext;
+  target: string;
+  inflight: Inflight;
+  options: TargetOptions;
+  pages?: PageSet;
+  fetch: FetchLike;
+  log?: (level: "INFO" | "ERROR", msg: string, attrs: Record<string, unknown>) => void;
+}
+
+const TIMEOUT_ABORT = "target-timeout";
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+export async function forwardRequest(input: ForwardInput): Promise<Response> {
+  const { ctx, target, inflight, options, pages } = input;
+  const req = ctx.req;
+  const headers = prepareUpstreamHeaders(ctx.headers, {
+    forwardHeaders: options.forward_headers,
+    peerIp: ctx.conn.remoteAddr,
+    tls: ctx.conn.tls,
+    host: ctx.host,
+    target,
+  });
+  // Go's transport asks for gzip and decompresses transparently only when the client did not ask for
+  // an encoding itself; otherwise the upstream's encoding passes through untouched.
+  const decompress = !req.headers.has("accept-encoding");
+
+  let body: BodyInit | null = req.body;
+  let requestBuffer: BufferedBody | undefined;
+  if (req.body && options.buffer_requests) {
+    try {
+      requestBuffer = await bufferBody(req.body, options.max_memory_buffer_size, options.max_request_body_size);
+    } catch (e) {
+      if (e instanceof BufferTooLargeError) return renderErrorPage(413, "", pages);
+      if (req.signal.aborted) return clientGone(ctx);
+      return renderErrorPage(500, "", pages);
+    }
+    body = requestBuffer.body;
+    headers.delete("content-length");
+    ctx.onFinish(() => requestBuffer!.dispose());
+  }
+
+  const abort = new AbortController();
+  const onClientAbort = () => abort.abort("client");
+  const onDrain = () => abort.abort(DRAIN_ABORT);
+  req.signal.addEventListener("abort", onClientAbort, { once: true });
+  inflight.controller.signal.addEventListener("abort", onDrain, { once: true });
+  ctx.onFinish(() => {
+    req.signal.removeEventListener("abort", onClientAbort);
+    inflight.controller.signal.removeEventListener("abort", onDrain);
+  });
+  if (inflight.controller.signal.aborted) abort.abort(DRAIN_ABORT);
+  // --target-timeout bounds only the wait for response headers; bodies may stream for ever.
+  const timer = setTimeout(() => abort.abort(TIMEOUT_ABORT), options.response_timeout);
+
+  const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
+  let upstream: Response;
+  try {
+    upstream = await input.fetch(url, {
+      method: req.method,
+      headers,
+      body,
+      redirect: "manual",
+      signal: abort.signal,
+      decompress,
+      duplex: "half",
+    } as RequestInit);
+  } catch (e) {
+    const reason = abort.signal.reason;
+    if (reason === "client" || req.signal.aborted) return clientGone(ctx);
+    if (reason === DRAIN_ABORT) {
+      input.log?.("INFO", "Request cancelled due to draining", { target });
+      return renderErrorPage(504, "", pages);
+    }
+    if (reason === TIMEOUT_ABORT) return renderErrorPage(504, "", pages);
+    input.log?.("ERROR", "Error while proxying", { target, path: ctx.path, error: (e as Error).message });
+    return renderErrorPage(502, "", pages);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const out = responseHeaders(upstream.headers);
+  if (decompress && out.has("content-encoding")) {
+    out.delete("content-encoding");
+    out.delete("content-length");
+  }
+  if (options.scope_cookie_paths && ctx.matchedPrefix !== "/") {
+    const cookies = out.getSetCookie();
+    if (cookies.length) {
+      out.delete("set-cookie");
+      for (const c of cookies) out.append("set-cookie", scopeSetCookie(c, ctx.matchedPrefix, ctx.hostname));
+    }
+  }
+  if (NULL_BODY.has(upstream.status) || !upstream.body) {
+    return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: out });
+  }
+
+  const contentType = out.get("content-type") ?? "";
+  const streaming = /^text\/event-stream\s*(;|$)/i.test(contentType);
+  if (options.buffer_responses && !streaming) {
+    let buffered: BufferedBody;
+    try {
+      buffered = await bufferBody(upstream.body, options.max_memory_buffer_size, options.max_response_body_size);
+    } catch (e) {
+      if (req.signal.aborted) return clientGone(ctx);
+      if (e instanceof BufferTooLargeError) input.log?.("INFO", "Response exceeded max response limit", { target });
+      else if (abort.signal.reason === DRAIN_ABORT) return renderErrorPage(504, "", pages);
+      return renderErrorPage(500, "", pages);
+    }
+    ctx.onFinish(() => buffered.dispose());
+    out.set("content-length", String(buffered.size));
+    return new Response(buffered.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+  }
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
+
+/** The client went away: nothing to send, logged as 499. */
+function clientGone(ctx: RequestContext): Response {
+  ctx.loggedStatus = 499;
+  return new Response(null, { status: 499 });
+}

@@ -1,0 +1,197 @@
+/**
+ * The long-running proxy: HTTP (and HTTPS when certificates exist) listeners sharing one handler chain
+ * (request start → request id → logging/metrics → router → service), the metrics listener, the control
+ * socket, state restore at start and graceful shutdown.
+ */
+import type { Server } from "bun";
+import { systemClock, type Clock } from "./clock.ts";
+import { CommandHandler } from "./commands.ts";
+import { RequestContext, type ConnInfo } from "./context.ts";
+import { startControlServer, type ControlServer } from "./control-server.ts";
+import { renderErrorPage } from "./error-pages.ts";
+import type { FetchLike } from "./health-check.ts";
+import { Logger, requestLogAttrs } from "./logging.ts";
+import { noopMetrics, PrometheusMetrics, type Metrics } from "./metrics.ts";
+import { Router, stripPrefix } from "./router.ts";
+import type { StateStore } from "./state.ts";
+import { TlsListener } from "./tls.ts";
+import { websocketHandler } from "./websocket.ts";
+
+export interface ProxyServerOptions {
+  httpPort: number;
+  httpsPort: number;
+  metricsPort: number;
+  debug?: boolean;
+  http3?: boolean;
+  socketPath: string;
+  state: StateStore;
+  /** Bind address; kamal-proxy always binds all interfaces, tests bind 127.0.0.1. */
+  hostname?: string;
+  fetch?: FetchLike;
+  clock?: Clock;
+  logWrite?: (line: string) => void;
+}
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+// Bun's default limit is 128 MiB; kamal-proxy has none unless --max-request-body is set.
+const MAX_BODY = Number.MAX_SAFE_INTEGER;
+
+const normalizeIp = (ip: string): string => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
+
+export class ProxyServer {
+  readonly router = new Router();
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly commands: CommandHandler;
+  readonly clock: Clock;
+  private http: Server<any> | undefined;
+  private metricsServer: Server<any> | undefined;
+  private control: ControlServer | undefined;
+  readonly tls: TlsListener;
+
+  constructor(readonly options: ProxyServerOptions) {
+    this.logger = new Logger(options.logWrite, options.debug ?? false);
+    this.metrics = options.metricsPort > 0 ? new PrometheusMetrics() : noopMetrics;
+    this.clock = options.clock ?? systemClock;
+    this.commands = new CommandHandler({
+      router: this.router,
+      state: options.state,
+      fetch: options.fetch ?? fetch,
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger);
+  }
+
+  get httpPort(): number {
+    return this.http?.port ?? 0;
+  }
+
+  get metricsPort(): number {
+    return this.metricsServer?.port ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.commands.restore();
+    if (this.options.metricsPort > 0) {
+      this.metricsServer = Bun.serve({
+        port: this.options.metricsPort,
+        hostname: this.options.hostname,
+        fetch: () => new Response(this.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }),
+      });
+      this.logger.info("Metrics enabled", { port: this.metricsServer.port });
+    }
+    const port = this.options.httpPort;
+    this.http = Bun.serve({
+      port,
+      hostname: this.options.hostname,
+      idleTimeout: 0,
+      maxRequestBodySize: MAX_BODY,
+      fetch: (req, server) => {
+        const ip = server.requestIP(req);
+        return this.handle(req, { remoteAddr: normalizeIp(ip?.address ?? ""), remotePort: ip?.port ?? 0, tls: false, port, server });
+      },
+      websocket: websocketHandler,
+    });
+    this.tls.sync();
+    this.commands.onChange = () => this.tls.sync();
+    this.control = startControlServer(this.options.socketPath, (req) => this.commands.dispatch(req));
+    if (this.options.http3) this.logger.warn("HTTP/3 is not supported; serving HTTP/1.1 only");
+    this.logger.info("Server started", { http: this.http.port, https: this.options.httpsPort });
+  }
+
+  /** The handler chain for one request; undefined means the connection was upgraded. */
+  async handle(req: Request, conn: ConnInfo): Promise<Response | undefined> {
+    const ctx = new RequestContext(req, conn);
+    if (!ctx.headers.has("x-request-start")) ctx.headers.set("x-request-start", `t=${this.clock.now()}`);
+    if (!ctx.headers.has("x-request-id")) ctx.headers.set("x-request-id", crypto.randomUUID());
+    let logReq: readonly string[] = [];
+    let logResp: readonly string[] = [];
+    let res: Response | undefined;
+    try {
+      const match = this.router.lookup(ctx.hostname, ctx.path);
+      if (!match) res = renderErrorPage(404);
+      else {
+        const s = match.service;
+        if (s.options.strip_prefix && match.prefix !== "/") {
+          ctx.matchedPrefix = match.prefix;
+          ctx.strippedPath = stripPrefix(match.prefix, ctx.path);
+        }
+        logReq = s.targetOptions.log_request_headers ?? [];
+        logResp = s.targetOptions.log_response_headers ?? [];
+        res = await s.serve(ctx);
+      }
+    } catch (e) {
+      this.logger.error("Error while proxying", { path: ctx.path, error: (e as Error).message });
+      res = renderErrorPage(500);
+    }
+    const record = (status: number, bytes: number, headers: Headers) => {
+      const attrs = requestLogAttrs({ ctx, status, respBytes: bytes, respHeaders: headers, logRequestHeaders: logReq, logResponseHeaders: logResp });
+      this.logger.info("Request", attrs);
+      if (!ctx.excludedFromMetrics) this.metrics.request(ctx.service, req.method, status, (attrs.duration as number) / 1e9);
+    };
+    if (res === undefined) {
+      ctx.onFinish(() => record(101, 0, new Headers()));
+      return undefined;
+    }
+    return this.track(ctx, res, record);
+  }
+
+  /** Wrap the body to count bytes and to run the finish hooks (log line, in-flight release) at its end. */
+  private track(ctx: RequestContext, res: Response, record: (status: number, bytes: number, h: Headers) => void): Response {
+    const status = () => ctx.loggedStatus ?? res.status;
+    if (!res.body) {
+      ctx.onFinish(() => record(status(), 0, res.headers));
+      ctx.finish();
+      return res;
+    }
+    let bytes = 0;
+    const reader = res.body.getReader();
+    const done = () => {
+      ctx.onFinish(() => record(status(), bytes, res.headers));
+      ctx.finish();
+    };
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const chunk = await reader.read();
+            if (chunk.done) {
+              controller.close();
+              done();
+            } else {
+              bytes += chunk.value.byteLength;
+              controller.enqueue(chunk.value);
+            }
+          } catch (e) {
+            controller.error(e);
+            done();
+          }
+        },
+        cancel(reason) {
+          if (ctx.req.signal.aborted) ctx.loggedStatus = 499;
+          void reader.cancel(reason).catch(() => undefined);
+          done();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  async stop(): Promise<void> {
+    this.control?.stop();
+    const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), SHUTDOWN_DEADLINE_MS)));
+    const graceful = Promise.all(servers.map((s) => s.stop(false))).then(() => "done" as const);
+    if ((await Promise.race([graceful, deadline])) === "timeout") {
+      this.logger.warn("Closing active connections");
+      await Promise.all(servers.map((s) => s.stop(true)));
+    }
+    clearTimeout(timer);
+    for (const s of this.router.services.values()) s.stopHealthChecks();
+    this.logger.info("Server stopped");
+  }
+}

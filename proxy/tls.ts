@@ -1,0 +1,95 @@
+/**
+ * The HTTPS listener. Bun.serve picks certificates by SNI from a static list, so the listener is
+ * (re)started whenever the set of custom certificates changes. Without any certificate there is nothing
+ * to serve TLS with, so the listener stays closed (automatic ACME certificates come separately).
+ */
+import { readFileSync } from "node:fs";
+import type { Server } from "bun";
+import type { ConnInfo } from "./context.ts";
+import type { Logger } from "./logging.ts";
+import type { Router } from "./router.ts";
+import { websocketHandler } from "./websocket.ts";
+
+type Handler = (req: Request, conn: ConnInfo) => Promise<Response | undefined>;
+interface CertEntry {
+  serverName: string;
+  cert: string;
+  key: string;
+}
+
+export class TlsListener {
+  private server: Server<any> | undefined;
+  private signature = "";
+  private boundPort = 0;
+
+  constructor(
+    private readonly router: Router,
+    private readonly hostname: string | undefined,
+    private readonly configuredPort: number,
+    private readonly handler: Handler,
+    private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  servers(): Server<any>[] {
+    return this.server ? [this.server] : [];
+  }
+
+  private certificates(): CertEntry[] {
+    const entries: CertEntry[] = [];
+    const defaultHost = this.router.defaultTlsHostname();
+    for (const s of this.router.services.values()) {
+      const o = s.options;
+      if (!o.tls_enabled || !o.tls_certificate_path) continue;
+      try {
+        const cert = readFileSync(o.tls_certificate_path, "utf8");
+        const key = readFileSync(o.tls_private_key_path, "utf8");
+        for (const host of o.hosts) entries.push({ serverName: host, cert, key });
+      } catch (e) {
+        this.logger.error("Unable to load certificate", { service: s.name, error: (e as Error).message });
+      }
+    }
+    // The first entry answers handshakes without SNI: kamal-proxy's default TLS hostname.
+    entries.sort((a, b) => Number(b.serverName === defaultHost) - Number(a.serverName === defaultHost));
+    return entries;
+  }
+
+  sync(): void {
+    const certs = this.certificates();
+    const signature = JSON.stringify(certs);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    const old = this.server;
+    this.server = undefined;
+    if (old) void old.stop(false);
+    if (certs.length === 0) return;
+    const port = this.boundPort || this.configuredPort;
+    try {
+      this.server = Bun.serve({
+        port,
+        hostname: this.hostname,
+        idleTimeout: 0,
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        tls: certs,
+        fetch: (req, server) => {
+          const ip = server.requestIP(req);
+          const addr = ip?.address ?? "";
+          return this.handler(req, {
+            remoteAddr: addr.startsWith("::ffff:") ? addr.slice(7) : addr,
+            remotePort: ip?.port ?? 0,
+            tls: true,
+            port: this.configuredPort,
+            server,
+          });
+        },
+        websocket: websocketHandler,
+      });
+      this.boundPort = this.server.port ?? 0;
+    } catch (e) {
+      this.logger.error("Unable to start the HTTPS listener", { port, error: (e as Error).message });
+    }
+  }
+}

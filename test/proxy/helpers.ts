@@ -1,0 +1,148 @@
+/**
+ * Test harness: a real proxy (Bun.serve on 127.0.0.1, random ports) with its control socket in a temp
+ * dir, real upstream servers, and the real command line talking to the socket.
+ */
+import { afterEach } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { runProxyCli } from "../../proxy/cli.ts";
+import { dataDir, stateFilePath } from "../../proxy/paths.ts";
+import { ProxyServer } from "../../proxy/server.ts";
+import { fileStateStore, type StateStore } from "../../proxy/state.ts";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+export const onCleanup = (fn: () => unknown) => cleanups.push(fn);
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Quick health checks and timeouts so deploys finish in milliseconds. */
+export const FAST = ["--health-check-interval=20ms", "--deploy-timeout=2s", "--drain-timeout=1s"];
+
+export interface Harness {
+  server: ProxyServer;
+  port: number;
+  home: string;
+  socket: string;
+  env: Record<string, string>;
+  logs: string[];
+  state: StateStore;
+  cli(...args: string[]): Promise<CliResult>;
+  deploy(service: string, targets: string | string[], ...flags: string[]): Promise<CliResult>;
+  request(path: string, init?: RequestInit & { host?: string }): Promise<Response>;
+  text(path: string, init?: RequestInit & { host?: string }): Promise<{ status: number; body: string; res: Response }>;
+  requestLogs(): Record<string, unknown>[];
+  restart(): Promise<Harness>;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(opts: { metricsPort?: number; dir?: string } = {}): Promise<Harness> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "proxy-test-"));
+  const home = join(dir, "home");
+  const socket = join(dir, "kamal-proxy.sock");
+  const env = { HOME: home, KAMAL_PROXY_SOCKET: socket, TMPDIR: dir };
+  const state = fileStateStore(stateFilePath(dataDir(env)));
+  const logs: string[] = [];
+  const server = new ProxyServer({
+    httpPort: 0,
+    httpsPort: 0,
+    metricsPort: opts.metricsPort ?? 0,
+    socketPath: socket,
+    state,
+    hostname: "127.0.0.1",
+    logWrite: (l) => logs.push(l),
+  });
+  await server.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+  };
+  onCleanup(stop);
+  if (!opts.dir) onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const h: Harness = {
+    server,
+    port: server.httpPort,
+    home,
+    socket,
+    env,
+    logs,
+    state,
+    async cli(...args) {
+      let out = "";
+      let err = "";
+      const code = await runProxyCli(args, "kamal-proxy", { out: (t) => (out += t), err: (t) => (err += t) }, env);
+      return { code, out, err };
+    },
+    deploy(service, targets, ...flags) {
+      const list = Array.isArray(targets) ? targets : [targets];
+      return h.cli("deploy", service, ...list.map((t) => `--target=${t}`), ...FAST, ...flags);
+    },
+    request(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.host) headers.set("host", init.host);
+      return fetch(`http://127.0.0.1:${h.port}${path}`, { ...init, headers, redirect: "manual" });
+    },
+    async text(path, init) {
+      const res = await h.request(path, init);
+      return { status: res.status, body: await res.text(), res };
+    },
+    requestLogs() {
+      return logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "Request");
+    },
+    async restart() {
+      await stop();
+      return startProxy({ ...opts, dir });
+    },
+    stop,
+  };
+  return h;
+}
+
+export interface Upstream {
+  addr: string;
+  port: number;
+  server: Server<any>;
+  requests: Request[];
+}
+
+type Handler = (req: Request, server: Server<any>) => Response | Promise<Response> | undefined | Promise<Response | undefined>;
+
+/** An upstream on 127.0.0.1 that answers `name` (and 200 on /up) unless given a handler. */
+export function upstream(name = "upstream", handler?: Handler, websocket?: any): Upstream {
+  const requests: Request[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    fetch(req, srv) {
+      requests.push(req);
+      if (handler) return handler(req, srv) as any;
+      return new Response(name);
+    },
+    websocket: websocket ?? { message() {} },
+  });
+  onCleanup(() => server.stop(true));
+  return { addr: `127.0.0.1:${server.port}`, port: server.port!, server, requests };
+}
+
+/** Echo the request as JSON, for header and path assertions. */
+export function echoUpstream(name = "echo"): Upstream {
+  return upstream(name, async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/up") return new Response("ok");
+    const body = await req.text();
+    return Response.json({ name, method: req.method, url: req.url, path: url.pathname, rawQuery: req.url.split("?")[1] ?? "", headers: Object.fromEntries(req.headers), body });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
