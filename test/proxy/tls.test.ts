@@ -1,0 +1,72 @@
+/** Behaviours that need the HTTPS listener (custom certificates): 13, 32, 36, 39, 40, 41, 95, 122. */
+import { expect, test } from "bun:test";
+import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { httpsGet, selfSignedCert } from "./tls-helpers.ts";
+
+test("B13: canonical host with TLS: one 301 from http://www and from https://www", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  const r = await p.deploy("web", upstream().addr, "--host=example.com,www.example.com", "--canonical-host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  expect(r.code).toBe(0);
+  const plain = await p.request("/a?b=c", { host: "www.example.com" });
+  expect(plain.status).toBe(301);
+  expect(plain.headers.get("location")).toBe("https://example.com/a?b=c");
+  const secure = await httpsGet(p.server.tls.port, "/a", "www.example.com");
+  expect(secure.status).toBe(301);
+  expect(secure.headers.get("location")).toBe("https://example.com/a");
+  expect((await httpsGet(p.server.tls.port, "/", "example.com")).status).toBe(200);
+});
+
+test("B36: TLS with redirect: HTTP gets 301 to https://example.com/, HTTPS gets 200", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("web", upstream().addr, "--host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  const r = await p.request("/", { host: "example.com" });
+  expect(r.status).toBe(301);
+  expect(r.headers.get("location")).toBe("https://example.com/");
+  expect((await httpsGet(p.server.tls.port, "/", "example.com")).status).toBe(200);
+});
+
+test("B39: TLS without redirect serves both schemes with the right X-Forwarded-Proto", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("web", echoUpstream().addr, "--host=example.com", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  const plain = await p.request("/x", { host: "example.com" });
+  expect(plain.status).toBe(200);
+  expect((await plain.json()).headers["x-forwarded-proto"]).toBe("http");
+  const secure = await httpsGet(p.server.tls.port, "/x", "example.com");
+  expect(secure.status).toBe(200);
+  expect((await secure.json()).headers["x-forwarded-proto"]).toBe("https");
+});
+
+test("B40/B95: a custom certificate pair is served on the HTTPS listener over HTTP/1.1", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("web", upstream("secure").addr, "--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  const res = await httpsGet(p.server.tls.port, "/", "localhost");
+  expect(await res.text()).toBe("secure");
+  const log = p.requestLogs().at(-1)!;
+  expect(log).toMatchObject({ scheme: "https", proto: "HTTP/1.1" });
+});
+
+test("B41/B122: a non-TLS service answers 200 over HTTP and 503 over HTTPS", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("secure", upstream().addr, "--host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  await p.deploy("plain", upstream("plain").addr, "--host=plain.example.com");
+  expect((await p.text("/", { host: "plain.example.com" })).status).toBe(200);
+  expect((await httpsGet(p.server.tls.port, "/", "plain.example.com")).status).toBe(503);
+});
+
+test("B32: after a restart the restored routes serve: default 200, TLS host 301, https prefix service", async () => {
+  let p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("default", upstream("default").addr);
+  await p.deploy("secure", upstream("secure").addr, "--host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  await p.deploy("api", echoUpstream("api").addr, "--host=example.com", "--path-prefix=/api");
+  p = await p.restart();
+  expect((await p.text("/", { host: "anything.test" })).body).toBe("default");
+  expect((await p.text("/", { host: "example.com" })).status).toBe(301);
+  const api = await httpsGet(p.server.tls.port, "/api/x", "example.com");
+  expect(await api.json()).toMatchObject({ name: "api", path: "/x" });
+});
