@@ -1,0 +1,82 @@
+/**
+ * Renderers for output events. Human output is quiet by default (steps and per-host results with
+ * timings), shows every command and its output with -v, only errors with -q; --json writes one JSON
+ * object per line for scripts.
+ */
+import { colors } from "consola/utils";
+import type { OutputEvent, Reporter } from "./events.ts";
+
+export type Verbosity = "quiet" | "normal" | "verbose";
+
+export interface Writer {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processWriter: Writer = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+export class HumanReporter implements Reporter {
+  constructor(
+    private readonly verbosity: Verbosity = "normal",
+    private readonly writer: Writer = processWriter,
+  ) {}
+
+  emit(event: OutputEvent): void {
+    const v = this.verbosity;
+    switch (event.type) {
+      case "step":
+        if (v !== "quiet") this.writer.out(`${colors.cyan("▸")} ${event.title}\n`);
+        return;
+      case "step-done":
+        if (v === "verbose") this.writer.out(colors.dim(`  ${event.title}: ${seconds(event.ms)}\n`));
+        return;
+      case "host-done":
+        if (v !== "quiet") this.writer.out(`  ${colors.green("✓")} ${event.host.padEnd(15)} ${event.what} ${colors.dim(`(${seconds(event.ms)})`)}\n`);
+        return;
+      case "host-failed":
+        this.writer.err(`  ${colors.red("✗")} ${event.host.padEnd(15)} ${event.what}: ${event.error}\n`);
+        return;
+      case "command":
+        if (v === "verbose") this.writer.out(colors.dim(`  ${event.host} $ ${event.command}\n`));
+        return;
+      case "output":
+        if (v === "verbose") {
+          const lines = event.text.replace(/\n$/, "").split("\n");
+          this.writer.out(colors.dim(lines.map((l) => `  ${event.host} │ ${l}\n`).join("")));
+        }
+        return;
+      case "info":
+        if (v !== "quiet") this.writer.out(`  ${event.message}\n`);
+        return;
+      case "warn":
+        this.writer.err(`  ${colors.yellow("!")} ${event.message}\n`);
+        return;
+      case "summary":
+        if (v !== "quiet" || !event.ok) {
+          const mark = event.ok ? colors.green("✓") : colors.red("✗");
+          this.writer.out(`${mark} ${event.message} ${colors.dim(`in ${seconds(event.ms)}`)}\n`);
+        }
+        return;
+    }
+  }
+}
+
+/** One JSON object per event and line, for scripts (`--json`). */
+export class JsonReporter implements Reporter {
+  constructor(private readonly writer: Writer = processWriter) {}
+  emit(event: OutputEvent): void {
+    this.writer.out(`${JSON.stringify(event)}\n`);
+  }
+}
+
+export function createReporter(options: { verbose?: boolean; quiet?: boolean; json?: boolean }, writer?: Writer): Reporter {
+  if (options.json) return new JsonReporter(writer);
+  return new HumanReporter(options.verbose ? "verbose" : options.quiet ? "quiet" : "normal", writer);
+}

@@ -1,0 +1,47 @@
+import { expect, test } from "bun:test";
+import { createReporter } from "../../../src/output/reporter.ts";
+import type { OutputEvent } from "../../../src/output/events.ts";
+
+function render(options: { verbose?: boolean; quiet?: boolean; json?: boolean }, events: OutputEvent[]) {
+  let out = "";
+  let err = "";
+  const reporter = createReporter(options, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  for (const e of events) reporter.emit(e);
+  return { out: out.replace(/\x1b\[[0-9;]*m/g, ""), err: err.replace(/\x1b\[[0-9;]*m/g, "") };
+}
+
+const events: OutputEvent[] = [
+  { type: "step", title: "Boot app" },
+  { type: "command", host: "10.0.0.1", command: "docker run app" },
+  { type: "output", host: "10.0.0.1", stream: "stdout", text: "abc\n" },
+  { type: "host-done", host: "10.0.0.1", what: "booted web", ms: 1234 },
+  { type: "host-failed", host: "10.0.0.2", what: "boot web", error: "health check failed" },
+  { type: "summary", message: "Deployed", ms: 2500, ok: true },
+];
+
+test("default output: steps, per-host results with timings, summary; no commands", () => {
+  const { out, err } = render({}, events);
+  expect(out).toContain("▸ Boot app");
+  expect(out).toContain("✓ 10.0.0.1        booted web (1.2s)");
+  expect(out).toContain("✓ Deployed in 2.5s");
+  expect(out).not.toContain("docker run app");
+  expect(err).toContain("✗ 10.0.0.2        boot web: health check failed");
+});
+
+test("-v adds every command and its output", () => {
+  const { out } = render({ verbose: true }, events);
+  expect(out).toContain("10.0.0.1 $ docker run app");
+  expect(out).toContain("10.0.0.1 │ abc");
+});
+
+test("-q shows errors only", () => {
+  const { out, err } = render({ quiet: true }, events);
+  expect(out).toBe("");
+  expect(err).toContain("health check failed");
+});
+
+test("--json writes one event per line", () => {
+  const { out } = render({ json: true }, events);
+  const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines).toEqual(events);
+});
