@@ -112,20 +112,21 @@ export interface Upstream {
   addr: string;
   port: number;
   server: Server<any>;
-  requests: Request[];
+  /** What the upstream received (copied, since Bun recycles finished requests). */
+  requests: { method: string; url: string; headers: Headers }[];
 }
 
 type Handler = (req: Request, server: Server<any>) => Response | Promise<Response> | undefined | Promise<Response | undefined>;
 
 /** An upstream on 127.0.0.1 that answers `name` (and 200 on /up) unless given a handler. */
 export function upstream(name = "upstream", handler?: Handler, websocket?: any): Upstream {
-  const requests: Request[] = [];
+  const requests: Upstream["requests"] = [];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     idleTimeout: 0,
     fetch(req, srv) {
-      requests.push(req);
+      requests.push({ method: req.method, url: req.url, headers: new Headers(req.headers) });
       if (handler) return handler(req, srv) as any;
       return new Response(name);
     },

@@ -1,0 +1,296 @@
+/** Behaviours 47–66 (proxying, headers, draining, buffering, health URLs). */
+import { expect, test } from "bun:test";
+import { healthCheckUrl } from "../../proxy/health-check.ts";
+import { Target } from "../../proxy/target.ts";
+import { echoUpstream, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+
+test("B47: a plain GET is proxied with the body intact", async () => {
+  const p = await startProxy();
+  const big = "0123456789".repeat(50_000);
+  await p.deploy("web", upstream("x", (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : new Response(big))).addr);
+  const r = await p.text("/big");
+  expect(r.status).toBe(200);
+  expect(r.body).toBe(big);
+});
+
+function sseUpstream() {
+  let release!: () => void;
+  const finished = new Promise<void>((r) => (release = r));
+  const up = upstream("sse", (req) => {
+    if (new URL(req.url).pathname === "/up") return new Response("ok");
+    return new Response(
+      new ReadableStream({
+        async start(c) {
+          c.enqueue(new TextEncoder().encode("data: hello\n\n"));
+          await finished;
+          c.close();
+        },
+      }),
+      { headers: { "content-type": "text/event-stream; charset=utf-8" } },
+    );
+  });
+  return { up, release };
+}
+
+for (const buffered of [false, true]) {
+  test(`B48: the first SSE event arrives while the upstream is still running (buffering ${buffered})`, async () => {
+    const p = await startProxy();
+    const { up, release } = sseUpstream();
+    await p.deploy("web", up.addr, ...(buffered ? ["--buffer-responses", "--buffer-requests"] : []));
+    const res = await p.request("/events");
+    const reader = res.body!.getReader();
+    const first = await Promise.race([reader.read(), sleep(1000).then(() => "timeout" as const)]);
+    release();
+    expect(first).not.toBe("timeout");
+    expect(new TextDecoder().decode((first as ReadableStreamReadResult<Uint8Array>).value)).toBe("data: hello\n\n");
+    await reader.cancel();
+  });
+}
+
+function wsUpstream() {
+  return upstream(
+    "ws",
+    (req, srv) => {
+      if (new URL(req.url).pathname === "/up") return new Response("ok");
+      if (srv.upgrade(req)) return undefined;
+      return new Response("expected websocket", { status: 400 });
+    },
+    { message(ws: any, m: any) { ws.send(m); } },
+  );
+}
+
+function openWs(p: Harness, path = "/ws"): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${p.port}${path}`);
+  return new Promise((resolve, reject) => {
+    ws.onopen = () => resolve(ws);
+    ws.onerror = () => reject(new Error("websocket failed"));
+  });
+}
+
+for (const buffered of [false, true]) {
+  test(`B49: WebSocket echo works through the proxy (buffering ${buffered}), beyond the body limits`, async () => {
+    const p = await startProxy();
+    const flags = buffered ? ["--buffer-requests", "--buffer-responses", "--buffer-memory=1", "--max-request-body=2", "--max-response-body=2"] : [];
+    expect((await p.deploy("web", wsUpstream().addr, ...flags)).code).toBe(0);
+    const ws = await openWs(p);
+    const got = new Promise<string>((r) => (ws.onmessage = (e) => r(String(e.data))));
+    ws.send("a message longer than the limits");
+    expect(await got).toBe("a message longer than the limits");
+    ws.close();
+  });
+}
+
+test("B50: a client that cancels mid-request is logged as 499", async () => {
+  const p = await startProxy();
+  await p.deploy("web", upstream("slow", async (req) => {
+    if (new URL(req.url).pathname === "/up") return new Response("ok");
+    await sleep(2000);
+    return new Response("late");
+  }).addr);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 50);
+  await expect(p.request("/slow", { signal: ac.signal })).rejects.toThrow();
+  for (let i = 0; i < 50 && !p.requestLogs().some((l) => l.path === "/slow"); i++) await sleep(10);
+  expect(p.requestLogs().find((l) => l.path === "/slow")).toMatchObject({ status: 499, resp_content_length: 0 });
+});
+
+test("B51: the upstream receives the client's Host header", async () => {
+  const p = await startProxy();
+  await p.deploy("web", echoUpstream().addr);
+  expect((await (await p.request("/", { host: "original.example.com:8080" })).json()).headers.host).toBe("original.example.com:8080");
+});
+
+test("B52: forward-headers off replaces incoming X-Forwarded-* and keeps other headers", async () => {
+  const p = await startProxy();
+  await p.deploy("web", echoUpstream().addr, "--forward-headers=false");
+  const j = await (await p.request("/", { host: "example.com", headers: { "x-forwarded-for": "10.10.10.10", "x-forwarded-proto": "https", "x-forwarded-host": "evil.com", "x-custom": "kept" } })).json();
+  expect(j.headers).toMatchObject({ "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "example.com", "x-custom": "kept" });
+});
+
+test("B53: forward-headers on appends the peer and keeps incoming proto/host, or computes them", async () => {
+  const p = await startProxy();
+  await p.deploy("web", echoUpstream().addr, "--forward-headers");
+  const j = await (await p.request("/", { host: "example.com", headers: { "x-forwarded-for": "10.10.10.10", "x-forwarded-proto": "https", "x-forwarded-host": "front.example.com" } })).json();
+  expect(j.headers).toMatchObject({ "x-forwarded-for": "10.10.10.10, 127.0.0.1", "x-forwarded-proto": "https", "x-forwarded-host": "front.example.com" });
+  const k = await (await p.request("/", { host: "example.com" })).json();
+  expect(k.headers).toMatchObject({ "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http", "x-forwarded-host": "example.com" });
+});
+
+test("B54: the query string reaches the upstream byte for byte", async () => {
+  const p = await startProxy();
+  await p.deploy("web", echoUpstream().addr);
+  expect((await (await p.request("/q?p1=a;b;c&p2=%x&p3=ok")).json()).rawQuery).toBe("p1=a;b;c&p2=%x&p3=ok");
+});
+
+test("B55: health-check requests are GET/HEAD of the (stripped) health path, query allowed", async () => {
+  const p = await startProxy();
+  await p.deploy("root", upstream().addr);
+  await p.deploy("api", upstream().addr, "--path-prefix=/api");
+  await p.deploy("raw", upstream().addr, "--path-prefix=/raw", "--strip-path-prefix=false");
+  for (const s of ["root", "api", "raw"]) await p.cli("stop", s);
+  expect((await p.text("/up")).status).toBe(200);
+  expect((await p.text("/up?x=1")).status).toBe(200);
+  expect((await p.text("/up", { method: "HEAD" })).status).toBe(200);
+  expect((await p.text("/up", { method: "POST" })).status).toBe(503);
+  expect((await p.text("/up/other")).status).toBe(503);
+  expect((await p.text("/health")).status).toBe(503);
+  expect((await p.text("/api/up")).status).toBe(200);
+  expect((await p.text("/raw/up")).status).toBe(503);
+});
+
+test("B56: a newly added target becomes healthy after its checks pass, then serves", async () => {
+  const p = await startProxy();
+  let healthy = false;
+  const up = upstream("late", (req) => (new URL(req.url).pathname === "/up" ? new Response("", { status: healthy ? 200 : 503 }) : new Response("late")));
+  setTimeout(() => (healthy = true), 100);
+  const started = Date.now();
+  expect((await p.deploy("web", up.addr)).code).toBe(0);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+  expect((await p.text("/")).body).toBe("late");
+});
+
+test("B57: draining a target with no requests returns immediately", async () => {
+  const t = new Target("127.0.0.1:1");
+  const started = performance.now();
+  await t.drain(5000);
+  expect(performance.now() - started).toBeLessThan(50);
+  expect(t.claim()).toBeUndefined();
+});
+
+function slowUpstream(name: string, ms: number) {
+  return upstream(name, async (req) => {
+    if (new URL(req.url).pathname === "/up") return new Response("ok");
+    await sleep(ms);
+    return new Response(`${name} done`);
+  });
+}
+
+test("B58: draining waits for in-flight requests that finish within the timeout", async () => {
+  const p = await startProxy();
+  await p.deploy("web", slowUpstream("old", 200).addr);
+  const inflight = [1, 2, 3].map(() => p.text("/work"));
+  await sleep(50);
+  const r = await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=2s");
+  expect(r.code).toBe(0);
+  for (const res of await Promise.all(inflight)) expect(res).toMatchObject({ status: 200, body: "old done" });
+  expect((await p.text("/")).body).toBe("new");
+});
+
+test("B59/B124: a 10ms drain cancels 20 long-running requests with 504", async () => {
+  const p = await startProxy();
+  await p.deploy("web", slowUpstream("old", 3000).addr);
+  const inflight = Array.from({ length: 20 }, () => p.text("/work"));
+  await sleep(100);
+  const started = Date.now();
+  expect((await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=10ms")).code).toBe(0);
+  const results = await Promise.all(inflight);
+  expect(Date.now() - started).toBeLessThan(1500);
+  expect(results.map((r) => r.status)).toEqual(Array(20).fill(504));
+  expect(results.some((r) => r.body.includes("old done"))).toBe(false);
+});
+
+test("B60: draining closes an open WebSocket at once", async () => {
+  const p = await startProxy();
+  await p.deploy("web", wsUpstream().addr);
+  const ws = await openWs(p);
+  const closed = new Promise<void>((r) => (ws.onclose = () => r()));
+  const started = Date.now();
+  expect((await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=5s")).code).toBe(0);
+  expect(Date.now() - started).toBeLessThan(1000);
+  await closed;
+});
+
+function sizedUpstream() {
+  return upstream("sized", async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === "/up") return new Response("ok");
+    const body = await req.text();
+    return new Response("r".repeat(Number(url.searchParams.get("size") ?? "0")), { headers: { "x-received": String(body.length) } });
+  });
+}
+
+test("B61/B119: without buffering, body limits are not enforced (the flags were given, buffering off)", async () => {
+  const p = await startProxy();
+  const up = sizedUpstream();
+  const r0 = await p.deploy("web", up.addr, "--buffer-requests=false", "--buffer-responses=false", "--max-request-body=10", "--max-response-body=10");
+  expect(r0.code).toBe(0);
+  const r = await p.text("/?size=100", { method: "POST", body: "q".repeat(100) });
+  expect(r.status).toBe(200);
+  expect(r.body.length).toBe(100);
+  expect(r.res.headers.get("x-received")).toBe("100");
+  // The client rejects the limit only when the buffering flag is missing altogether.
+  expect((await p.deploy("web", up.addr, "--max-request-body=10")).err).toBe("Error: max-request-body can only be set when request buffering is enabled\n");
+  expect((await p.deploy("web", up.addr, "--max-response-body=10")).err).toBe("Error: max-response-body can only be set when response buffering is enabled\n");
+});
+
+test("B62: memory 10 / max 10 both ways: 21-byte request 413, 26-byte response 500", async () => {
+  const p = await startProxy();
+  await p.deploy("web", sizedUpstream().addr, "--buffer-requests", "--buffer-responses", "--buffer-memory=10", "--max-request-body=10", "--max-response-body=10");
+  expect((await p.text("/", { method: "POST", body: "x".repeat(21) })).status).toBe(413);
+  const big = await p.text("/?size=26");
+  expect(big.status).toBe(500);
+  expect(big.body).toBe("<h1>500 Internal Server Error</h1>");
+  expect((await p.text("/?size=10", { method: "POST", body: "x".repeat(10) })).body).toBe("r".repeat(10));
+});
+
+test("B63: memory 5 / max 20: spills to disk under the limit, rejects over it", async () => {
+  const p = await startProxy();
+  await p.deploy("web", sizedUpstream().addr, "--buffer-requests", "--buffer-responses", "--buffer-memory=5", "--max-request-body=20", "--max-response-body=20");
+  const ok = await p.text("/", { method: "POST", body: "x".repeat(11) });
+  expect(ok.status).toBe(200);
+  expect(ok.res.headers.get("x-received")).toBe("11");
+  expect((await p.text("/", { method: "POST", body: "x".repeat(29) })).status).toBe(413);
+  expect(await p.text("/?size=11")).toMatchObject({ status: 200, body: "r".repeat(11) });
+  expect((await p.text("/?size=39")).status).toBe(500);
+});
+
+test("B64: one-way buffering leaves the other direction unlimited", async () => {
+  const p = await startProxy();
+  const up = sizedUpstream();
+  await p.deploy("web", up.addr, "--buffer-requests", "--max-request-body=10");
+  expect(await p.text("/?size=50")).toMatchObject({ status: 200, body: "r".repeat(50) });
+  await p.deploy("web", up.addr, "--buffer-responses", "--max-response-body=10");
+  const r = await p.text("/", { method: "POST", body: "x".repeat(50) });
+  expect(r.status).toBe(200);
+  expect(r.res.headers.get("x-received")).toBe("50");
+});
+
+export async function rawRequest(port: number, text: string): Promise<string> {
+  let out = "";
+  await new Promise<void>((resolve) => {
+    void Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(s) {
+          s.write(text);
+        },
+        data(_s, d) {
+          out += new TextDecoder().decode(d);
+        },
+        close() {
+          resolve();
+        },
+        error() {
+          resolve();
+        },
+      },
+    });
+    setTimeout(resolve, 1000);
+  });
+  return out;
+}
+
+test("B65: a malformed chunked body gets 400 without buffering", async () => {
+  const p = await startProxy();
+  await p.deploy("web", sizedUpstream().addr);
+  const out = await rawRequest(p.port, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n");
+  expect(out.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+});
+
+test("B66: health-check URLs", () => {
+  expect(healthCheckUrl("localhost:3000", { path: "/up", port: 0 })).toBe("http://localhost:3000/up");
+  expect(healthCheckUrl("localhost:3000", { path: "/health", port: 8080 })).toBe("http://localhost:8080/health");
+  expect(healthCheckUrl("localhost", { path: "/status", port: 9090 })).toBe("http://localhost:9090/status");
+  expect(healthCheckUrl("localhost", { path: "/up", port: 0 })).toBe("http://localhost/up");
+});
