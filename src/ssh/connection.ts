@@ -129,7 +129,7 @@ export class SshHostConnection implements HostConnection {
     emit(this.observer, { type: "exec", host: this.host, command: shown });
     return new Promise<ExecResult>((resolve, reject) => {
       if (this.closedReason !== undefined) {
-        reject(new SshCommandError({ host: this.host, command: shown, code: null, signal: undefined, stdout: "", stderr: `the connection is closed (${this.closedReason})` }));
+        reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: `the connection is closed (${this.closedReason})` }));
         return;
       }
       if (options.signal?.aborted) {
@@ -154,7 +154,6 @@ export class SshHostConnection implements HostConnection {
     let stderr = "";
     let code: number | null = null;
     let signal: string | undefined;
-    let sawExit = false;
     return new Promise<ExecResult>((resolve, reject) => {
       let done = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -196,13 +195,11 @@ export class SshHostConnection implements HostConnection {
         stderr = append(stderr, s, max);
       });
       channel.on("exit", (c: number | null, sig?: string) => {
-        sawExit = true;
         code = typeof c === "number" ? c : null;
         signal = sig ?? undefined;
       });
       channel.on("close", () => {
-        // Closed without an exit status: the connection or the channel was dropped.
-        if (!sawExit) signal = signal ?? "(connection lost)";
+        // Closed without an exit status (code and signal stay unset): the connection was dropped.
         finish();
       });
       const stdin = options.stdin;

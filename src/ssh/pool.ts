@@ -74,16 +74,45 @@ export class SshPool {
     this.idleMs = settings.poolIdleTimeoutMs ?? 900_000;
   }
 
-  /** The connection to a host, opened on first use. */
-  get(host: string): Promise<HostConnection> {
-    return this.connection(host);
+  /**
+   * The connection to a host, opened on first use (connection errors surface here). The handle
+   * stays valid for the whole run: if the connection was closed meanwhile (idle timeout, dropped),
+   * the next command reconnects.
+   */
+  async get(host: string): Promise<HostConnection> {
+    await this.connection(host);
+    return this.handle(host);
+  }
+
+  private handle(host: string): HostConnection {
+    const live = () => this.connection(host);
+    return {
+      host,
+      exec: async (command, options) => (await live()).exec(command, options),
+      capture: async (command, options) => (await live()).capture(command, options),
+      test: async (command, options) => (await live()).test(command, options),
+      upload: async (source, remotePath, options) => (await live()).upload(source, remotePath, options),
+      close: async () => {
+        const p = this.connections.get(host);
+        this.connections.delete(host);
+        await p?.then((c) => c.close(), () => {});
+      },
+    };
   }
 
   private connection(host: string): Promise<SshHostConnection> {
     if (this.closing) return Promise.reject(new Error("the SSH pool is closed"));
     const existing = this.connections.get(host);
-    if (existing) return existing;
-    const opening = this.open(host, this.resolver.resolve(host));
+    if (existing) {
+      // A connection that closed but whose close event hasn't been handled yet is replaced.
+      return existing.then((c) => (c.isClosed ? this.reopen(host, existing) : c));
+    }
+    let opening: Promise<SshHostConnection>;
+    try {
+      opening = this.open(host, this.resolver.resolve(host));
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.connections.set(host, opening);
     opening.then(
       (c) =>
@@ -95,6 +124,11 @@ export class SshPool {
       },
     );
     return opening;
+  }
+
+  private reopen(host: string, stale: Promise<SshHostConnection>): Promise<SshHostConnection> {
+    if (this.connections.get(host) === stale) this.connections.delete(host);
+    return this.connection(host);
   }
 
   private async open(host: string, target: SshTarget): Promise<SshHostConnection> {
@@ -112,7 +146,7 @@ export class SshPool {
   /** Run `fn` on each host in parallel (at most `limit` at once). Throws SshMultiHostError naming every failed host. */
   async onHosts<T>(hosts: readonly string[], fn: (connection: HostConnection, host: string) => Promise<T>, options: OnHostsOptions = {}): Promise<T[]> {
     const unique = [...new Set(hosts)];
-    const results = await mapLimit(unique, options.limit ?? unique.length, async (host) => fn(await this.connection(host), host));
+    const results = await mapLimit(unique, options.limit ?? unique.length, async (host) => fn(await this.get(host), host));
     const errors = new Map<string, unknown>();
     results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
     if (errors.size > 0) throw new SshMultiHostError(errors);

@@ -172,13 +172,59 @@ describe("commands", () => {
     });
   });
 
-  test("idle connections are closed and reopened on demand", async () => {
+  test("idle or dropped connections are reopened on demand, through the same handle", async () => {
     await withPool(settings({ poolIdleTimeoutMs: 100 }), async (pool) => {
-      expect(await (await pool.get(host1)).capture("hostname")).toBe("host1");
+      const ssh = await pool.get(host1);
+      expect(await ssh.capture("hostname")).toBe("host1");
       await new Promise((r) => setTimeout(r, 150));
       await pool.closeIdle();
-      expect(await (await pool.get(host1)).capture("hostname")).toBe("host1");
+      expect(await ssh.capture("hostname")).toBe("host1");
       expect(pool.connectionsOpened).toBe(2);
+      // Kill the sshd process serving this connection.
+      const error = await rejection(ssh.exec("kill -9 $PPID; sleep 5"));
+      expect(error).toBeInstanceOf(SshCommandError);
+      expect(error.message).toBe(`Command on ${host1} ended without an exit status (the connection was lost): kill -9 $PPID; sleep 5`);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await ssh.capture("hostname")).toBe("host1");
+      expect(pool.connectionsOpened).toBe(3);
+    });
+  });
+});
+
+describe("authentication", () => {
+  test("key_data: a key given inline", async () => {
+    await withPool(settings({ keys: [], keyData: [readFileSync(bed.sshKey, "utf8")] }), async (pool) => {
+      expect(await (await pool.get(host1)).capture("hostname")).toBe("host1");
+    });
+  });
+
+  test("ssh-agent (SSH_AUTH_SOCK), forwarded to the host", async () => {
+    const sock = join(scratch, "agent.sock");
+    const agent = Bun.spawn(["ssh-agent", "-D", "-a", sock], { stdout: "ignore", stderr: "ignore" });
+    try {
+      for (let i = 0; i < 50 && !(await Bun.file(sock).exists()); i++) await new Promise((r) => setTimeout(r, 20));
+      await runOk(["ssh-add", bed.sshKey], { env: { SSH_AUTH_SOCK: sock } });
+      // No key files at all: HOME has no .ssh, no keys configured.
+      await withPool({ knownHostsFiles: [bed.knownHosts], config: false, env: { HOME: scratch, SSH_AUTH_SOCK: sock } }, async (pool) => {
+        const ssh = await pool.get(host1);
+        expect(await ssh.capture("hostname")).toBe("host1");
+        // forward_agent (default true): the host can use the agent.
+        expect(await ssh.capture('test -S "$SSH_AUTH_SOCK" && ssh-add -l | wc -l')).toBe("1");
+      });
+      await withPool({ knownHostsFiles: [bed.knownHosts], config: false, forwardAgent: false, env: { HOME: scratch, SSH_AUTH_SOCK: sock } }, async (pool) => {
+        expect(await (await pool.get(host1)).capture('echo "[$SSH_AUTH_SOCK]"')).toBe("[]");
+      });
+    } finally {
+      agent.kill();
+      await agent.exited;
+    }
+  });
+
+  test("no key at all says where it looked", async () => {
+    await withPool({ knownHostsFiles: [bed.knownHosts], config: false, env: { HOME: scratch } }, async (pool) => {
+      const error = await rejection(pool.get(host1));
+      expect(error).toBeInstanceOf(SshConnectError);
+      expect(error.message).toBe(`SSH connection to root@${host1} failed: no SSH key to log in with: none of ${scratch}/.ssh/id_ed25519, ${scratch}/.ssh/id_ecdsa, ${scratch}/.ssh/id_rsa exists, and no ssh-agent (SSH_AUTH_SOCK)`);
     });
   });
 });
