@@ -6,4 +6,6 @@ import { commandMap, lazy } from "../_shared.ts";
 
 export const commands = commandMap({
   version: lazy(() => import("./version.ts")),
+  config: lazy(() => import("./config.ts")),
+  init: lazy(() => import("./init.ts")),
 });
