@@ -36,6 +36,8 @@ export class RequestContext {
   hijacked = false;
   /** Overrides the response status in logs and metrics (499 for a client that went away). */
   loggedStatus: number | undefined;
+  /** X-Forwarded-For as received (after the client-IP header replaced it), for the `remote_addr` log field. */
+  remoteAddr: string;
   private finishers: (() => void)[] = [];
   private finished = false;
 
@@ -48,6 +50,7 @@ export class RequestContext {
     this.path = path;
     this.query = query;
     this.strippedPath = path;
+    this.remoteAddr = req.headers.get("x-forwarded-for") ?? conn.remoteAddr;
   }
 
   get host(): string {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STATUS_CODES } from "node:http";
 import { BUILTIN_PAGES } from "./pages.ts";
-import { compileTemplate, escapeHtml, type Template } from "./template.ts";
+import { compileTemplate, type Template } from "./template.ts";
 
 export type PageSet = Map<number, Template>;
 
@@ -29,13 +29,16 @@ export function loadErrorPages(dir: string): PageSet {
   }
 }
 
+// Where Go's http.StatusText differs from Node's table.
+const GO_STATUS_TEXT: Record<number, string> = { 418: "I'm a teapot", 499: "Client Closed Request" };
+
 export function statusText(status: number): string {
-  return status === 499 ? "Client Closed Request" : (STATUS_CODES[status] ?? "");
+  return GO_STATUS_TEXT[status] ?? STATUS_CODES[status] ?? "";
 }
 
 export function renderErrorPage(status: number, message = "", custom?: PageSet, extraHeaders?: HeadersInit): Response {
   const tpl = custom?.get(status) ?? builtins.get(status);
-  const body = tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${escapeHtml(statusText(status))}</h1>`;
+  const body = tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${statusText(status)}</h1>`;
   const headers = new Headers(extraHeaders);
   headers.set("content-type", "text/html; charset=utf-8");
   return new Response(body, { status, headers });

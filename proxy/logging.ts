@@ -54,7 +54,7 @@ export function requestLogAttrs(i: RequestLogInput): Record<string, unknown> {
     resp_content_type: i.respHeaders.get("content-type") ?? "",
     client_addr: ctx.conn.remoteAddr,
     client_port: String(ctx.conn.remotePort),
-    remote_addr: ctx.headers.get("x-forwarded-for") ?? ctx.conn.remoteAddr,
+    remote_addr: ctx.remoteAddr,
     user_agent: req.headers.get("user-agent") ?? "",
     proto: "HTTP/1.1",
     scheme: ctx.conn.tls ? "https" : "http",

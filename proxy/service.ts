@@ -62,7 +62,10 @@ export class Service {
     const ipHeader = this.options.client_ip_header;
     if (ipHeader) {
       const value = ctx.headers.get(ipHeader);
-      if (value) ctx.headers.set("x-forwarded-for", value);
+      if (value) {
+        ctx.headers.set("x-forwarded-for", value);
+        ctx.remoteAddr = value;
+      }
     }
 
     if (!this.tlsEnabled && ctx.conn.tls) return this.error(503);

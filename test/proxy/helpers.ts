@@ -147,3 +147,31 @@ export function echoUpstream(name = "echo"): Upstream {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Send raw bytes (for malformed requests fetch cannot produce) and collect the answer. */
+export async function rawRequest(port: number, text: string): Promise<string> {
+  let out = "";
+  await new Promise<void>((resolve) => {
+    void Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(s) {
+          s.write(text);
+        },
+        data(_s, d) {
+          out += new TextDecoder().decode(d);
+        },
+        close() {
+          resolve();
+        },
+        error() {
+          resolve();
+        },
+      },
+    });
+    setTimeout(resolve, 1000);
+  });
+  return out;
+}
+

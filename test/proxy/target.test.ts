@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { healthCheckUrl } from "../../proxy/health-check.ts";
 import { Target } from "../../proxy/target.ts";
-import { echoUpstream, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+import { echoUpstream, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
 
 test("B47: a plain GET is proxied with the body intact", async () => {
   const p = await startProxy();
@@ -254,32 +254,6 @@ test("B64: one-way buffering leaves the other direction unlimited", async () => 
   expect(r.status).toBe(200);
   expect(r.res.headers.get("x-received")).toBe("50");
 });
-
-export async function rawRequest(port: number, text: string): Promise<string> {
-  let out = "";
-  await new Promise<void>((resolve) => {
-    void Bun.connect({
-      hostname: "127.0.0.1",
-      port,
-      socket: {
-        open(s) {
-          s.write(text);
-        },
-        data(_s, d) {
-          out += new TextDecoder().decode(d);
-        },
-        close() {
-          resolve();
-        },
-        error() {
-          resolve();
-        },
-      },
-    });
-    setTimeout(resolve, 1000);
-  });
-  return out;
-}
 
 test("B65: a malformed chunked body gets 400 without buffering", async () => {
   const p = await startProxy();
