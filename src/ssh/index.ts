@@ -17,3 +17,4 @@ export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, S
 export type { SshEvent, SshObserver } from "./events.ts";
 export { commandLine, shellJoin, shellQuote } from "./shell-quote.ts";
 export { fingerprint } from "./known-hosts.ts";
+export { interactiveSshArgv, interactiveSshCommand } from "./interactive.ts";

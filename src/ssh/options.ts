@@ -171,8 +171,10 @@ export class SshResolver {
   resolve(host: string): SshTarget {
     const s = this.settings;
     const spec = parseHostSpec(host);
-    const jumps = s.proxyCommand ? [] : s.proxy ? this.resolveJumps(s.proxy, true) : undefined;
-    return this.build(spec.host, { user: spec.user ?? s.user, port: spec.port ?? s.port, jumps, proxyCommand: s.proxyCommand, depth: 0 });
+    // As in Kamal, ssh.proxy wins over ssh.proxy_command; either wins over ~/.ssh/config.
+    const jumps = s.proxy ? this.resolveJumps(s.proxy, true) : s.proxyCommand ? [] : undefined;
+    const proxyCommand = s.proxy ? undefined : s.proxyCommand;
+    return this.build(spec.host, { user: spec.user ?? s.user, port: spec.port ?? s.port, jumps, proxyCommand, depth: 0 });
   }
 
   private resolveJumps(spec: string, kamal: boolean): SshTarget[] {

@@ -101,6 +101,9 @@ describe("SshResolver", () => {
     expect(p.jumps).toEqual([]);
     expect(p.proxyCommand).toBe("ssh -W %h:%p gw");
     expect(resolver({}, "ProxyCommand nc %h %p\n").resolve("x").proxyCommand).toBe("nc %h %p");
+    // Both set: ssh.proxy wins, as in Kamal.
+    const both = resolver({ proxy: "gw", proxyCommand: "nc %h %p" }).resolve("x");
+    expect([both.jumps.map((j) => j.hostname), both.proxyCommand]).toEqual([["gw"], undefined]);
   });
 
   test("user and port in the host name itself", () => {
