@@ -1,0 +1,144 @@
+/**
+ * One run of a command against the servers: the configuration, the SSH pool (one connection per
+ * host, reused by every step), the reporter and secret redaction. Orchestration code asks the
+ * session to run things on hosts; the session times them and tells the reporter.
+ */
+import type { SextantConfig } from "../config/model.ts";
+import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
+import type { OutputEvent, Reporter } from "../output/events.ts";
+import { SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
+import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
+
+export interface SessionOptions {
+  config: SextantConfig;
+  reporter: Reporter;
+  /** Extra SSH settings (tests, --ssh-option style overrides). */
+  sshOverrides?: Partial<import("../ssh/options.ts").SshSettings>;
+}
+
+/** A command for a host: the text sent, and the text shown (secrets removed). */
+export type Command = string | { run: string; show: string };
+
+export class Session {
+  readonly config: SextantConfig;
+  readonly reporter: Reporter;
+  readonly pool: SshPool;
+  private readonly knownSecrets = new Set<Secret>();
+
+  constructor(options: SessionOptions) {
+    this.config = options.config;
+    this.reporter = options.reporter;
+    const raw = options.config.raw as { ssh?: KamalSshSection; sshkit?: KamalSshkitSection };
+    const settings = {
+      ...settingsFromKamal(raw.ssh, raw.sshkit, (name) => this.secret(name).reveal()),
+      ...options.sshOverrides,
+    };
+    this.pool = new SshPool(settings, {
+      redact: (text) => this.redact(text),
+      onEvent: (event) => this.onSshEvent(event),
+    });
+  }
+
+  /** A secret's value, remembered so that it is redacted from everything shown. */
+  secret(name: string): Secret {
+    const secret = this.config.secrets.get(name);
+    this.knownSecrets.add(secret);
+    return secret;
+  }
+
+  /** Remember secret values that will be used, so they are hidden from output. */
+  protect(secrets: Iterable<Secret>): void {
+    for (const s of secrets) this.knownSecrets.add(s);
+  }
+
+  redact(text: string): string {
+    return this.knownSecrets.size === 0 ? text : redactSecrets(text, this.knownSecrets);
+  }
+
+  emit(event: OutputEvent): void {
+    this.reporter.emit(event);
+  }
+
+  private onSshEvent(event: SshEvent): void {
+    if (event.type === "exec") this.emit({ type: "command", host: event.host, command: event.command });
+    else if (event.type === "warning") this.emit({ type: "warn", message: `${event.host}: ${event.message}` });
+    else if (event.type === "host-key-added") {
+      this.emit({ type: "info", message: `${event.host}: trusted new host key ${event.keyType} ${event.fingerprint} (added to ${event.file})` });
+    }
+  }
+
+  /** Run a shell command on a host, streaming its output to the reporter (shown with -v). */
+  async exec(host: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const ssh = await this.pool.get(host);
+    return ssh.exec(command, {
+      ...options,
+      onStdout: (text) => {
+        options.onStdout?.(text);
+        this.emit({ type: "output", host, stream: "stdout", text: this.redact(text) });
+      },
+      onStderr: (text) => {
+        options.onStderr?.(text);
+        this.emit({ type: "output", host, stream: "stderr", text: this.redact(text) });
+      },
+    });
+  }
+
+  /** Run a command and return its trimmed stdout. */
+  async capture(host: string, command: string, options: ExecOptions = {}): Promise<string> {
+    return (await this.exec(host, command, options)).stdout.trim();
+  }
+
+  /** Run a command whose failure is expected and harmless (Kamal's "ignore failure" commands). */
+  async tryExec(host: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.exec(host, command, { ...options, allowFailure: true });
+  }
+
+  async connection(host: string): Promise<HostConnection> {
+    return this.pool.get(host);
+  }
+
+  /** A titled step: announces it, times it, reports how it ended. */
+  async step<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    this.emit({ type: "step", title });
+    const started = performance.now();
+    try {
+      const result = await fn();
+      this.emit({ type: "step-done", title, ms: performance.now() - started, ok: true });
+      return result;
+    } catch (error) {
+      this.emit({ type: "step-done", title, ms: performance.now() - started, ok: false });
+      throw error;
+    }
+  }
+
+  /**
+   * Run `fn` on every host in parallel (at most `limit` at once), reporting each host's result with
+   * its time. Throws one error naming every failed host once all have finished.
+   */
+  async onHosts<T>(hosts: readonly string[], what: string, fn: (host: string) => Promise<T>, limit?: number): Promise<T[]> {
+    return this.pool.onHosts(
+      hosts,
+      async (_ssh, host) => {
+        const started = performance.now();
+        try {
+          const result = await fn(host);
+          this.emit({ type: "host-done", host, what, ms: performance.now() - started });
+          return result;
+        } catch (error) {
+          this.emit({ type: "host-failed", host, what, error: firstLine(error) });
+          throw error;
+        }
+      },
+      { limit },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.closeAll();
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? message;
+}
