@@ -10,7 +10,7 @@ import { closest } from "../cli/suggest.ts";
 import type { Position, Problem } from "./errors.ts";
 import type { SextantConfig } from "./model.ts";
 import { sameData } from "./proxy-model.ts";
-import { HINT_SEPARATOR, isHash, UNKNOWN_KEY } from "./schema/common.ts";
+import { HINT_SEPARATOR, isHash, TYPE_MARK, UNKNOWN_KEY } from "./schema/common.ts";
 import { rootSchema } from "./schema/root.ts";
 import type { Path, PositionIndex } from "./yaml.ts";
 
@@ -40,7 +40,7 @@ export function schemaProblems(raw: unknown, positions: PositionIndex): Problem[
     const [message, extra] = issue.message.split(HINT_SEPARATOR) as [string, string | undefined];
     if (message === UNKNOWN_KEY && extra) {
       const { key, known } = JSON.parse(extra) as { key: string; known: string[] };
-      const suggestion = closest(key, known);
+      const suggestion = suggestKey(key, known);
       const at = positions.get(path)?.key ?? positions.nearest(path);
       const isExtension = key.startsWith("x-") && path.length > 1;
       problems.push({
@@ -48,22 +48,37 @@ export function schemaProblems(raw: unknown, positions: PositionIndex): Problem[
         message: UNKNOWN_KEY,
         hint: isExtension
           ? "`x-` extension keys are only allowed at the top level of the file"
-          : suggestion
+          : known.includes("clear") && known.includes("secret") && !suggestion
+            ? `move ${key} under \`clear:\` (plain variables can't be mixed with clear/secret)`
+            : suggestion
             ? `did you mean \`${suggestion}\`?`
             : `valid keys here: ${known.join(", ")}`,
         at,
       });
       continue;
     }
-    const typed = message.startsWith("should be");
+    const typed = message.startsWith(TYPE_MARK);
     problems.push({
       path: path.join("/"),
-      message: typed ? `${message}, got ${describeValue(issue.input)}` : message,
+      message: typed ? `${message.slice(1)}, got ${describeValue(issue.input)}` : message,
       hint: extra,
       at: positions.nearest(path),
     });
   }
-  return dedupe(problems);
+  return dedupe(problems).sort(byPosition);
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  if (!a.at || !b.at) return 0;
+  return a.at.file === b.at.file ? a.at.line - b.at.line || a.at.col - b.at.col : 0;
+}
+
+/** A likely intended key: a close spelling, or the same letters in another order (`prot` -> `port`). */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  const near = closest(key, known);
+  if (near) return near;
+  const sorted = (s: string) => [...s.toLowerCase()].sort().join("");
+  return key.length >= 3 ? known.find((k) => sorted(k) === sorted(key)) : undefined;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

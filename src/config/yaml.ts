@@ -70,8 +70,12 @@ export function parseYaml(text: string, options: ParseOptions): ParsedYaml {
     const { line, col } = lineCounter.linePos(offset);
     return { file: options.file, line: options.lineMap?.[line - 1] ?? line, col };
   };
+  const errorLines = new Set<number>();
   for (const error of doc.errors) {
     const offset = error.pos[0];
+    const { line } = lineCounter.linePos(offset);
+    if (errorLines.has(line)) continue; // one error per line: the first is the cause
+    errorLines.add(line);
     const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     problems.push({ path: "", message: `YAML syntax error: ${message}`, at: at(offset), hint: yamlHint(error.code) });
   }
@@ -186,12 +190,16 @@ function yamlHint(code: string): string | undefined {
       return "check the indentation: nested keys need more spaces than their parent, and list items line up";
     case "TAB_AS_INDENT":
       return "YAML does not allow tabs for indentation; use spaces";
+    case "MULTIPLE_DOCS":
+      return "a config file holds one YAML document; remove the extra `---` sections";
     case "DUPLICATE_KEY":
       return "remove one of the duplicate keys";
     case "MULTILINE_IMPLICIT_KEY":
-      return "a value that contains `: ` or starts with a special character needs quotes";
+    case "BLOCK_AS_IMPLICIT_KEY":
+    case "UNEXPECTED_TOKEN":
+      return "check the indentation of this line and the one before; quote values that contain `: ` or start with a special character";
     default:
-      return undefined;
+      return "check the indentation and quoting around this line";
   }
 }
 

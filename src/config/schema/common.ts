@@ -8,6 +8,8 @@
 import * as v from "valibot";
 
 export const HINT_SEPARATOR = "\u0000";
+/** Marks a type mismatch ("should be a string"), so the error can add what was found. */
+export const TYPE_MARK = "\u0001";
 
 export type AnySchema = v.GenericSchema<unknown, unknown>;
 
@@ -21,19 +23,19 @@ function withHint(message: string, hint?: string): string {
 
 /** A string, or a number/boolean used as one (Kamal's "stringish"). */
 export function str(hint?: string): AnySchema {
-  return v.custom((x) => typeof x === "string" || (typeof x === "number" && Number.isFinite(x)) || typeof x === "boolean", withHint("should be a string", hint));
+  return v.custom((x) => typeof x === "string" || (typeof x === "number" && Number.isFinite(x)) || typeof x === "boolean", withHint(TYPE_MARK + "should be a string", hint));
 }
 
 export function int(hint?: string): AnySchema {
-  return v.custom((x) => typeof x === "number" && Number.isInteger(x), withHint("should be an integer", hint));
+  return v.custom((x) => typeof x === "number" && Number.isInteger(x), withHint(TYPE_MARK + "should be an integer", hint));
 }
 
 export function bool(hint?: string): AnySchema {
-  return v.custom((x) => typeof x === "boolean", withHint("should be a boolean (true or false)", hint));
+  return v.custom((x) => typeof x === "boolean", withHint(TYPE_MARK + "should be a boolean (true or false)", hint));
 }
 
 export function arrayOf(item: AnySchema, hint?: string): AnySchema {
-  return v.pipe(v.custom<unknown[]>((x) => Array.isArray(x), withHint("should be an array", hint)), v.array(item));
+  return v.pipe(v.custom<unknown[]>((x) => Array.isArray(x), withHint(TYPE_MARK + "should be an array", hint)), v.array(item));
 }
 
 /** A hash with exactly these (optional) keys. Unknown keys are reported, each one. */
@@ -42,7 +44,7 @@ export function hash(entries: Record<string, AnySchema>, hint?: string): AnySche
   for (const [key, schema] of Object.entries(entries)) optionalEntries[key] = v.optional(schema);
   const known = Object.keys(entries);
   return v.pipe(
-    v.custom<Record<string, unknown>>(isHash, withHint("should be a hash", hint)),
+    v.custom<Record<string, unknown>>(isHash, withHint(TYPE_MARK + "should be a hash", hint)),
     v.looseObject(optionalEntries),
     v.rawCheck(({ dataset, addIssue }) => {
       const input = dataset.value as Record<string, unknown>;
@@ -66,12 +68,12 @@ function unknownKeyMessage(key: string, known: readonly string[]): string {
 
 /** A hash of any keys whose values all match `value`. */
 export function hashOf(value: AnySchema, hint?: string): AnySchema {
-  return v.pipe(v.custom<Record<string, unknown>>(isHash, withHint("should be a hash", hint)), v.record(v.string(), value)) as AnySchema;
+  return v.pipe(v.custom<Record<string, unknown>>(isHash, withHint(TYPE_MARK + "should be a hash", hint)), v.record(v.string(), value)) as AnySchema;
 }
 
 /** Any hash (docker options, build args). */
 export function anyHash(hint?: string): AnySchema {
-  return v.custom(isHash, withHint("should be a hash", hint));
+  return v.custom(isHash, withHint(TYPE_MARK + "should be a hash", hint));
 }
 
 /**
@@ -82,7 +84,7 @@ export function oneOf(
   options: { string?: AnySchema; array?: AnySchema; hash?: AnySchema; boolean?: AnySchema; integer?: AnySchema },
   message: string,
 ): AnySchema {
-  const fallback = v.custom(() => false, message);
+  const fallback = v.custom(() => false, TYPE_MARK + message);
   return v.lazy((input) => {
     if (Array.isArray(input)) return options.array ?? fallback;
     if (isHash(input)) return options.hash ?? fallback;

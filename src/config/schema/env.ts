@@ -1,6 +1,6 @@
 /** `env` (root, roles, tags, accessories): `{KEY: value}` or `{clear, secret, tags}`. */
 import * as v from "valibot";
-import { arrayOf, hash, hashOf, isHash, str, type AnySchema } from "./common.ts";
+import { arrayOf, hash, hashOf, isHash, str, TYPE_MARK, type AnySchema } from "./common.ts";
 
 const SECTION_KEYS = ["clear", "secret", "tags"];
 
@@ -11,7 +11,7 @@ function simpleEnv(): AnySchema {
 
 function complexEnv(allowTags: boolean): AnySchema {
   const entries: Record<string, AnySchema> = {
-    clear: hashOf(str(), "e.g. clear: { DB_HOST: db1 }"),
+    clear: hashOf(str("env values are strings; secrets go under `secret:`"), "e.g. clear: { DB_HOST: db1 }"),
     secret: arrayOf(str(), "e.g. secret: [ DB_PASSWORD ]"),
   };
   if (allowTags) entries.tags = hashOf(envSchema({ allowTags: false, context: "tag" }), "e.g. tags: { monitoring: { MYSQL_USER: monitoring } }");
@@ -21,7 +21,7 @@ function complexEnv(allowTags: boolean): AnySchema {
 export function envSchema(options: { allowTags: boolean; context?: "root" | "role" | "accessory" | "tag" }): AnySchema {
   const complex = complexEnv(options.allowTags);
   const simple = simpleEnv();
-  const notHash = v.custom(() => false, "should be a hash\u0000e.g. env: { clear: { DB_HOST: db1 }, secret: [ DB_PASSWORD ] }");
+  const notHash = v.custom(() => false, TYPE_MARK + "should be a hash\u0000e.g. env: { clear: { DB_HOST: db1 }, secret: [ DB_PASSWORD ] }");
   const tagsOnlyAtRoot = v.custom(
     () => false,
     options.context === "tag"
