@@ -55,15 +55,18 @@ export interface HostConnection {
   close(): Promise<void>;
 }
 
+/** The server wouldn't open a channel. */
+class ChannelRefused extends Error {}
+
 /** Concurrent channels per connection; OpenSSH's MaxSessions defaults to 10. */
 const MAX_CHANNELS = 8;
 
 class Gate {
-  private active = 0;
+  active = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
+  constructor(public limit: number) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    while (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
     this.active++;
     try {
       return await fn();
@@ -82,6 +85,8 @@ export class SshHostConnection implements HostConnection {
   private readonly gate = new Gate(MAX_CHANNELS);
   private sftp?: Promise<SFTPWrapper>;
   private noSftp = false;
+  /** Session channels open now (commands and SFTP). */
+  private openChannels = 0;
   private closedReason?: string;
 
   constructor(
@@ -110,9 +115,30 @@ export class SshHostConnection implements HostConnection {
 
   exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const base = commandLine(command);
+    for (const name of Object.keys(options.env ?? {})) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid environment variable name: ${name}`);
+    }
     const line = options.env ? `${Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)};`).join(" ")} ${base}` : base;
     const shown = redacted(this.observer, options.env ? `${Object.keys(options.env).map((k) => `export ${k}=[REDACTED];`).join(" ")} ${base}` : base);
-    return this.track(() => this.gate.run(() => this.run(line, shown, options)));
+    return this.track(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.gate.run(() => this.run(line, shown, options));
+        } catch (e) {
+          if (!(e instanceof ChannelRefused)) throw e;
+          // sshd's MaxSessions (default 10) is below our channel count: run no more than are open now, retry.
+          const limit = Math.max(1, this.openChannels);
+          if (limit < this.gate.limit) {
+            this.gate.limit = limit;
+            emit(this.observer, { type: "warning", host: this.host, message: `the server refused a session channel (sshd MaxSessions); running at most ${limit} command(s) at once` });
+          }
+          if (attempt >= 10) {
+            throw new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: "", failure: `could not be started (${e.message})` });
+          }
+          await new Promise((r) => setTimeout(r, 20 * attempt));
+        }
+      }
+    });
   }
 
   async capture(command: string | readonly string[], options: ExecOptions = {}): Promise<string> {
@@ -129,7 +155,7 @@ export class SshHostConnection implements HostConnection {
     emit(this.observer, { type: "exec", host: this.host, command: shown });
     return new Promise<ExecResult>((resolve, reject) => {
       if (this.closedReason !== undefined) {
-        reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: `the connection is closed (${this.closedReason})` }));
+        reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: "", failure: `could not be started: the connection is closed (${this.closedReason})` }));
         return;
       }
       if (options.signal?.aborted) {
@@ -138,9 +164,11 @@ export class SshHostConnection implements HostConnection {
       }
       client.exec(line, (err, channel) => {
         if (err) {
-          reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: `couldn't start the command: ${err.message}` }));
+          reject(new ChannelRefused(err.message));
           return;
         }
+        this.openChannels++;
+        channel.once("close", () => this.openChannels--);
         this.collect(channel, shown, options, started).then(resolve, reject);
       });
     });
@@ -217,7 +245,9 @@ export class SshHostConnection implements HostConnection {
             this.sftp = undefined;
             reject(err);
           } else {
+            this.openChannels++;
             sftp.once("close", () => {
+              this.openChannels--;
               this.sftp = undefined;
             });
             resolve(sftp);

@@ -83,9 +83,10 @@ export class SshCommandError extends SextantError {
   readonly signal?: string;
   readonly stdout: string;
   readonly stderr: string;
-  constructor(info: { host: string; command: string; code: number | null; signal?: string; stdout: string; stderr: string }) {
-    const status =
-      info.code !== null ? `exited with status ${info.code}` : info.signal ? `was killed by signal ${info.signal}` : "ended without an exit status (the connection was lost)";
+  constructor(info: { host: string; command: string; code: number | null; signal?: string; stdout: string; stderr: string; failure?: string }) {
+    const status = info.failure
+      ? info.failure
+      : info.code !== null ? `exited with status ${info.code}` : info.signal ? `was killed by signal ${info.signal}` : "ended without an exit status (the connection was lost)";
     const tail = tailLines(info.stderr.trim() || info.stdout.trim(), 10, 2000);
     super(`Command on ${info.host} ${status}: ${info.command}${tail ? `\n${tail}` : ""}`);
     this.host = info.host;
