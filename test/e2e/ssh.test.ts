@@ -20,7 +20,7 @@ import {
   type SshEvent,
   type SshSettings,
 } from "../../src/ssh/index.ts";
-import { onHost, runOk, testbed } from "../support/testbed.ts";
+import { onHost, repoRoot, run, runOk, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
 const [host1, host2] = bed.hosts as [string, string];
@@ -395,5 +395,22 @@ describe("connection failures", () => {
       const error = await rejection(pool.get(host1));
       expect(error.message).toStartWith(`SSH connection to nobody@${host1} failed: authentication failed for nobody`);
     });
+  });
+});
+
+describe("runtimes", () => {
+  test("the same code connects, runs and uploads under Deno 2", async () => {
+    const script = `
+      import { SshPool } from "./src/ssh/index.ts";
+      const pool = new SshPool({ keys: [${JSON.stringify(bed.sshKey)}], keysOnly: true, knownHostsFiles: [${JSON.stringify(bed.knownHosts)}], config: false, proxy: "root@${host1}" });
+      try {
+        const ssh = await pool.get("${host2}");
+        await ssh.upload("X=1\\n", "${remoteDir}-deno.env", { mode: 0o600 });
+        console.log(await ssh.capture("hostname; stat -c %a ${remoteDir}-deno.env; rm ${remoteDir}-deno.env"));
+      } finally {
+        await pool.closeAll();
+      }`;
+    const result = await run([join(repoRoot, "node_modules/.bin/deno"), "eval", "--ext=ts", script], { cwd: repoRoot, timeoutMs: 60_000 });
+    expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({ code: 0, stdout: "host2\n600\n", stderr: "" });
   });
 });
