@@ -113,19 +113,21 @@ export class SshHostConnection implements HostConnection {
     }
   }
 
-  exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(command: string | readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const base = commandLine(command);
     for (const name of Object.keys(options.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid environment variable name: ${name}`);
     }
     const line = options.env ? `${Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)};`).join(" ")} ${base}` : base;
     const shown = redacted(this.observer, options.env ? `${Object.keys(options.env).map((k) => `export ${k}=[REDACTED];`).join(" ")} ${base}` : base);
+    emit(this.observer, { type: "exec", host: this.host, command: shown });
     return this.track(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.gate.run(() => this.run(line, shown, options));
         } catch (e) {
           if (!(e instanceof ChannelRefused)) throw e;
+          if (this.closedReason !== undefined) throw this.notStarted(shown, `the connection is closed (${this.closedReason ?? e.message})`);
           // sshd's MaxSessions (default 10) is below our channel count: run no more than are open now, retry.
           const limit = Math.max(1, this.openChannels);
           if (limit < this.gate.limit) {
@@ -133,12 +135,16 @@ export class SshHostConnection implements HostConnection {
             emit(this.observer, { type: "warning", host: this.host, message: `the server refused a session channel (sshd MaxSessions); running at most ${limit} command(s) at once` });
           }
           if (attempt >= 10) {
-            throw new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: "", failure: `could not be started (${e.message})` });
+            throw this.notStarted(shown, e.message);
           }
           await new Promise((r) => setTimeout(r, 20 * attempt));
         }
       }
     });
+  }
+
+  private notStarted(shown: string, why: string): SshCommandError {
+    return new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: "", failure: `could not be started: ${why}`, notStarted: true });
   }
 
   async capture(command: string | readonly string[], options: ExecOptions = {}): Promise<string> {
@@ -152,10 +158,9 @@ export class SshHostConnection implements HostConnection {
   private run(line: string, shown: string, options: ExecOptions): Promise<ExecResult> {
     const { client } = this.session;
     const started = performance.now();
-    emit(this.observer, { type: "exec", host: this.host, command: shown });
     return new Promise<ExecResult>((resolve, reject) => {
       if (this.closedReason !== undefined) {
-        reject(new SshCommandError({ host: this.host, command: shown, code: null, stdout: "", stderr: "", failure: `could not be started: the connection is closed (${this.closedReason})` }));
+        reject(this.notStarted(shown, `the connection is closed (${this.closedReason})`));
         return;
       }
       if (options.signal?.aborted) {
@@ -301,7 +306,9 @@ export class SshHostConnection implements HostConnection {
     if (this.closedReason !== undefined) return;
     const closed = this.session.closed;
     this.session.end();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref?.())]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 }
 

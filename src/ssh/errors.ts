@@ -83,7 +83,9 @@ export class SshCommandError extends SextantError {
   readonly signal?: string;
   readonly stdout: string;
   readonly stderr: string;
-  constructor(info: { host: string; command: string; code: number | null; signal?: string; stdout: string; stderr: string; failure?: string }) {
+  /** The command never ran (no channel could be opened): safe to retry on a new connection. */
+  readonly notStarted: boolean;
+  constructor(info: { host: string; command: string; code: number | null; signal?: string; stdout: string; stderr: string; failure?: string; notStarted?: boolean }) {
     const status = info.failure
       ? info.failure
       : info.code !== null ? `exited with status ${info.code}` : info.signal ? `was killed by signal ${info.signal}` : "ended without an exit status (the connection was lost)";
@@ -95,6 +97,7 @@ export class SshCommandError extends SextantError {
     this.signal = info.signal;
     this.stdout = info.stdout;
     this.stderr = info.stderr;
+    this.notStarted = info.notStarted ?? false;
   }
 }
 

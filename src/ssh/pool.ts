@@ -5,7 +5,7 @@
  */
 import { connect, JumpCache } from "./connect.ts";
 import { SshHostConnection, type HostConnection } from "./connection.ts";
-import { SshMultiHostError } from "./errors.ts";
+import { SshCommandError, SshMultiHostError } from "./errors.ts";
 import type { SshObserver } from "./events.ts";
 import { SshResolver, type SshSettings, type SshTarget } from "./options.ts";
 
@@ -85,13 +85,23 @@ export class SshPool {
   }
 
   private handle(host: string): HostConnection {
-    const live = () => this.connection(host);
+    // Run on the live connection; a command that never started because the connection had just
+    // dropped is retried once on a new one.
+    const live = async <T>(fn: (c: SshHostConnection) => Promise<T>): Promise<T> => {
+      const c = await this.connection(host);
+      try {
+        return await fn(c);
+      } catch (e) {
+        if (!(e instanceof SshCommandError && e.notStarted && c.isClosed)) throw e;
+        return fn(await this.connection(host));
+      }
+    };
     return {
       host,
-      exec: async (command, options) => (await live()).exec(command, options),
-      capture: async (command, options) => (await live()).capture(command, options),
-      test: async (command, options) => (await live()).test(command, options),
-      upload: async (source, remotePath, options) => (await live()).upload(source, remotePath, options),
+      exec: (command, options) => live((c) => c.exec(command, options)),
+      capture: (command, options) => live((c) => c.capture(command, options)),
+      test: (command, options) => live((c) => c.test(command, options)),
+      upload: (source, remotePath, options) => live((c) => c.upload(source, remotePath, options)),
       close: async () => {
         const p = this.connections.get(host);
         this.connections.delete(host);
