@@ -46,15 +46,21 @@ export function hasErb(source: string): boolean {
 
 export function renderErb(source: string, context: ErbContext): ErbResult {
   let out = "";
-  const lineMap: number[] = [1];
+  const lineMap: number[] = [];
+  let pending = true; // the next output character starts a new output line
   let line = 1;
   let col = 1;
   let i = 0;
-  const emit = (text: string, srcLine: number) => {
-    for (const ch of text) {
-      out += ch;
-      if (ch === "\n") lineMap.push(srcLine);
+  const put = (ch: string, srcLine: number) => {
+    if (pending) {
+      lineMap.push(srcLine);
+      pending = false;
     }
+    out += ch;
+    if (ch === "\n") pending = true;
+  };
+  const emit = (text: string, srcLine: number) => {
+    for (const ch of text) put(ch, srcLine);
   };
   const advance = (text: string) => {
     for (const ch of text) {
@@ -111,7 +117,7 @@ export function renderErb(source: string, context: ErbContext): ErbResult {
         end += 1;
       }
     }
-    if (inner.startsWith("#")) {
+    if (inner.startsWith("#") || (/^\s*#/.test(inner) && !inner.includes("\n"))) {
       // Comment.
     } else if (inner.startsWith("=")) {
       const value = evaluate(inner.slice(1), context, tagLine, tagCol);
@@ -126,15 +132,15 @@ export function renderErb(source: string, context: ErbContext): ErbResult {
     }
     i = end;
   }
+  if (pending) lineMap.push(line);
   return { text: out, lineMap };
 
   function copyText(text: string) {
     for (const ch of text) {
-      out += ch;
+      put(ch, line);
       if (ch === "\n") {
         line++;
         col = 1;
-        lineMap.push(line);
       } else col++;
     }
   }

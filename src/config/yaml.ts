@@ -79,6 +79,11 @@ export function parseYaml(text: string, options: ParseOptions): ParsedYaml {
     const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     problems.push({ path: "", message: `YAML syntax error: ${message}`, at: at(offset), hint: yamlHint(error.code) });
   }
+  for (const warning of doc.warnings) {
+    const tag = /Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    if (warning.code !== "TAG_RESOLVE_FAILED" || !tag || SUPPORTED_TAGS.includes(tag)) continue;
+    problems.push({ path: "", message: `unsupported YAML tag ${tag}`, at: at(warning.pos[0]), hint: "remove the tag; plain values are enough" });
+  }
   if (problems.length > 0) return { value: undefined, positions, problems };
 
   const converting = new Set<Node>();
@@ -204,6 +209,7 @@ function yamlHint(code: string): string | undefined {
 }
 
 const UNSUPPORTED = Symbol("unsupported");
+const SUPPORTED_TAGS = ["int", "float", "bool", "null", "str", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`);
 
 function resolveTagged(tag: string, raw: string): unknown {
   switch (tag) {
