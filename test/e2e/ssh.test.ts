@@ -379,6 +379,23 @@ describe("connection failures", () => {
     });
   });
 
+  test("a name that doesn't resolve is a DNS error (after sshkit.dns_retries)", async () => {
+    await withPool(settings({ dnsRetries: 1 }), async (pool) => {
+      const error = await rejection(pool.get("nonexistent.invalid"));
+      expect(error).toBeInstanceOf(SshConnectError);
+      expect(error.message).toStartWith("SSH connection to root@nonexistent.invalid failed: can't resolve nonexistent.invalid");
+      expect((error as SshConnectError).reason).toBe("dns");
+    });
+  });
+
+  test("log_level debug reports ssh2's handshake details as events", async () => {
+    await withPool(settings({ logLevel: "debug" }), async (pool, events) => {
+      await pool.get(host1);
+      const debug = events.filter((e) => e.type === "debug").map((e) => (e.type === "debug" ? e.message : ""));
+      expect(debug.some((m) => /KEX algorithm: curve25519-sha256/.test(m))).toBe(true);
+    });
+  });
+
   test("a key the host doesn't accept is an authentication error", async () => {
     const key = join(scratch, "stranger");
     writeFileSync(key, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
