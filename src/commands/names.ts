@@ -11,7 +11,15 @@ import type { ProxySettings } from "../config/proxy-model.ts";
 /** What service-wide builders read (audit, lock, prune, images). */
 export type ServiceConfig = Pick<
   SextantConfig,
-  "service" | "destination" | "serviceAndDestination" | "runDirectory" | "repository" | "latestTag" | "latestImage"
+  | "service"
+  | "destination"
+  | "serviceAndDestination"
+  | "runDirectory"
+  | "repository"
+  | "latestTag"
+  | "latestImage"
+  | "auditLogFile"
+  | "lockDirectory"
 >;
 
 /** What app builders read from the root configuration. */

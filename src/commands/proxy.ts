@@ -5,7 +5,7 @@
  * `proxy boot_config set`; with one, the `docker run` line is built here.
  */
 import type { ProxyRunSettings, ProxySettings } from "../config/proxy-model.ts";
-import { NETWORK, type ServiceConfig } from "./names.ts";
+import { NETWORK } from "./names.ts";
 import { any, argumentize, docker, makeDirectory, optionize, pipe, removeDirectory, render, substitute, xargs, type Argv, type Token } from "./shell.ts";
 
 export const PROXY_CONTAINER = "kamal-proxy";
@@ -149,15 +149,11 @@ export function removeProxyDirectory(runDirectory: string): Argv {
   return removeDirectory(proxyPaths(runDirectory).dir);
 }
 
-/** `ls .kamal/apps | wc -l`: `proxy remove` keeps the proxy while other apps are installed. */
-export function appDirectoryCount(config: Pick<ServiceConfig, "runDirectory">): Argv {
-  return pipe(["ls", `${config.runDirectory}/apps`], ["wc", "-l"]);
-}
-
 export interface ProxyLogsOptions {
   since?: string;
   lines?: number | string;
   grep?: string;
+  grepOptions?: string;
   timestamps?: boolean;
 }
 
@@ -171,7 +167,7 @@ export function logs(options: ProxyLogsOptions = {}): Argv {
       options.timestamps === false ? undefined : "--timestamps",
       "2>&1",
     ),
-    options.grep === undefined ? undefined : ["grep", `'${options.grep}'`],
+    options.grep === undefined ? undefined : ["grep", `'${options.grep}'`, ...(options.grepOptions === undefined ? [] : [options.grepOptions])],
   );
 }
 

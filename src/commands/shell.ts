@@ -226,9 +226,14 @@ export function singleQuote(text: string): string {
   return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
+/** A whole command as one single-quoted token (secrets inside stay redactable). */
+export function quoted(command: Part): Token {
+  return fold(tokens(command), singleQuote);
+}
+
 /** `sh -c '<command>'`: the command rendered, then single-quoted with `'\''` for inner quotes. */
 export function shell(command: Part): Token[] {
-  return ["sh", "-c", fold(tokens(command), singleQuote)];
+  return ["sh", "-c", quoted(command)];
 }
 
 /** `docker ...args` with empty args dropped. */
