@@ -119,6 +119,15 @@ export function escape(value: unknown): string {
     .join("");
 }
 
+/**
+ * Ruby's `Shellwords.escape`: backslash before every character outside `[A-Za-z0-9_-.,:+/@]`,
+ * newlines quoted, `''` for the empty string. Used for local paths (git clone directories).
+ */
+export function shellEscape(value: string): string {
+  if (value === "") return "''";
+  return value.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, (ch) => `\\${ch}`).replaceAll("\n", "'\n'");
+}
+
 /** Ruby's `present?`: not nil/false, not a blank string, not an empty list or hash. */
 function present(value: unknown): boolean {
   if (value === null || value === undefined || value === false) return false;
