@@ -45,7 +45,7 @@ function mutate(data: Record<string, unknown>, random: () => number): void {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const value = () => structuredClone(pick(VALUES));
   const target = pick(containers(data));
-  const keys = Array.isArray(target) ? target.map((_, i) => i) : Object.keys(target);
+  const keys: (string | number)[] = Array.isArray(target) ? target.map((_, i) => i) : Object.keys(target);
   const op = Math.floor(random() * 6);
   if (keys.length === 0 || op === 0) {
     // Add an entry.
@@ -78,7 +78,7 @@ function mutate(data: Record<string, unknown>, random: () => number): void {
     default: {
       // swap with a value from elsewhere
       const other = pick(containers(data));
-      const otherKeys = Array.isArray(other) ? other.map((_, i) => i) : Object.keys(other);
+      const otherKeys: (string | number)[] = Array.isArray(other) ? other.map((_, i) => i) : Object.keys(other);
       if (otherKeys.length > 0) record[key] = structuredClone((other as Record<string | number, unknown>)[pick(otherKeys)]);
     }
   }
