@@ -8,7 +8,7 @@ import { ContainerEnv, envSpec, mergeEnv, toText, type EnvSpec } from "./env-mod
 import { proxySettings, type ProxySettings } from "./proxy-model.ts";
 import { registrySettings, type RegistrySettings } from "./registry-model.ts";
 import { isHash } from "./schema/common.ts";
-import { DEFAULT_SECRETS_PATH, Secrets } from "./secrets.ts";
+import { DEFAULT_SECRETS_PATH, Secret, Secrets } from "./secrets.ts";
 import { argumentize, optionize } from "./shell.ts";
 import { abbreviateVersion, resolveVersion } from "./version.ts";
 import { deepMerge } from "./load.ts";
@@ -382,6 +382,23 @@ export class SextantConfig {
 
   accessoriesOnHost(host: string): Accessory[] {
     return this.accessories.filter((a) => a.hosts.includes(host));
+  }
+
+  // ---- secrets ------------------------------------------------------------------------------
+
+  /** A secret by name (loads the secrets files on first use). */
+  secret(name: string): Secret {
+    return this.secrets.get(name);
+  }
+
+  /** Private keys from `ssh.key_data`: secret names, or (deprecated) PEM text written inline. */
+  sshKeyData(): Secret[] {
+    return (this.ssh.keyData ?? []).map((entry, i) => (entry.includes("-----BEGIN") ? new Secret(`ssh.key_data[${i}]`, entry) : this.secrets.get(entry)));
+  }
+
+  /** Output level configured for a hook (`hooks_output`), if any. */
+  hookOutput(hook: string): HookOutput | undefined {
+    return this.hooksOutput.hooks[hook] ?? this.hooksOutput.all;
   }
 
   // ---- docker args that do not depend on a role -------------------------------------------

@@ -154,7 +154,9 @@ function defaultRunCommand(command: string, cwd: string, env: Readonly<Record<st
   } catch (error) {
     const status = (error as { status?: number }).status;
     throw new ConfigError([{ path: "", message: `secret command \`$(${command})\` failed${status === undefined ? "" : ` with exit status ${status}`}` }], {
-      hint: "run the command by hand to see why; secrets are loaded only when a command needs them",
+      hint: /^\s*kamal\s+secrets\b/.test(command)
+        ? "`kamal secrets` helpers run through your shell here, so the kamal gem must be installed; or call the password manager's CLI directly"
+        : "run the command by hand to see why; secrets are loaded only when a command needs them",
     });
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolveVersion } from "../../../src/config/version.ts";
-import { BASE, load } from "./helpers.ts";
+import { loadConfig } from "../../../src/config/index.ts";
+import { BASE, load, project, removeProject } from "./helpers.ts";
 
 const roles = (body: string) => BASE.replace("servers:\n  - 1.1.1.1\n", `servers:\n${body}`);
 
@@ -184,5 +185,23 @@ describe("version", () => {
     expect(c.version).toBe("0123456789");
     expect(c.abbreviatedVersion).toBe("0123456");
     expect(load(BASE, { version: "abc_uncommitted_1" }).abbreviatedVersion).toBe("abc_uncommitted_1");
+  });
+});
+
+describe("secret helpers", () => {
+  test("ssh key_data from secrets or inline PEM; hook output levels", () => {
+    const dir = project({
+      "config/deploy.yml": `${BASE}ssh:\n  key_data: [SSH_KEY, "-----BEGIN OPENSSH PRIVATE KEY----- x"]\nhooks_output: verbose\n`,
+      ".kamal/secrets": "SSH_KEY=k1\n",
+    });
+    try {
+      const c = loadConfig({ cwd: dir, env: {}, version: "1" });
+      expect(c.sshKeyData().map((k) => k.reveal())).toEqual(["k1", "-----BEGIN OPENSSH PRIVATE KEY----- x"]);
+      expect(String(c.sshKeyData()[1])).toBe("[REDACTED]");
+      expect(c.secret("SSH_KEY").reveal()).toBe("k1");
+      expect(c.hookOutput("pre-deploy")).toBe("verbose");
+    } finally {
+      removeProject(dir);
+    }
   });
 });
