@@ -1,0 +1,48 @@
+/**
+ * Env file content (reference §3.4) as uploaded before `docker run`, and agreement between the two
+ * escaping entry points (the config's derived args and the command builders must quote alike).
+ */
+import { describe, expect, test } from "bun:test";
+import { escape, argumentize as commandArgumentize, optionize as commandOptionize } from "../../../src/commands/shell.ts";
+import { ContainerEnv, escapeEnvFileValue } from "../../../src/config/env-model.ts";
+import { Secret, type Secrets } from "../../../src/config/secrets.ts";
+import { argumentize, escapeShellValue, optionize } from "../../../src/config/shell.ts";
+
+function envFile(secretKeys: string[], values: Record<string, string>): string {
+  const secrets = { get: (name: string) => new Secret(name, values[name] ?? "") } as unknown as Secrets;
+  return new ContainerEnv({ clear: {}, secretKeys }, secrets).envFileContent();
+}
+
+describe("env file content (§3.4)", () => {
+  test("KEY=VALUE lines in declaration order, aliases resolved", () => {
+    expect(envFile(["RAILS_MASTER_KEY", "DB_PASSWORD:MYSQL_PASSWORD"], { RAILS_MASTER_KEY: "456", MYSQL_PASSWORD: "pw" })).toBe(
+      "RAILS_MASTER_KEY=456\nDB_PASSWORD=pw\n",
+    );
+  });
+
+  test("an empty env is a single newline", () => {
+    expect(envFile([], {})).toBe("\n");
+  });
+
+  test("escaping: newlines and backslashes escaped, quotes and # kept, non-ASCII raw", () => {
+    expect(escapeEnvFileValue("line1\nline2")).toBe("line1\\nline2");
+    expect(escapeEnvFileValue('say "hi" #{x} \\ done')).toBe('say "hi" #{x} \\\\ done');
+    expect(escapeEnvFileValue("tab\there\x1b\x01")).toBe("tab\\there\\e\\x01");
+    expect(escapeEnvFileValue("日本語\n(パスワード)")).toBe("日本語\\n(パスワード)");
+    expect(escapeEnvFileValue("$PWD ${X} `x`")).toBe("$PWD ${X} `x`");
+    expect(envFile(["PEM"], { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----\n" })).toBe("PEM=-----BEGIN KEY-----\\nabc\\n-----END KEY-----\\n\n");
+  });
+});
+
+describe("the config's shell helpers agree with the command builders'", () => {
+  const corpus = ["foo", "$PWD", "${PWD}", "$(x)", "a`b`", 'q"q', "b\\s", "n\nt\t", "\x1b\x07\x01\x7f", "#{i} #$x #@y", "héllo", "日本", "%", "it's"];
+  // Not in the corpus: "" (Kamal escapes it to nothing; src/config/shell.ts gives `""`).
+  for (const value of corpus) {
+    test(JSON.stringify(value), () => {
+      expect(escapeShellValue(value)).toBe(escape(value));
+      expect(argumentize("--env", { K: value })).toEqual(commandArgumentize("--env", { K: value }) as string[]);
+      expect(optionize({ k: value })).toEqual(commandOptionize({ k: value }));
+      expect(optionize({ k: value }, "=")).toEqual(commandOptionize({ k: value }, { separator: "=" }));
+    });
+  }
+});
