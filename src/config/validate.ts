@@ -48,7 +48,9 @@ export function schemaProblems(raw: unknown, positions: PositionIndex): Problem[
         message: UNKNOWN_KEY,
         hint: isExtension
           ? "`x-` extension keys are only allowed at the top level of the file"
-          : known.includes("clear") && known.includes("secret") && !suggestion
+          : !suggestion && path.length === 1 && MISPLACED[key]
+            ? `\`${key}\` is ${MISPLACED[key]}`
+            : known.includes("clear") && known.includes("secret") && !suggestion
             ? `move ${key} under \`clear:\` (plain variables can't be mixed with clear/secret)`
             : suggestion
             ? `did you mean \`${suggestion}\`?`
@@ -90,6 +92,34 @@ function dedupe(problems: Problem[]): Problem[] {
     return true;
   });
 }
+
+/** Where keys commonly written at the top level by mistake belong. */
+const MISPLACED: Record<string, string> = {
+  host: "a proxy setting: put it under `proxy:`",
+  hosts: "a role or proxy setting: put it under `servers:` (or `proxy:`)",
+  app_port: "a proxy setting: put it under `proxy:`",
+  ssl: "a proxy setting: put it under `proxy:`",
+  healthcheck: "a proxy setting: put it under `proxy:`",
+  arch: "a builder setting: put it under `builder:`",
+  dockerfile: "a builder setting: put it under `builder:`",
+  remote: "a builder setting: put it under `builder:`",
+  args: "a builder setting: put it under `builder:`",
+  user: "an ssh setting: put it under `ssh:`",
+  port: "an ssh setting (`ssh:`) or an accessory setting",
+  username: "a registry setting: put it under `registry:`",
+  password: "a registry setting: put it under `registry:`",
+  server: "a registry setting: put it under `registry:`",
+  clear: "an env setting: put it under `env:`",
+  secret: "an env setting: put it under `env:`",
+  tags: "an env setting: put it under `env:`",
+  cmd: "a role setting: put it under `servers: <role>:`",
+  options: "a role or accessory setting: put it under `servers: <role>:`",
+  limit: "a boot setting: put it under `boot:`",
+  driver: "a builder or logging setting",
+  accessory: "misspelled: the section is `accessories:`",
+  alias: "misspelled: the section is `aliases:`",
+  destination: "not a setting: pass -d NAME and put its settings in config/deploy.NAME.yml",
+};
 
 /** Compare dotted versions like RubyGems (numeric segments). */
 export function compareVersions(a: string, b: string): number {

@@ -177,3 +177,14 @@ describe("YAML syntax and ERB errors name the line and column", () => {
     expect(formatProblem(problem)).toBe("config/deploy.staging.yml:3:5: env/clear/A: should be a string, got an array\n    hint: env values are strings; secrets go under `secret:`");
   });
 });
+
+describe("keys in the wrong section", () => {
+  test("a proxy key at the top level says where it belongs", () => {
+    const problem = only(`${BASE}app_port: 3000\n`);
+    expect(problem.path).toBe("app_port");
+    expect(problem.hint).toBe("`app_port` is a proxy setting: put it under `proxy:`");
+  });
+  test("plain variables mixed with clear/secret", () => {
+    expect(only(`${BASE}env:\n  clear:\n    A: 1\n  DATABASE_URL: x\n`).hint).toBe("move DATABASE_URL under `clear:` (plain variables can't be mixed with clear/secret)");
+  });
+});
