@@ -268,3 +268,20 @@ export function cleanupTraefik(): Argv {
     ...docker("image", "prune", "--all", "--force", "--filter", filter),
   ];
 }
+
+/**
+ * True when a running proxy's tag is older than `minimum` (both like `v0.9.2`); such a proxy must
+ * be rebooted before apps can deploy to it. Non-numeric tags (e.g. `latest`) are not "older".
+ */
+export function olderProxyVersion(version: string, minimum: string = PROXY_MINIMUM_VERSION): boolean {
+  const parts = (v: string) => v.trim().replace(/^v/, "").split(".").map((p) => Number.parseInt(p, 10));
+  const a = parts(version);
+  const b = parts(minimum);
+  if (a.some(Number.isNaN)) return false;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}

@@ -87,3 +87,12 @@ test("follow app logs over ssh: nested '\\'' escaping (Kamal's follow logs test,
     "ssh -t root@app-1 -p 22 'sh -c '\\''docker ps --latest --quiet --filter label=service=app --filter label=destination= --filter label=role=web --filter status=running --filter status=restarting --filter ancestor=$(docker image ls --filter reference=dhh/app:latest --format '\\''\\'\\'''\\''{{.ID}}'\\''\\'\\'''\\'') ; docker ps --latest --quiet --filter label=service=app --filter label=destination= --filter label=role=web --filter status=running --filter status=restarting'\\'' | head -1 | xargs docker logs --timestamps --follow 2>&1 | grep \"Completed\"'",
   );
 });
+
+test("minimum proxy version", () => {
+  expect(proxy.olderProxyVersion("v0.9.1")).toBe(true);
+  expect(proxy.olderProxyVersion("v0.8.10")).toBe(true);
+  expect(proxy.olderProxyVersion("v0.9.2")).toBe(false);
+  expect(proxy.olderProxyVersion("v0.10.0\n")).toBe(false);
+  expect(proxy.olderProxyVersion("v1")).toBe(false);
+  expect(proxy.olderProxyVersion("latest")).toBe(false);
+});
