@@ -233,12 +233,13 @@ export class SextantConfig {
   /** Kamal hard-codes `.kamal` (run_directory in the config is accepted and ignored). */
   readonly runDirectory = ".kamal";
 
-  private readonly context: BuildContext;
-  private cachedVersion?: string;
+  // Private fields (the context holds the environment) so printing the config never dumps them.
+  readonly #context: BuildContext;
+  #version?: string;
 
   constructor(raw: Raw, context: BuildContext) {
     this.raw = raw;
-    this.context = context;
+    this.#context = context;
     this.destination = context.destination;
     this.cwd = context.cwd;
     this.configFile = context.configFile;
@@ -291,14 +292,14 @@ export class SextantConfig {
 
   /** `--version` > VERSION > git (resolved on first use). */
   get version(): string {
-    this.cachedVersion ??= resolveVersion({
-      declared: this.context.declaredVersion,
-      env: this.context.env,
+    this.#version ??= resolveVersion({
+      declared: this.#context.declaredVersion,
+      env: this.#context.env,
       cwd: this.cwd,
       gitClone: this.builder.gitClone,
-      git: this.context.git,
+      git: this.#context.git,
     });
-    return this.cachedVersion;
+    return this.#version;
   }
 
   get abbreviatedVersion(): string {

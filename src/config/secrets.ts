@@ -71,16 +71,17 @@ export class Secrets {
   readonly secretsPath: string;
   readonly destination?: string;
   readonly cwd: string;
-  private readonly env: Readonly<Record<string, string | undefined>>;
-  private readonly runCommand: (command: string) => string;
-  private loaded?: Map<string, Secret>;
+  // Private fields (not just private in TypeScript) so printing or JSON-encoding never dumps them.
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #runCommand: (command: string) => string;
+  #loaded?: Map<string, Secret>;
 
   constructor(options: SecretsOptions = {}) {
     this.secretsPath = options.secretsPath ?? DEFAULT_SECRETS_PATH;
     this.destination = options.destination;
     this.cwd = options.cwd ?? process.cwd();
-    this.env = options.env ?? process.env;
-    this.runCommand = options.runCommand ?? ((command) => defaultRunCommand(command, this.cwd, this.env));
+    this.#env = options.env ?? process.env;
+    this.#runCommand = options.runCommand ?? ((command) => defaultRunCommand(command, this.cwd, this.#env));
   }
 
   /** The files read, in order (later ones win), whether they exist or not. */
@@ -98,11 +99,11 @@ export class Secrets {
   }
 
   has(name: string): boolean {
-    return this.load().has(name);
+    return this.#load().has(name);
   }
 
   get(name: string): Secret {
-    const secret = this.load().get(name);
+    const secret = this.#load().get(name);
     if (secret) return secret;
     const existing = this.existingFiles();
     const message =
@@ -114,20 +115,20 @@ export class Secrets {
 
   /** Every secret defined in the files. */
   all(): Map<string, Secret> {
-    return new Map(this.load());
+    return new Map(this.#load());
   }
 
   keys(): string[] {
-    return [...this.load().keys()];
+    return [...this.#load().keys()];
   }
 
-  private load(): Map<string, Secret> {
-    if (this.loaded) return this.loaded;
+  #load(): Map<string, Secret> {
+    if (this.#loaded) return this.#loaded;
     const values: Record<string, string> = {};
     for (const file of this.existingFiles()) {
       const text = readFileSync(resolve(this.cwd, file), "utf8");
       try {
-        Object.assign(values, parseDotenv(text, { file, defined: { ...values }, env: this.env, runCommand: this.runCommand }));
+        Object.assign(values, parseDotenv(text, { file, defined: { ...values }, env: this.#env, runCommand: this.#runCommand }));
       } catch (error) {
         if (error instanceof DotenvError) {
           throw new ConfigError([{ path: "", message: error.message, hint: error.hint, at: { file: error.file, line: error.line, col: 1 } }]);
@@ -136,8 +137,8 @@ export class Secrets {
         throw new ConfigError([{ path: "", message: `reading ${file}: ${(error as Error).message}`, at: { file, line: 1, col: 1 } }]);
       }
     }
-    this.loaded = new Map(Object.entries(values).map(([k, v]) => [k, new Secret(k, v)]));
-    return this.loaded;
+    this.#loaded = new Map(Object.entries(values).map(([k, v]) => [k, new Secret(k, v)]));
+    return this.#loaded;
   }
 }
 

@@ -142,3 +142,19 @@ describe("secret values are redacted in output", () => {
     }
   });
 });
+
+describe("printing the config never leaks", () => {
+  test("JSON and inspect of the whole config show neither secrets nor the environment", () => {
+    const dir = project({ "config/deploy.yml": `${BASE}env:\n  secret: [DB]\n`, ".kamal/secrets": "DB=hunter2\n" });
+    try {
+      const { loadConfig } = require("../../../src/config/index.ts") as typeof import("../../../src/config/index.ts");
+      const config = loadConfig({ cwd: dir, env: { AWS_SECRET: "leaky" }, version: "1" });
+      config.role("web")!.env("1.1.1.1").secretValues();
+      const text = JSON.stringify(config) + inspect(config, { depth: 10 }) + inspect(config.secrets, { depth: 10 });
+      expect(text).not.toContain("hunter2");
+      expect(text).not.toContain("leaky");
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
