@@ -1,5 +1,5 @@
 /**
- * Accessory containers (reference §1.6, §2.9, §4.10 accessory line). One container per accessory
+ * Accessory containers (Kamal's commands/accessory.rb). One container per accessory
  * named after its service (`SVC-NAME` by default), never touched by deploy/redeploy.
  */
 import type { Accessory, SextantConfig } from "../config/model.ts";

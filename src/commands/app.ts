@@ -80,7 +80,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     containerName: name,
 
     /**
-     * `docker run` for a new app container, in Kamal's fixed argument order (reference §4.10).
+     * `docker run` for a new app container, in Kamal's fixed argument order.
      * `hostnameHex` (12 hex chars) gives the container a hostname derived from the server name.
      */
     run(options: { hostnameHex?: string; hostname?: string } = {}): Argv {

@@ -1,5 +1,5 @@
 /**
- * Asset bridging and error pages (reference §4.6 step 2 and 5.7). Assets of the new version are
+ * Asset bridging and error pages (Kamal's commands/app/assets.rb and error_pages.rb). Assets of the new version are
  * copied out of the image and merged with the previous version's in both directions (`cp -n`
  * never overwrites), so requests for either version's fingerprinted files succeed during the
  * switch. Old siblings are removed after the old container stopped.

@@ -1,5 +1,5 @@
 /**
- * The audit log on every server (reference §3.5): one line per state change, appended with `echo`.
+ * The audit log on every server (Kamal's commands/auditor.rb): one line per state change, appended with `echo`.
  * The line is `[recorded at] [performer] [destination] [role] [details...] message`, unset tags
  * dropped; version and service are never tagged. Clock and performer come from the caller.
  */

@@ -1,5 +1,5 @@
 /**
- * Local build commands (reference §2.6, §4.3): the buildx builder (create/inspect/remove), the
+ * Local build commands (Kamal's commands/builder/*.rb): the buildx builder (create/inspect/remove), the
  * `docker buildx build` / `pack build` line, the git clone the build runs in, and the pull steps
  * servers run afterwards. The local Docker arch (from `docker info`) is passed in by the caller.
  */

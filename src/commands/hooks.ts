@@ -1,5 +1,5 @@
 /**
- * Hooks run locally (reference §4.2). This module only computes what to run and with which
+ * Hooks run locally (Kamal's commands/hook.rb). This module only computes what to run and with which
  * environment; whether the file exists, and running it, is the caller's business.
  */
 import type { SextantConfig } from "../config/model.ts";

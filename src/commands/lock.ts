@@ -1,5 +1,5 @@
 /**
- * The deploy lock (reference §3.6): a directory on the primary host, created with `mkdir` because
+ * The deploy lock (Kamal's commands/lock.rb): a directory on the primary host, created with `mkdir` because
  * mkdir is atomic; the details file holds base64 text so any user name or message (quotes,
  * non-ASCII) travels inside a plain ASCII command.
  */

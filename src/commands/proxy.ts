@@ -1,6 +1,6 @@
 /**
  * The kamal-proxy container on each server and the `kamal-proxy` commands Kamal sends into it
- * (reference §3.7, §3.8, §4.4). Two ways to start the container exist and both are kept: without a
+ * (Kamal's commands/proxy.rb and commands/app/proxy.rb). Two ways to start the container exist and both are kept: without a
  * `proxy.run` config the options are read on the server from the legacy boot files written by
  * `proxy boot_config set`; with one, the `docker run` line is built here.
  */

@@ -1,5 +1,5 @@
 /**
- * Pruning at the end of deploy/setup (reference §4.8). Both pipelines are service-wide: every role
+ * Pruning at the end of deploy/setup (Kamal's commands/prune.rb). Both pipelines are service-wide: every role
  * and destination of the service shares the quota of kept containers, and only the current
  * destination's latest tag is protected among unused images.
  */

@@ -1,5 +1,5 @@
 /**
- * Registry login/logout and the local registry container (reference §1.10, §2.7). Credentials are
+ * Registry login/logout and the local registry container (Kamal's commands/registry.rb). Credentials are
  * passed in already resolved (secrets are read by the caller); they render escaped and are
  * redacted in logs. Docker Hub (no server) gets no server argument.
  */

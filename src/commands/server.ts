@@ -1,5 +1,5 @@
 /**
- * Server-level commands: Docker presence and installation (`server bootstrap`, reference §1.12),
+ * Server-level commands: Docker presence and installation (`server bootstrap`, Kamal's commands/docker.rb),
  * the app directories, and the interactive `ssh -t` line used by exec -i and logs -f.
  */
 import type { AppConfig, SshConfig } from "./names.ts";

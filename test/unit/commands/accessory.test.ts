@@ -23,8 +23,8 @@ const config = makeConfig({
 const mysql = accessoryCommands(config, config.accessory("mysql")!);
 const redis = accessoryCommands(config, config.accessory("redis")!);
 
-describe("accessory run (§4.10)", () => {
-  test("the reference line", () => {
+describe("accessory run", () => {
+  test("MySQL with files, directories, port and a private registry", () => {
     expect(render(mysql.run("1.1.1.3"))).toBe(
       'docker run --name app-mysql --detach --restart unless-stopped --network kamal --log-opt max-size="10m" --publish 3306:3306 --env KAMAL_HOST="1.1.1.3" --env MYSQL_ROOT_HOST="%" --env-file .kamal/apps/app/env/accessories/mysql.env --volume $PWD/app-mysql/etc/mysql/my.cnf:/etc/mysql/my.cnf --volume $PWD/app-mysql/data:/var/lib/mysql --label service="app-mysql" private.registry/mysql:5.7',
     );

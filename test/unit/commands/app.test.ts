@@ -4,7 +4,7 @@ import { render } from "../../../src/commands/shell.ts";
 import { makeConfig, role } from "./_config.ts";
 import type { Raw } from "../../../src/config/model.ts";
 
-/** The worked example of a one-role deploy (reference §4.10). */
+/** The worked example of a one-role deploy (`kamal deploy` of a one-role app). */
 const EXAMPLE: Raw = {
   env: { clear: { DB_HOST: "db" }, secret: ["RAILS_MASTER_KEY"] },
   proxy: { host: "app.example.com", ssl: true, app_port: 3000 },
@@ -18,7 +18,7 @@ function app(overrides: Raw = {}, options: { destination?: string; version?: str
 const CURRENT = (filters: string) =>
   `sh -c 'docker ps --latest --quiet ${filters} --filter status=running --filter status=restarting --filter ancestor=$(docker image ls --filter reference=dhh/app:latest --format '\\''{{.ID}}'\\'') ; docker ps --latest --quiet ${filters} --filter status=running --filter status=restarting' | head -1`;
 
-describe("worked example (§4.10)", () => {
+describe("worked example: kamal deploy of a one-role app", () => {
   const a = app(EXAMPLE, { version: "abc123" });
 
   test("docker run", () => {
@@ -33,7 +33,7 @@ describe("worked example (§4.10)", () => {
     );
   });
 
-  test("current container id (§4.5)", () => {
+  test("current container id", () => {
     expect(render(a.currentRunningContainerId())).toBe(
       "sh -c 'docker ps --latest --quiet --filter label=service=app --filter label=destination= --filter label=role=web --filter status=running --filter status=restarting --filter ancestor=$(docker image ls --filter reference=dhh/app:latest --format '\\''{{.ID}}'\\'') ; docker ps --latest --quiet --filter label=service=app --filter label=destination= --filter label=role=web --filter status=running --filter status=restarting' | head -1",
     );

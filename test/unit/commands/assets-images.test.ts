@@ -4,7 +4,7 @@ import * as images from "../../../src/commands/images.ts";
 import { render } from "../../../src/commands/shell.ts";
 import { makeConfig, role } from "./_config.ts";
 
-describe("assets (§4.6)", () => {
+describe("assets", () => {
   const config = makeConfig({ asset_path: "/public/assets", proxy: { host: "a.example.com" } });
   const web = role(config);
   const A = ".kamal/apps/app/assets";

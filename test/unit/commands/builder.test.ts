@@ -6,8 +6,8 @@ import { makeConfig } from "./_config.ts";
 
 const build = (overrides: Raw = {}, options: { destination?: string; version?: string } = {}) => makeConfig(overrides, { version: "abc123", ...options });
 
-describe("build push (§4.3)", () => {
-  test("the worked example line (§4.10)", () => {
+describe("build push", () => {
+  test("kamal deploy of a one-role app", () => {
     expect(render(builder.push(build(), "amd64"))).toBe(
       'docker buildx build --output=type=registry --platform linux/amd64 --builder kamal-local-docker-container -t dhh/app:abc123 -t dhh/app:latest --label service="app" --file Dockerfile . 2>&1',
     );
@@ -120,7 +120,7 @@ describe("builder lifecycle", () => {
   });
 });
 
-describe("pull on servers (§4.3)", () => {
+describe("pull on servers", () => {
   test("clean, pull, validate the service label", () => {
     const config = build();
     expect(render(builder.clean(config))).toBe("docker image rm --force dhh/app:abc123");

@@ -1,5 +1,5 @@
 /**
- * Env file content (reference §3.4) as uploaded before `docker run`, and agreement between the two
+ * Env file content as uploaded before `docker run`, and agreement between the two
  * escaping entry points (the config's derived args and the command builders must quote alike).
  */
 import { describe, expect, test } from "bun:test";
@@ -13,7 +13,7 @@ function envFile(secretKeys: string[], values: Record<string, string>): string {
   return new ContainerEnv({ clear: {}, secretKeys }, secrets).envFileContent();
 }
 
-describe("env file content (§3.4)", () => {
+describe("env file content", () => {
   test("KEY=VALUE lines in declaration order, aliases resolved", () => {
     expect(envFile(["RAILS_MASTER_KEY", "DB_PASSWORD:MYSQL_PASSWORD"], { RAILS_MASTER_KEY: "456", MYSQL_PASSWORD: "pw" })).toBe(
       "RAILS_MASTER_KEY=456\nDB_PASSWORD=pw\n",

@@ -4,7 +4,7 @@ import { bootConfigFiles, bootFilePaths, defaultBootOptions, removeBootFiles } f
 import { render } from "../../../src/commands/shell.ts";
 import { makeConfig } from "./_config.ts";
 
-describe("hooks (§4.2)", () => {
+describe("hooks", () => {
   const run = { recordedAt: "2024-05-01T12:00:00Z", performer: "dhh@example.com", hosts: ["1.1.1.1", "1.1.1.2"], lock: true, command: "deploy" };
 
   test("deploy env", () => {
@@ -41,13 +41,13 @@ describe("hooks (§4.2)", () => {
   });
 });
 
-describe("proxy boot_config (legacy files, §3.7)", () => {
+describe("proxy boot_config (legacy files)", () => {
   test("defaults write nothing", () => {
     expect(defaultBootOptions()).toBe("--publish 80:80 --publish 443:443 --log-opt max-size=10m");
     expect(bootConfigFiles({})).toEqual({});
   });
 
-  test("the reference example", () => {
+  test("ports, metrics, debug, docker options, registry", () => {
     expect(
       bootConfigFiles({ httpPort: 8080, httpsPort: 8443, metricsPort: 9000, debug: true, dockerOptions: ["label=foo=bar"], registry: "myreg", repository: "myrepo/kamal-proxy" }),
     ).toEqual({

@@ -8,7 +8,7 @@ import { makeConfig } from "./_config.ts";
 const config = makeConfig({}, { version: "123" });
 const staging = makeConfig({}, { version: "123", destination: "staging" });
 
-describe("lock (§3.6)", () => {
+describe("lock", () => {
   const details = { lockedBy: "José Deployer", at: "2024-05-01T12:00:00Z", version: "123", message: 'Deploy "hotfix" $now' };
 
   test("acquire: mkdir, then base64 details wrapped every 60 chars (GNU base64 -w 60 agrees)", () => {
@@ -38,7 +38,7 @@ describe("lock (§3.6)", () => {
   });
 });
 
-describe("audit (§3.5)", () => {
+describe("audit", () => {
   const tags = { recordedAt: "2024-05-01T12:00:00Z", performer: "dhh@example.com" };
 
   test("record", () => {
@@ -65,7 +65,7 @@ describe("audit (§3.5)", () => {
   });
 });
 
-describe("prune (§4.8)", () => {
+describe("prune", () => {
   test("containers keep the newest N stopped", () => {
     expect(render(prune.containers(config, 5))).toBe(
       "docker ps -q -a --filter label=service=app --filter status=created --filter status=exited --filter status=dead | tail -n +6 | while read container_id; do docker rm $container_id; done",

@@ -11,12 +11,12 @@ const LEGACY_RUN =
 const BASE_RUN =
   "docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy --volume $PWD/.kamal/proxy/apps-config:/home/kamal-proxy/.apps-config";
 
-describe("proxy boot (§3.7, §4.4)", () => {
-  test("variant A: legacy boot files, behind `docker container start ||` (§4.10 line)", () => {
+describe("proxy boot", () => {
+  test("variant A: legacy boot files, behind `docker container start ||`", () => {
     expect(render(proxy.startOrRun(".kamal"))).toBe(`docker container start kamal-proxy || ${LEGACY_RUN}`);
   });
 
-  test("variant B: run config with metrics, options and a registry (reference example)", () => {
+  test("variant B: run config with metrics, options and a registry", () => {
     const run = proxyRunSettings({ metrics_port: 9090, debug: true, registry: "registry:4443", options: { cpus: 1.5 } });
     expect(render(proxy.run(".kamal", run))).toBe(
       `${BASE_RUN} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9090 --cpus "1.5" registry:4443/basecamp/kamal-proxy:v0.9.2 kamal-proxy run --debug --metrics-port "9090"`,
@@ -56,7 +56,7 @@ describe("proxy boot (§3.7, §4.4)", () => {
   });
 });
 
-describe("proxy container lifecycle (§1.8)", () => {
+describe("proxy container lifecycle", () => {
   test("start, stop, info, remove", () => {
     expect(render(proxy.start())).toBe("docker container start kamal-proxy");
     expect(render(proxy.stop())).toBe("docker container stop kamal-proxy");

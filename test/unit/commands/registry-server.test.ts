@@ -5,7 +5,7 @@ import { render } from "../../../src/commands/shell.ts";
 import { Secret } from "../../../src/config/secrets.ts";
 import { makeConfig } from "./_config.ts";
 
-describe("registry (§1.10)", () => {
+describe("registry", () => {
   test("login with a server", () => {
     const argv = registry.login({ server: "hub.docker.com", username: "dhh", password: "secret" });
     expect(render(argv)).toBe('docker login hub.docker.com -u "dhh" -p "secret"');
@@ -31,7 +31,7 @@ describe("registry (§1.10)", () => {
   });
 });
 
-describe("server bootstrap (§1.12)", () => {
+describe("server bootstrap", () => {
   test("docker checks and install", () => {
     expect(render(server.dockerInstalled())).toBe("docker -v");
     expect(render(server.ensureLocalDockerInstalled())).toBe("docker --version && docker buildx version");
@@ -53,7 +53,7 @@ describe("server bootstrap (§1.12)", () => {
   });
 });
 
-describe("ssh -t for interactive commands (§2.10)", () => {
+describe("ssh -t for interactive commands", () => {
   const ls = ["ls"];
   test("defaults, user, port", () => {
     expect(render(server.runOverSsh(makeConfig().ssh, "1.1.1.1", ls))).toBe("ssh -t root@1.1.1.1 -p 22 'ls'");
