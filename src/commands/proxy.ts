@@ -90,12 +90,20 @@ function fileOrDefault(file: string, fallback: string): Token {
   return substitute(any(["cat", file, "2>", "/dev/null"], ["echo", `"${fallback}"`]));
 }
 
+/** The image used when no boot file names one (Kamal: basecamp/kamal-proxy:v0.9.2; sextant: its own). */
+export interface ProxyImageDefaults {
+  image: string;
+  version: string;
+}
+
+const KAMAL_PROXY_DEFAULTS: ProxyImageDefaults = { image: PROXY_IMAGE_DEFAULT, version: PROXY_MINIMUM_VERSION };
+
 /** Variant A: no `proxy.run` config; options, image and command come from the legacy boot files. */
-export function runFromBootFiles(runDirectory: string): Argv {
+export function runFromBootFiles(runDirectory: string, defaults: ProxyImageDefaults = KAMAL_PROXY_DEFAULTS): Argv {
   const paths = proxyPaths(runDirectory);
   const defaultOptions = render([...publishArgs(PROXY_HTTP_PORT, PROXY_HTTPS_PORT), ...logArgs(PROXY_LOG_MAX_SIZE)]);
-  const image = fileOrDefault(paths.imageFile, PROXY_IMAGE_DEFAULT);
-  const version = fileOrDefault(paths.imageVersionFile, PROXY_MINIMUM_VERSION);
+  const image = fileOrDefault(paths.imageFile, defaults.image);
+  const version = fileOrDefault(paths.imageVersionFile, defaults.version);
   return pipe(
     ["echo", fileOrDefault(paths.optionsFile, defaultOptions), `${image}:${version}`, fileOrDefault(paths.runCommandFile, "")],
     xargs(["docker", "run", ...baseRunArgs(runDirectory)]),
@@ -103,13 +111,13 @@ export function runFromBootFiles(runDirectory: string): Argv {
 }
 
 /** The run command for a host: variant B when a run config applies there, else variant A. */
-export function run(runDirectory: string, runConfig?: ProxyRunSettings): Argv {
-  return runConfig ? runWithConfig(runDirectory, runConfig) : runFromBootFiles(runDirectory);
+export function run(runDirectory: string, runConfig?: ProxyRunSettings, defaults?: ProxyImageDefaults): Argv {
+  return runConfig ? runWithConfig(runDirectory, runConfig) : runFromBootFiles(runDirectory, defaults);
 }
 
 /** `docker container start kamal-proxy || <run>`: reuse a stopped proxy, else create it. */
-export function startOrRun(runDirectory: string, runConfig?: ProxyRunSettings): Argv {
-  return any(start(), run(runDirectory, runConfig));
+export function startOrRun(runDirectory: string, runConfig?: ProxyRunSettings, defaults?: ProxyImageDefaults): Argv {
+  return any(start(), run(runDirectory, runConfig, defaults));
 }
 
 export function start(): Argv {

@@ -5,21 +5,9 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { SextantError } from "../errors.ts";
+import type { HookName } from "../commands/hooks.ts";
 import type { Reporter } from "../output/events.ts";
 import { runLocal } from "./local.ts";
-
-export const HOOK_NAMES = [
-  "docker-setup",
-  "pre-connect",
-  "pre-build",
-  "pre-deploy",
-  "post-deploy",
-  "pre-app-boot",
-  "post-app-boot",
-  "pre-proxy-reboot",
-  "post-proxy-reboot",
-] as const;
-export type HookName = (typeof HOOK_NAMES)[number];
 
 export class HookError extends SextantError {}
 

@@ -32,7 +32,8 @@ export function writeAppContext(options: AppImageOptions = {}): string {
       "COPY busybox /bin/busybox",
       "COPY www /www",
       `EXPOSE ${port}`,
-      `CMD ["/bin/busybox", "httpd", "-f", "-p", "${port}", "-h", "/www"]`,
+      // A shell as PID 1 that exits on SIGTERM (httpd as PID 1 would ignore it and stall docker stop).
+      `CMD ["/bin/busybox", "sh", "-c", "trap 'exit 0' TERM; /bin/busybox httpd -f -p ${port} -h /www & wait"]`,
       options.extraDockerfile ?? "",
     ].join("\n"),
   );

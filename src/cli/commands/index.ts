@@ -6,6 +6,13 @@ import { commandMap, lazy } from "../_shared.ts";
 
 export const commands = commandMap({
   version: lazy(() => import("./version.ts")),
+  setup: lazy(() => import("./setup.ts")),
+  deploy: lazy(() => import("./deploy.ts")),
+  redeploy: lazy(() => import("./redeploy.ts")),
+  rollback: lazy(() => import("./rollback.ts")),
+  remove: lazy(() => import("./remove.ts")),
+  lock: lazy(() => import("./lock.ts")),
+  audit: lazy(() => import("./audit.ts")),
   config: lazy(() => import("./config.ts")),
   init: lazy(() => import("./init.ts")),
 });

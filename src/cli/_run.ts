@@ -1,0 +1,44 @@
+/**
+ * What every command that talks to servers does first and last: load the configuration with the
+ * global options, make the reporter (-v, -q, --json), open a run; close its SSH connections at the end.
+ */
+import { loadConfig } from "../config/index.ts";
+import { createReporter } from "../output/reporter.ts";
+import { Run } from "../orchestration/run.ts";
+import { globalOptions } from "./context.ts";
+
+export interface StartOptions {
+  command: string;
+  subcommand?: string;
+  json?: boolean;
+  /** Act on this version instead of --version / VERSION / git (rollback). */
+  version?: string;
+}
+
+export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promise<T>): Promise<T> {
+  const g = globalOptions();
+  const config = loadConfig({ configFile: g.configFile, destination: g.destination, version: options.version ?? g.version });
+  const reporter = createReporter({ verbose: g.verbose, quiet: g.quiet, json: options.json });
+  const run = new Run({
+    config,
+    reporter,
+    command: options.command,
+    subcommand: options.subcommand,
+    hosts: g.hosts,
+    roles: g.roles,
+    primary: g.primary,
+    skipHooks: g.skipHooks,
+    lockWait: g.lockWait ? { timeoutSeconds: g.lockWaitTimeout, intervalSeconds: g.lockWaitInterval } : undefined,
+  });
+  try {
+    return await fn(run);
+  } finally {
+    await run.close();
+  }
+}
+
+export const deployArgs = {
+  "skip-push": { type: "boolean", alias: "P", description: "Skip the image build and push (pull the existing image)" },
+  "no-cache": { type: "boolean", description: "Build the image without Docker's cache" },
+  json: { type: "boolean", description: "Print progress as JSON lines" },
+} as const;

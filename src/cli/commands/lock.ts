@@ -1,0 +1,45 @@
+import { defineCommand } from "citty";
+import { withRun } from "../_run.ts";
+
+const status = defineCommand({
+  meta: { name: "status", description: "Show who holds the deploy lock, if anyone" },
+  async run() {
+    const { lockStatus } = await import("../../orchestration/lock.ts");
+    await withRun({ command: "lock", subcommand: "status" }, async (run) => {
+      const details = await lockStatus(run);
+      process.stdout.write(details ? `${details}\n` : "There is no deploy lock\n");
+    });
+  },
+});
+
+const acquire = defineCommand({
+  meta: { name: "acquire", description: "Take the deploy lock by hand (deploys then fail until it is released)" },
+  args: { message: { type: "string", alias: "m", description: "Why (shown to whoever tries to deploy)", required: true } },
+  async run({ args }) {
+    const { acquireLock } = await import("../../orchestration/lock.ts");
+    await withRun({ command: "lock", subcommand: "acquire" }, async (run) => {
+      await acquireLock(run, args.message);
+      process.stdout.write(`Acquired the deploy lock\n`);
+    });
+  },
+});
+
+const release = defineCommand({
+  meta: { name: "release", description: "Release the deploy lock (after an interrupted deploy, or a manual acquire)" },
+  async run() {
+    const { lockStatus, releaseLock } = await import("../../orchestration/lock.ts");
+    await withRun({ command: "lock", subcommand: "release" }, async (run) => {
+      if (!(await lockStatus(run))) {
+        process.stdout.write("There is no deploy lock\n");
+        return;
+      }
+      await releaseLock(run);
+      process.stdout.write("Released the deploy lock\n");
+    });
+  },
+});
+
+export default defineCommand({
+  meta: { name: "lock", description: "Manage the deploy lock" },
+  subCommands: { status, acquire, release },
+});

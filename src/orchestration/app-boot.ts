@@ -1,0 +1,142 @@
+/**
+ * App boot (reference §4.6): per host and role, rename a clashing container, start the new version,
+ * switch the proxy to it once healthy (or wait for readiness without a proxy), then stop the old
+ * version. The primary role's first container opens a barrier the other roles wait at, so a broken
+ * release never reaches them. A failure stops the new container; the old one keeps serving.
+ */
+import { randomBytes } from "node:crypto";
+import { appCommands } from "../commands/app.ts";
+import { tagLatestImage } from "../commands/images.ts";
+import { replacedVersion } from "../commands/names.ts";
+import { render } from "../commands/shell.ts";
+import type { Role } from "../config/model.ts";
+import { SextantError } from "../errors.ts";
+import { Barrier } from "./barrier.ts";
+import { waitUntilReady } from "./health.ts";
+import type { Run } from "./run.ts";
+
+export class BootError extends SextantError {}
+
+const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+
+export interface BootOptions {
+  /** Hosts to boot on (default: the selection's app hosts). */
+  hosts?: readonly string[];
+}
+
+/** Boot `run.config.version` on the app hosts, group by group (boot.limit / boot.wait). */
+export async function bootApp(run: Run, options: BootOptions = {}): Promise<void> {
+  const config = run.config;
+  const hosts = options.hosts ?? run.selection.appHosts;
+  const barrier = new Barrier();
+  const limit = config.boot.limit ?? hosts.length;
+  const groups: string[][] = [];
+  for (let i = 0; i < hosts.length; i += Math.max(1, limit)) groups.push(hosts.slice(i, i + Math.max(1, limit)));
+
+  for (const [index, group] of groups.entries()) {
+    await run.hook("pre-app-boot", { hosts: group });
+    await run.session.onHosts(group, `booted ${config.version}`, async (host) => {
+      const roles = run.selection.rolesOn(host);
+      if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier)));
+      else for (const role of roles) await bootRole(run, host, role, barrier);
+    });
+    await run.hook("post-app-boot", { hosts: group });
+    if (config.boot.wait && index < groups.length - 1) await new Promise((r) => setTimeout(r, config.boot.wait! * 1000));
+  }
+
+  await run.session.onHosts(hosts, `tagged ${config.latestTag}`, async (host) => {
+    await run.audit(host, `Tagging ${config.absoluteImage} as the latest image`);
+    await run.session.exec(host, render(tagLatestImage(config)));
+  });
+}
+
+async function bootRole(run: Run, host: string, role: Role, barrier: Barrier): Promise<void> {
+  const { config, session } = run;
+  const app = appCommands(config, role, host);
+  const version = config.version;
+  const isPrimary = role.name === run.selection.primaryRole?.name;
+
+  const clash = await session.capture(host, render(app.containerIdForVersion(version)));
+  if (clash) {
+    const renamed = replacedVersion(version, hex(8));
+    session.emit({ type: "info", message: `Renaming container ${version} to ${renamed} as already deployed on ${host}` });
+    await run.audit(host, `Renaming container ${version} to ${renamed}`, { role: role.name });
+    await session.exec(host, render(app.rename(version, renamed)));
+  }
+  const oldVersion = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+
+  if (!isPrimary && run.selection.primaryRole) {
+    const primary = run.selection.primaryRole.name;
+    if (!barrier.decided) session.emit({ type: "info", message: `Waiting for the first healthy ${primary} container before booting ${role.name} on ${host}...` });
+    if (!(await barrier.wait())) {
+      throw new BootError(`First ${primary} container is unhealthy, not booting ${role.name} on ${host}`);
+    }
+  }
+
+  try {
+    await run.audit(host, `Booted app version ${version}`, { role: role.name });
+    await session.exec(host, render(app.ensureEnvDirectory()));
+    const env = role.env(host);
+    session.protect(Object.values(env.secretValues()));
+    const ssh = await session.connection(host);
+    await ssh.upload(env.envFileContent(), role.envFile, { mode: 0o600 });
+    await session.exec(host, render(app.run({ hostnameHex: hex(6) })));
+
+    if (role.runningProxy) {
+      const id = await session.capture(host, render(app.containerIdForVersion(version)));
+      if (!id) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+      const deploy = await session.tryExec(host, render(app.deploy(id)));
+      if (deploy.code !== 0) {
+        const reason = (deploy.stderr || deploy.stdout).trim().replace(/^Error: /, "");
+        const check = role.proxy?.healthcheck.path ?? "/up";
+        throw new BootError(
+          `the new container did not pass its health check on ${host}: ${reason}\n` +
+            `  checked: http://${id}:${role.proxy?.appPort ?? 80}${check} from the proxy`,
+        );
+      }
+    } else {
+      await waitUntilReady(session, {
+        host,
+        statusCommand: render(app.status(version)),
+        deployTimeoutSeconds: config.deployTimeout,
+        readinessDelaySeconds: config.readinessDelay,
+      });
+    }
+  } catch (error) {
+    if (isPrimary && barrier.close()) {
+      session.emit({ type: "warn", message: `First ${role.name} container is unhealthy on ${host}, not booting any other roles` });
+    }
+    const logs = (await session.tryExec(host, render(app.containerLogs(version, 20)))).stdout.trim();
+    await session.tryExec(host, render(app.stop({ version })));
+    session.emit({ type: "warn", message: `Failed to boot ${role.name} on ${host}` });
+    if (error instanceof BootError || error instanceof SextantError) {
+      const withLogs = logs ? `${error.message}\n  last lines of the container's log:\n${logs.split("\n").map((l) => `    ${l}`).join("\n")}` : error.message;
+      throw new BootError(withLogs, { hint: error.hint ?? "The previous version is still serving. Fix the app (or its health check path) and deploy again.", cause: error });
+    }
+    throw error;
+  }
+
+  if (isPrimary && barrier.open()) {
+    session.emit({ type: "info", message: `First ${role.name} container is healthy on ${host}, booting any other roles` });
+  }
+  if (oldVersion && oldVersion !== version) {
+    await session.tryExec(host, render(app.stop({ version: oldVersion })));
+  }
+}
+
+/** Stop containers of other versions that still run next to the current one (reference §4.5). */
+export async function stopStaleContainers(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
+  const { session } = run;
+  await session.onHosts(hosts, "stale containers checked", async (host) => {
+    for (const role of run.selection.rolesOn(host)) {
+      const app = appCommands(run.config, role, host);
+      const versions = (await session.tryExec(host, render(app.listVersions()))).stdout.trim().split("\n").filter(Boolean);
+      const current = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+      for (const version of versions) {
+        if (version === current) continue;
+        session.emit({ type: "info", message: `Stopping stale container for role ${role.name} with version ${version} on ${host}` });
+        await session.tryExec(host, render(app.stop({ version })));
+      }
+    }
+  });
+}

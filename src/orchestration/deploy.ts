@@ -1,0 +1,150 @@
+/**
+ * The top-level sequences (reference §4.9): setup, deploy, redeploy, rollback, remove. Each is a
+ * script of steps over the building blocks; the deploy lock wraps the steps that change servers,
+ * and hooks run around them with Kamal's environment.
+ */
+import { appCommands, containerFilters } from "../commands/app.ts";
+import { removeImages } from "../commands/images.ts";
+import * as proxy from "../commands/proxy.ts";
+import * as server from "../commands/server.ts";
+import { render } from "../commands/shell.ts";
+import { SextantError } from "../errors.ts";
+import { bootApp, stopStaleContainers } from "./app-boot.ts";
+import { buildAndPush, pullOnHosts } from "./build.ts";
+import { withLock } from "./lock.ts";
+import { bootProxy } from "./proxy-boot.ts";
+import { pruneAll } from "./prune.ts";
+import { logoutOnHosts } from "./registry.ts";
+import type { Run } from "./run.ts";
+import { bootstrapServers } from "./server.ts";
+
+export interface DeployOptions {
+  skipPush?: boolean;
+  noCache?: boolean;
+}
+
+async function deliver(run: Run, options: DeployOptions): Promise<void> {
+  const s = run.session;
+  if (!options.skipPush) await s.step("Build and push app image", () => buildAndPush(run, { noCache: options.noCache }));
+  await s.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
+}
+
+function summary(run: Run, message: string): void {
+  run.session.emit({ type: "summary", message, ms: run.elapsedSeconds() * 1000, ok: true });
+}
+
+async function postDeploy(run: Run): Promise<void> {
+  await run.hook("post-deploy", { runtime: Math.round(run.elapsedSeconds()) });
+}
+
+export async function deploy(run: Run, options: DeployOptions = {}): Promise<void> {
+  const s = run.session;
+  await run.hook("pre-connect");
+  await deliver(run, options);
+  await withLock(run, async () => {
+    await run.hook("pre-deploy");
+    await s.step("Ensure the proxy is running", () => bootProxy(run));
+    await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+    await s.step("Prune old containers and images", () => pruneAll(run));
+  });
+  await postDeploy(run);
+  summary(run, `Deployed ${run.config.service} ${run.config.version} to ${run.selection.appHosts.length} host(s)`);
+}
+
+export async function setup(run: Run, options: DeployOptions = {}): Promise<void> {
+  const s = run.session;
+  await run.hook("pre-connect");
+  await withLock(run, async () => {
+    await s.step("Ensure Docker is installed", () => bootstrapServers(run));
+    await deliver(run, options);
+    await run.hook("pre-deploy");
+    await s.step("Ensure the proxy is running", () => bootProxy(run));
+    await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+    await s.step("Prune old containers and images", () => pruneAll(run));
+  });
+  await postDeploy(run);
+  summary(run, `Set up ${run.config.service} ${run.config.version} on ${run.selection.hosts.length} host(s)`);
+}
+
+export async function redeploy(run: Run, options: DeployOptions = {}): Promise<void> {
+  const s = run.session;
+  await run.hook("pre-connect");
+  await deliver(run, options);
+  await withLock(run, async () => {
+    await run.hook("pre-deploy");
+    await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+  });
+  await postDeploy(run);
+  summary(run, `Redeployed ${run.config.service} ${run.config.version} to ${run.selection.appHosts.length} host(s)`);
+}
+
+/** Boot an earlier version whose containers are still on every app host (`run.config.version`). */
+export async function rollback(run: Run): Promise<void> {
+  const s = run.session;
+  const version = run.config.version;
+  await run.hook("pre-connect");
+  await withLock(run, async () => {
+    const missing: string[] = [];
+    await s.step(`Check that ${version} is on every host`, () =>
+      s.onHosts(run.selection.appHosts, "version present", async (host) => {
+        for (const role of run.selection.rolesOn(host)) {
+          const id = await s.capture(host, render(appCommands(run.config, role, host).containerIdForVersion(version)));
+          if (!id) missing.push(`${role.name} on ${host}`);
+        }
+      }),
+    );
+    if (missing.length > 0) {
+      throw new SextantError(`The app version '${version}' is not available as a container (missing: ${missing.join(", ")})`, {
+        hint: "Use `sextant app containers` to list the versions on the servers.",
+      });
+    }
+    await run.hook("pre-deploy");
+    await s.step(`Boot ${run.config.service} ${version}`, () => bootApp(run));
+  });
+  await postDeploy(run);
+  summary(run, `Rolled back ${run.config.service} to ${version}`);
+}
+
+/** Remove the app's containers, images and directories; the proxy too when no other app uses it. */
+export async function removeApp(run: Run): Promise<void> {
+  const s = run.session;
+  const config = run.config;
+  await run.hook("pre-connect");
+  await withLock(run, async () => {
+    await s.step("Remove app containers, images and files", () =>
+      s.onHosts(run.selection.appHosts, "app removed", async (host) => {
+        for (const role of run.selection.rolesOn(host)) {
+          const app = appCommands(config, role, host);
+          if (role.runningProxy) await s.tryExec(host, render(app.removeFromProxy()));
+          await s.tryExec(host, render(app.stop()));
+          await run.audit(host, "Removed all app containers", { role: role.name });
+          await s.exec(host, `docker ps -q -a ${render(containerFilters(config, role.name))} | xargs -r docker container rm -f`);
+        }
+        await run.audit(host, "Removed all app images");
+        await s.tryExec(host, render(removeImages(config)));
+        await run.audit(host, `Removed ${config.appDirectory}`);
+        await s.exec(host, render(server.removeAppDirectory(config)));
+        await s.exec(host, render(server.removeProxyAppDirectory(config)));
+      }),
+    );
+    await s.step("Remove the proxy where no app uses it", () =>
+      s.onHosts(run.selection.proxyHosts, "proxy checked", async (host) => {
+        const count = Number((await s.tryExec(host, render(server.appDirectoryCount(config)))).stdout.trim() || "0");
+        if (count > 0) {
+          s.emit({ type: "info", message: `Keeping the proxy on ${host}: ${count} other app(s) use it` });
+          return;
+        }
+        await s.tryExec(host, render(proxy.stop()));
+        await s.tryExec(host, render(proxy.removeContainer()));
+        await s.tryExec(host, render(proxy.removeImage()));
+        await s.tryExec(host, render(proxy.removeProxyDirectory(config.runDirectory)));
+      }),
+    );
+    await s.step("Log out of the registry", () => logoutOnHosts(run, run.selection.hosts));
+  });
+  summary(run, `Removed ${config.service} from ${run.selection.hosts.length} host(s)`);
+}
+

@@ -1,0 +1,60 @@
+/**
+ * Proxy boot (reference §4.4): the `kamal` network on every selected host, then on proxy hosts the
+ * kamal-proxy container — started if it exists, else run. By default its image is sextant itself
+ * (loaded over SSH when missing); `proxy.run` with a repository, or the boot-config image file,
+ * select a registry image such as basecamp/kamal-proxy instead.
+ */
+import type { ProxyRunSettings } from "../config/proxy-model.ts";
+import * as proxy from "../commands/proxy.ts";
+import { render } from "../commands/shell.ts";
+import { SextantError } from "../errors.ts";
+import { ensureProxyImage, SEXTANT_PROXY_IMAGE, SEXTANT_PROXY_REPOSITORY, SEXTANT_PROXY_TAG } from "./proxy-image.ts";
+import { loginOnHosts } from "./registry.ts";
+import type { Run } from "./run.ts";
+
+/** The proxy.run config that applies on a host (a proxy role's, or a proxied accessory's). */
+export function proxyRunFor(run: Run, host: string): ProxyRunSettings | undefined {
+  const fromRole = run.config.rolesOnHost(host).find((r) => r.runningProxy && r.proxy?.run)?.proxy?.run;
+  const fromAccessory = run.config.accessoriesOnHost(host).find((a) => a.runningProxy && a.proxy?.run)?.proxy?.run;
+  const settings = fromRole ?? fromAccessory;
+  if (!settings) return undefined;
+  // Without a repository the image is sextant's own proxy, not basecamp/kamal-proxy.
+  const ownImage = settings.raw.repository === undefined && settings.raw.registry === undefined && settings.raw.version === undefined;
+  return ownImage ? { ...settings, repository: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG, image: SEXTANT_PROXY_IMAGE } : settings;
+}
+
+export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG } as const;
+
+/** Does booting the proxy on this host need sextant's own image? (Its container may exist already.) */
+async function needsOwnImage(run: Run, host: string): Promise<boolean> {
+  const runConfig = proxyRunFor(run, host);
+  if (runConfig) return runConfig.image === SEXTANT_PROXY_IMAGE;
+  const paths = proxy.proxyPaths(run.config.runDirectory);
+  const probe = await run.session.tryExec(
+    host,
+    `docker container inspect ${proxy.PROXY_CONTAINER} --format '{{.Config.Image}}' 2>/dev/null || echo "$(cat ${paths.imageFile} 2>/dev/null || echo ${OWN_PROXY_DEFAULTS.image}):$(cat ${paths.imageVersionFile} 2>/dev/null || echo ${OWN_PROXY_DEFAULTS.version})"`,
+  );
+  return probe.stdout.trim() === SEXTANT_PROXY_IMAGE;
+}
+
+export async function bootProxy(run: Run, options: { hosts?: readonly string[]; proxyHosts?: readonly string[] } = {}): Promise<void> {
+  const session = run.session;
+  const hosts = options.hosts ?? run.selection.hosts;
+  const proxyHosts = options.proxyHosts ?? run.selection.proxyHosts;
+  await session.onHosts(hosts, "network kamal", async (host) => {
+    const result = await session.tryExec(host, render(proxy.createNetwork()));
+    if (result.code !== 0 && !/already exists/.test(result.stderr)) {
+      throw new SextantError(`cannot create the kamal network on ${host}: ${result.stderr.trim()}`, { hint: "Is Docker running there? (sextant server bootstrap)" });
+    }
+  });
+  if (proxyHosts.length === 0) return;
+  const own: string[] = [];
+  for (const host of proxyHosts) if (await needsOwnImage(run, host)) own.push(host);
+  await ensureProxyImage(session, own);
+  const registryHosts = proxyHosts.filter((h) => !own.includes(h));
+  await loginOnHosts(run, registryHosts);
+  await session.onHosts(proxyHosts, "proxy running", async (host) => {
+    await session.exec(host, render(proxy.ensureAppsConfigDirectory(run.config.runDirectory)));
+    await session.exec(host, render(proxy.startOrRun(run.config.runDirectory, proxyRunFor(run, host), OWN_PROXY_DEFAULTS)));
+  });
+}
