@@ -34,6 +34,8 @@ export class RequestContext {
   matchedPrefix = "/";
   excludedFromMetrics = false;
   hijacked = false;
+  /** Set when the response body is already in memory, so it needs no byte-counting stream. */
+  knownLength: number | undefined;
   /** Overrides the response status in logs and metrics (499 for a client that went away). */
   loggedStatus: number | undefined;
   /** X-Forwarded-For as received (after the client-IP header replaced it), for the `remote_addr` log field. */

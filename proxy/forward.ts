@@ -11,6 +11,7 @@ import { prepareUpstreamHeaders, responseHeaders } from "./headers.ts";
 import type { FetchLike } from "./health-check.ts";
 import type { TargetOptions } from "./protocol.ts";
 import { DRAIN_ABORT, type Inflight } from "./target.ts";
+import { deadline } from "./deadlines.ts";
 
 export interface ForwardInput {
   ctx: RequestContext;
@@ -24,6 +25,7 @@ export interface ForwardInput {
 
 const TIMEOUT_ABORT = "target-timeout";
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+const SMALL_BODY = 64 * 1024;
 
 export async function forwardRequest(input: ForwardInput): Promise<Response> {
   const { ctx, target, inflight, options, pages } = input;
@@ -54,18 +56,14 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     ctx.onFinish(() => requestBuffer!.dispose());
   }
 
-  const abort = new AbortController();
+  // The in-flight entry's controller doubles as the fetch's: a drain aborts it with DRAIN_ABORT, the
+  // header timeout and a vanished client with their own reasons (one controller per request is cheaper).
+  const abort = inflight.controller;
   const onClientAbort = () => abort.abort("client");
-  const onDrain = () => abort.abort(DRAIN_ABORT);
   req.signal.addEventListener("abort", onClientAbort, { once: true });
-  inflight.controller.signal.addEventListener("abort", onDrain, { once: true });
-  ctx.onFinish(() => {
-    req.signal.removeEventListener("abort", onClientAbort);
-    inflight.controller.signal.removeEventListener("abort", onDrain);
-  });
-  if (inflight.controller.signal.aborted) abort.abort(DRAIN_ABORT);
+  ctx.onFinish(() => req.signal.removeEventListener("abort", onClientAbort));
   // --target-timeout bounds only the wait for response headers; bodies may stream for ever.
-  const timer = setTimeout(() => abort.abort(TIMEOUT_ABORT), options.response_timeout);
+  const cancelTimeout = deadline(options.response_timeout, () => abort.abort(TIMEOUT_ABORT));
 
   const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
   let upstream: Response;
@@ -90,7 +88,7 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     input.log?.("ERROR", "Error while proxying", { target, path: ctx.path, error: (e as Error).message });
     return renderErrorPage(502, "", pages);
   } finally {
-    clearTimeout(timer);
+    cancelTimeout();
   }
 
   const out = responseHeaders(upstream.headers);
@@ -122,8 +120,22 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
       return renderErrorPage(500, "", pages);
     }
     ctx.onFinish(() => buffered.dispose());
+    if (!buffered.spilled) ctx.knownLength = buffered.size;
     out.set("content-length", String(buffered.size));
     return new Response(buffered.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+  }
+  // Small bodies of known length are read at once: cheaper in Bun than relaying them through a stream.
+  const length = Number(out.get("content-length") ?? NaN);
+  if (!streaming && length <= SMALL_BODY) {
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await upstream.arrayBuffer();
+    } catch {
+      if (req.signal.aborted) return clientGone(ctx);
+      return renderErrorPage(abort.signal.reason === DRAIN_ABORT ? 504 : 502, "", pages);
+    }
+    ctx.knownLength = bytes.byteLength;
+    return new Response(bytes, { status: upstream.status, statusText: upstream.statusText, headers: out });
   }
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
 }

@@ -7,11 +7,32 @@ import type { RequestContext } from "./context.ts";
 export type Level = "DEBUG" | "INFO" | "WARN" | "ERROR";
 const ORDER: Record<Level, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
 
+/**
+ * Lines are collected and written once per event-loop turn: one stdout write per request line cost more
+ * than the rest of the request path under load.
+ */
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    const text = pending.join("");
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on("exit", () => pending.length && flush());
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
 export class Logger {
+  private readonly write: (line: string) => void;
+
   constructor(
-    private readonly write: (line: string) => void = (l) => process.stdout.write(l),
+    write?: (line: string) => void,
     public debugEnabled = false,
-  ) {}
+  ) {
+    this.write = write ?? batchedStdout();
+  }
 
   log(level: Level, msg: string, attrs: Record<string, unknown> = {}): void {
     if (ORDER[level] < ORDER[this.debugEnabled ? "DEBUG" : "INFO"]) return;

@@ -141,8 +141,8 @@ export class ProxyServer {
   /** Wrap the body to count bytes and to run the finish hooks (log line, in-flight release) at its end. */
   private track(ctx: RequestContext, res: Response, record: (status: number, bytes: number, h: Headers) => void): Response {
     const status = () => ctx.loggedStatus ?? res.status;
-    if (!res.body) {
-      ctx.onFinish(() => record(status(), 0, res.headers));
+    if (!res.body || ctx.knownLength !== undefined) {
+      ctx.onFinish(() => record(status(), ctx.knownLength ?? 0, res.headers));
       ctx.finish();
       return res;
     }

@@ -1,5 +1,6 @@
 /** Behaviours that need the HTTPS listener (custom certificates): 13, 32, 36, 39, 40, 41, 95, 122. */
 import { expect, test } from "bun:test";
+import { connect } from "node:tls";
 import { echoUpstream, startProxy, upstream } from "./helpers.ts";
 import { httpsGet, selfSignedCert } from "./tls-helpers.ts";
 
@@ -69,4 +70,30 @@ test("B32: after a restart the restored routes serve: default 200, TLS host 301,
   expect((await p.text("/", { host: "example.com" })).status).toBe(301);
   const api = await httpsGet(p.server.tls.port, "/api/x", "example.com");
   expect(await api.json()).toMatchObject({ name: "api", path: "/x" });
+});
+
+function peerCommonName(port: number, servername?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false }, () => {
+      const cn = socket.getPeerCertificate().subject?.CN ?? "";
+      socket.end();
+      resolve(String(cn));
+    });
+    socket.on("error", reject);
+  });
+}
+
+test("B121: a handshake without SNI gets the default TLS hostname's certificate; SNI picks per host", async () => {
+  const p = await startProxy();
+  const first = selfSignedCert(["first.example.com"]);
+  const second = selfSignedCert(["second.example.com"]);
+  await p.deploy("first", upstream("first").addr, "--host=first.example.com", "--tls", `--tls-certificate-path=${first.cert}`, `--tls-private-key-path=${first.key}`);
+  const port = p.server.tls.port;
+  await p.deploy("second", upstream("second").addr, "--host=second.example.com", "--tls", `--tls-certificate-path=${second.cert}`, `--tls-private-key-path=${second.key}`);
+  // Adding a certificate restarts the listener on the same port.
+  expect(p.server.tls.port).toBe(port);
+  expect(await peerCommonName(port)).toBe(p.server.router.defaultTlsHostname());
+  expect(await peerCommonName(port, "second.example.com")).toBe("second.example.com");
+  expect(await peerCommonName(port, "first.example.com")).toBe("first.example.com");
+  expect(await (await httpsGet(port, "/", "second.example.com")).text()).toBe("second");
 });
