@@ -15,4 +15,6 @@ export const commands = commandMap({
   audit: lazy(() => import("./audit.ts")),
   config: lazy(() => import("./config.ts")),
   init: lazy(() => import("./init.ts")),
+  secrets: lazy(() => import("./secrets.ts")),
+  docs: lazy(() => import("./docs.ts")),
 });
