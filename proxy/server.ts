@@ -15,7 +15,7 @@ import { noopMetrics, PrometheusMetrics, type Metrics } from "./metrics.ts";
 import { Router, stripPrefix } from "./router.ts";
 import type { StateStore } from "./state.ts";
 import { TlsListener } from "./tls.ts";
-import { websocketHandler } from "./websocket.ts";
+import { closeRelays, websocketHandler } from "./websocket.ts";
 
 export interface ProxyServerOptions {
   httpPort: number;
@@ -183,6 +183,7 @@ export class ProxyServer {
   async stop(): Promise<void> {
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
+    closeRelays(servers);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), SHUTDOWN_DEADLINE_MS)));
     const graceful = Promise.all(servers.map((s) => s.stop(false))).then(() => "done" as const);

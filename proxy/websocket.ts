@@ -13,11 +13,25 @@ import type { Inflight } from "./target.ts";
 type Message = string | ArrayBuffer | Uint8Array | Buffer;
 
 export interface Relay {
+  server: Server<any>;
   upstream: WebSocket;
   client?: ServerWebSocket<Relay>;
   pending: Message[];
   closed: boolean;
   done: () => void;
+}
+
+const open = new Set<Relay>();
+
+/** Graceful shutdown does not wait for upgraded connections (as kamal-proxy), so they are closed. */
+export function closeRelays(servers: readonly Server<any>[]): void {
+  for (const relay of [...open]) {
+    if (!servers.includes(relay.server)) continue;
+    relay.closed = true;
+    relay.client?.close(1001, "");
+    relay.upstream.close(1001);
+    relay.done();
+  }
 }
 
 /** Close codes that may not be sent on the wire are replaced by a plain normal closure. */
@@ -47,7 +61,16 @@ export async function proxyWebSocket(
   const url = `ws://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
   const upstream = new WebSocket(url, { headers: headerObj, protocols } as unknown as string[]);
   upstream.binaryType = "arraybuffer";
-  const relay: Relay = { upstream, pending: [], closed: false, done: () => ctx.finish() };
+  const relay: Relay = {
+    server,
+    upstream,
+    pending: [],
+    closed: false,
+    done: () => {
+      open.delete(relay);
+      ctx.finish();
+    },
+  };
 
   const opened = await new Promise<"open" | "error" | "timeout">((resolve) => {
     const timer = setTimeout(() => resolve("timeout"), options.response_timeout);
@@ -83,6 +106,7 @@ export async function proxyWebSocket(
     return new Response("Bad Request", { status: 400 });
   }
   ctx.hijacked = true;
+  open.add(relay);
   return undefined;
 }
 

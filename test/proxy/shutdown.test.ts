@@ -1,0 +1,31 @@
+/** Graceful shutdown (§2.18): in-flight requests finish, upgraded connections are not waited for. */
+import { expect, test } from "bun:test";
+import { sleep, startProxy, upstream } from "./helpers.ts";
+
+test("shutdown waits for an in-flight request and does not wait for open WebSockets", async () => {
+  const p = await startProxy();
+  const up = upstream(
+    "app",
+    async (req, srv) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/up") return new Response("ok");
+      if (path === "/ws") return srv.upgrade(req) ? undefined : new Response("no", { status: 400 });
+      await sleep(200);
+      return new Response("finished during shutdown");
+    },
+    { message(ws: any, m: any) { ws.send(m); } },
+  );
+  await p.deploy("web", up.addr);
+  const ws = new WebSocket(`ws://127.0.0.1:${p.port}/ws`);
+  await new Promise((r) => (ws.onopen = r));
+  const closed = new Promise((r) => (ws.onclose = r));
+  const slow = p.text("/slow");
+  await sleep(50);
+  const started = Date.now();
+  await p.stop();
+  expect(Date.now() - started).toBeLessThan(2000);
+  expect(await slow).toMatchObject({ status: 200, body: "finished during shutdown" });
+  await closed;
+  expect(p.logs.at(-1)).toContain('"msg":"Server stopped"');
+  await expect(fetch(`http://127.0.0.1:${p.port}/`)).rejects.toThrow();
+});
