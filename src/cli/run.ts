@@ -4,10 +4,12 @@
  * It never exits the process; it returns the exit code to main.ts.
  */
 import { renderUsage, runCommand, type ArgsDef, type CommandDef, type SubCommandsDef } from "citty";
+import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { UsageError } from "../errors.ts";
 import { SEXTANT_VERSION } from "../version.ts";
 import { setGlobalOptions } from "./context.ts";
-import { renderGlobalOptionsHelp, splitGlobalOptions } from "./global-options.ts";
+import { renderGlobalOptionsHelp, splitGlobalOptions, type GlobalOptions } from "./global-options.ts";
 import { closest } from "./suggest.ts";
 
 type AnyCommand = CommandDef<any>;
@@ -39,7 +41,8 @@ interface Resolved {
   rest: string[];
 }
 
-async function resolveCommandPath(root: AnyCommand, tokens: string[]): Promise<Resolved> {
+/** `aliasNames`: the config's aliases, suggested along with the top-level commands. */
+async function resolveCommandPath(root: AnyCommand, tokens: string[], aliasNames: readonly string[] = []): Promise<Resolved> {
   let command = root;
   const path = [await commandName(root)];
   let i = 0;
@@ -51,7 +54,7 @@ async function resolveCommandPath(root: AnyCommand, tokens: string[]): Promise<R
     const next = await findSubCommand(subs, token);
     if (!next) {
       if (command.run) break; // a positional argument of a command that has both
-      const suggestion = closest(token, Object.keys(subs));
+      const suggestion = closest(token, path.length === 1 ? [...Object.keys(subs), ...aliasNames] : Object.keys(subs));
       const where = path.length > 1 ? ` for "${path.join(" ")}"` : "";
       throw new UsageError(`Unknown command "${token}"${where}`, {
         hint: suggestion ? `Did you mean "${suggestion}"? See \`${path.join(" ")} --help\`.` : `See \`${path.join(" ")} --help\`.`,
@@ -123,8 +126,39 @@ export interface CliIo {
 
 const defaultIo: CliIo = { out: (text) => process.stdout.write(text) };
 
+// ---- Aliases (`aliases:` in deploy.yml) ------------------------------------------------------
+// As in Kamal: a first command word that is not a built-in command is looked up in the config's
+// aliases (the config read with the -c/-d given). The word is replaced by the alias's command line,
+// split like a shell would, and the CLI runs again with everything else as typed, so
+// `sextant -d staging console -r workers` runs `sextant -d staging app exec ... -r workers`.
+// An alias that shadows a built-in command is rejected by the config's validation.
+
+/** The config's aliases; none without a config file. A broken config is an error, unless `word` looks like a typo of a command. */
+async function configAliases(globals: GlobalOptions, word: string, commandNames: readonly string[]): Promise<Record<string, string>> {
+  if (!existsSync(resolvePath(globals.configFile))) return {};
+  const { loadConfig } = await import("../config/index.ts");
+  try {
+    return loadConfig({ configFile: globals.configFile, destination: globals.destination, version: globals.version }).aliases;
+  } catch (error) {
+    if (closest(word, commandNames)) return {}; // report the unknown command with its suggestion instead
+    throw error;
+  }
+}
+
+/** Index in argv of the n-th word that is not a global option or its value. */
+function argvIndexOfWord(argv: readonly string[], n: number): number {
+  for (let i = 0; i < argv.length; i++) {
+    try {
+      if (splitGlobalOptions(argv.slice(0, i + 1)).rest.length === n + 1) return i;
+    } catch {
+      // a prefix ending in an option that still needs its value
+    }
+  }
+  return -1;
+}
+
 /** Run the CLI for argv (without the executable and script). Returns the exit code. */
-export async function runCli(root: AnyCommand, argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function runCli(root: AnyCommand, argv: readonly string[], io: CliIo = defaultIo, expandedAliases: readonly string[] = []): Promise<number> {
   const { globals, rest, bareVersion } = splitGlobalOptions(argv);
   setGlobalOptions(globals);
   if (bareVersion && rest.length === 0) {
@@ -137,7 +171,28 @@ export async function runCli(root: AnyCommand, argv: readonly string[], io: CliI
   const beforeDashDash = tokens.includes("--") ? tokens.slice(0, tokens.indexOf("--")) : tokens;
   const wantsHelp = helpWord || beforeDashDash.includes("--help");
 
-  const { command, path, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp));
+  let aliasNames: string[] = [];
+  const word = tokens[0];
+  const rootCommands = await subCommandsOf(root);
+  if (word !== undefined && !word.startsWith("-") && rootCommands && !(await findSubCommand(rootCommands, word))) {
+    const aliases = await configAliases(globals, word, Object.keys(rootCommands));
+    if (Object.hasOwn(aliases, word)) {
+      if (expandedAliases.includes(word)) throw new UsageError(`Alias '${word}' refers to itself (${[...expandedAliases, word].join(" -> ")})`, { hint: "fix aliases: in the config" });
+      const { shellSplit } = await import("../secrets/shell-words.ts");
+      let expansion: string[];
+      try {
+        expansion = shellSplit(aliases[word]!);
+      } catch {
+        throw new UsageError(`Alias '${word}' has an unmatched quote: ${aliases[word]}`, { hint: "fix aliases: in the config" });
+      }
+      if (expansion.length === 0) throw new UsageError(`Alias '${word}' is empty`, { hint: `give it a command line, e.g. ${word}: app exec -i --reuse "bin/rails console"` });
+      const at = argvIndexOfWord(argv, helpWord ? 1 : 0);
+      return runCli(root, [...argv.slice(0, at), ...expansion, ...argv.slice(at + 1)], io, [...expandedAliases, word]);
+    }
+    aliasNames = Object.keys(aliases);
+  }
+
+  const { command, path, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp), aliasNames);
   const isGroupWithoutRun = !command.run && (await subCommandsOf(command)) !== undefined;
   if (wantsHelp || (isGroupWithoutRun && commandArgs.length === 0)) {
     io.out(await renderHelp(command, path));
