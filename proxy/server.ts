@@ -61,7 +61,7 @@ export class ProxyServer {
       logger: this.logger,
       metrics: this.metrics,
     });
-    this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger);
+    this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger, options.http3 ?? false);
   }
 
   get httpPort(): number {
@@ -97,7 +97,6 @@ export class ProxyServer {
     this.tls.sync();
     this.commands.onChange = () => this.tls.sync();
     this.control = startControlServer(this.options.socketPath, (req) => this.commands.dispatch(req));
-    if (this.options.http3) this.logger.warn("HTTP/3 is not supported; serving HTTP/1.1 only");
     this.logger.info("Server started", { http: this.http.port, https: this.options.httpsPort });
   }
 

@@ -2,6 +2,7 @@
  * The HTTPS listener. Bun.serve picks certificates by SNI from a static list, so the listener is
  * (re)started whenever the set of custom certificates changes. Without any certificate there is nothing
  * to serve TLS with, so the listener stays closed (automatic ACME certificates come separately).
+ * It speaks HTTP/1.1 and HTTP/2 (ALPN), plus HTTP/3 with --http3.
  */
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
@@ -28,6 +29,7 @@ export class TlsListener {
     private readonly configuredPort: number,
     private readonly handler: Handler,
     private readonly logger: Logger,
+    private readonly http3 = false,
   ) {}
 
   get port(): number {
@@ -74,6 +76,10 @@ export class TlsListener {
         idleTimeout: 0,
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         tls: certs,
+        // HTTP/2 over TLS as kamal-proxy offers it; with --http3 Bun also serves QUIC on the same port
+        // and advertises it with Alt-Svc on TCP responses.
+        http2: true,
+        http3: this.http3,
         fetch: (req, server) => {
           const ip = server.requestIP(req);
           const addr = ip?.address ?? "";

@@ -1,7 +1,7 @@
 /** Behaviours 80–93: pause and rollout controllers, and the service map. */
 import { expect, test } from "bun:test";
 import { PauseController } from "../../proxy/pause-controller.ts";
-import { RolloutController } from "../../proxy/rollout-controller.ts";
+import { fnv1a32, RolloutController } from "../../proxy/rollout-controller.ts";
 import { selfSignedCert } from "./tls-helpers.ts";
 import { startProxy, upstream } from "./helpers.ts";
 
@@ -54,6 +54,8 @@ test("B85: allowlist values select the rollout group; no cookie never does", () 
   expect(rc.selects("2")).toBe(true);
   expect(rc.selects("3")).toBe(false);
   expect(rc.selects(undefined)).toBe(false);
+  // Go's hash/fnv New32a values, so a cookie lands on the same side as with kamal-proxy.
+  expect([fnv1a32("a"), fnv1a32("foobar")]).toEqual([0xe40c292c, 0xbf9cf968]);
 });
 
 const values = Array.from({ length: 1000 }, (_, i) => String(i).padStart(5, "0"));

@@ -44,7 +44,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startProxy(opts: { metricsPort?: number; dir?: string } = {}): Promise<Harness> {
+export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean } = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "proxy-test-"));
   const home = join(dir, "home");
   const socket = join(dir, "kamal-proxy.sock");
@@ -55,6 +55,7 @@ export async function startProxy(opts: { metricsPort?: number; dir?: string } = 
     httpPort: 0,
     httpsPort: 0,
     metricsPort: opts.metricsPort ?? 0,
+    http3: opts.http3,
     socketPath: socket,
     state,
     hostname: "127.0.0.1",

@@ -40,7 +40,46 @@ test("B39: TLS without redirect serves both schemes with the right X-Forwarded-P
   expect((await secure.json()).headers["x-forwarded-proto"]).toBe("https");
 });
 
-test("B40/B95: a custom certificate pair is served on the HTTPS listener over HTTP/1.1", async () => {
+const curl = Bun.which("curl");
+
+/** curl reports the negotiated HTTP version and the response headers; Bun's fetch has no HTTP/2. */
+async function curlHead(port: number, host: string, version: "--http1.1" | "--http2"): Promise<{ version: string; headers: string }> {
+  const proc = Bun.spawn([curl!, "-sk", version, "-D", "-", "-o", "/dev/null", "-w", "\n%{http_version}", "--resolve", `${host}:${port}:127.0.0.1`, `https://${host}:${port}/`], { stdout: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  const lines = out.trimEnd().split("\n");
+  return { version: lines.at(-1)!, headers: lines.slice(0, -1).join("\n").toLowerCase() };
+}
+
+test.skipIf(!curl)("B95: HTTPS serves HTTP/1.1 and HTTP/2 (ALPN)", async () => {
+  const p = await startProxy();
+  const { cert, key } = selfSignedCert();
+  await p.deploy("web", upstream().addr, "--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  expect((await curlHead(p.server.tls.port, "localhost", "--http1.1")).version).toBe("1.1");
+  expect((await curlHead(p.server.tls.port, "localhost", "--http2")).version).toBe("2");
+});
+
+test.skipIf(!curl)("B96/B97: Alt-Svc advertises h3 on the HTTPS port only with --http3", async () => {
+  const { cert, key } = selfSignedCert();
+  const flags = ["--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`];
+  const on = await startProxy({ http3: true });
+  await on.deploy("web", upstream().addr, ...flags);
+  for (const v of ["--http1.1", "--http2"] as const) {
+    const { headers } = await curlHead(on.server.tls.port, "localhost", v);
+    expect(headers).toMatch(new RegExp(`alt-svc: .*h3.*:${on.server.tls.port}`));
+  }
+  expect((await on.request("/")).headers.has("alt-svc")).toBe(false);
+  // QUIC listens on the HTTPS port's UDP side.
+  const bound = await (async () => Bun.udpSocket({ hostname: "127.0.0.1", port: on.server.tls.port }))().then((s) => (s.close(), false), () => true);
+  expect(bound).toBe(true);
+  const off = await startProxy();
+  await off.deploy("web", upstream().addr, ...flags);
+  expect((await curlHead(off.server.tls.port, "localhost", "--http2")).headers).not.toContain("alt-svc");
+  const udp = await Bun.udpSocket({ hostname: "127.0.0.1", port: off.server.tls.port });
+  udp.close();
+});
+
+test("B40: a custom certificate pair is served on the HTTPS listener", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("web", upstream("secure").addr, "--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
