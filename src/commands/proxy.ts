@@ -98,16 +98,21 @@ export interface ProxyImageDefaults {
 
 const KAMAL_PROXY_DEFAULTS: ProxyImageDefaults = { image: PROXY_IMAGE_DEFAULT, version: PROXY_MINIMUM_VERSION };
 
-/** Variant A: no `proxy.run` config; options, image and command come from the legacy boot files. */
-export function runFromBootFiles(runDirectory: string, defaults: ProxyImageDefaults = KAMAL_PROXY_DEFAULTS): Argv {
+/**
+ * `echo $(cat options || echo DEFAULT) $(cat image || ...):$(cat image_version || ...) $(cat run_command || echo "")`:
+ * the proxy's `docker run` arguments as the legacy boot files give them (`proxy boot_config get`).
+ */
+export function bootConfig(runDirectory: string, defaults: ProxyImageDefaults = KAMAL_PROXY_DEFAULTS): Argv {
   const paths = proxyPaths(runDirectory);
   const defaultOptions = render([...publishArgs(PROXY_HTTP_PORT, PROXY_HTTPS_PORT), ...logArgs(PROXY_LOG_MAX_SIZE)]);
   const image = fileOrDefault(paths.imageFile, defaults.image);
   const version = fileOrDefault(paths.imageVersionFile, defaults.version);
-  return pipe(
-    ["echo", fileOrDefault(paths.optionsFile, defaultOptions), `${image}:${version}`, fileOrDefault(paths.runCommandFile, "")],
-    xargs(["docker", "run", ...baseRunArgs(runDirectory)]),
-  );
+  return ["echo", fileOrDefault(paths.optionsFile, defaultOptions), `${image}:${version}`, fileOrDefault(paths.runCommandFile, "")];
+}
+
+/** Variant A: no `proxy.run` config; options, image and command come from the legacy boot files. */
+export function runFromBootFiles(runDirectory: string, defaults: ProxyImageDefaults = KAMAL_PROXY_DEFAULTS): Argv {
+  return pipe(bootConfig(runDirectory, defaults), xargs(["docker", "run", ...baseRunArgs(runDirectory)]));
 }
 
 /** The run command for a host: variant B when a run config applies there, else variant A. */

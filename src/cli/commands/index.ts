@@ -13,8 +13,11 @@ export const commands = commandMap({
   remove: lazy(() => import("./remove.ts")),
   lock: lazy(() => import("./lock.ts")),
   audit: lazy(() => import("./audit.ts")),
+  app: lazy(() => import("./app.ts")),
+  proxy: lazy(() => import("./proxy.ts")),
   config: lazy(() => import("./config.ts")),
   init: lazy(() => import("./init.ts")),
+  accessory: lazy(() => import("./accessory.ts")),
   secrets: lazy(() => import("./secrets.ts")),
   docs: lazy(() => import("./docs.ts")),
 });

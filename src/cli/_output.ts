@@ -1,0 +1,48 @@
+/** Printing what servers answered, the way Kamal does (`App Host: H` headers, hidden with -q). */
+import { UsageError } from "../errors.ts";
+import type { HostOutput } from "../orchestration/app-ops.ts";
+import { globalOptions } from "./context.ts";
+
+export function printByHost(outputs: readonly HostOutput[], kind = "App"): void {
+  const quiet = globalOptions().quiet;
+  for (const { host, text } of outputs) {
+    if (!quiet) process.stdout.write(`${kind} Host: ${host}\n`);
+    const body = text.endsWith("\n") || text === "" ? text : `${text}\n`;
+    process.stdout.write(`${body}${quiet ? "" : "\n"}`);
+  }
+}
+
+/** The version app boot/exec act on without --version: the image tagged latest on the servers. */
+export function versionOrLatest(): string {
+  const g = globalOptions();
+  return g.version ?? (g.destination ? `latest-${g.destination}` : "latest");
+}
+
+/** `app exec` / `server exec` take the rest of the command line as the command. */
+export function commandFrom(words: readonly string[] | undefined): string {
+  const command = (words ?? []).map((w) => w.trim()).filter(Boolean).join(" ");
+  if (!command) throw new UsageError("No command provided. You must specify a command to execute.", { hint: "e.g. sextant app exec 'ls -la' (quote it, or put it after --)" });
+  return command;
+}
+
+/** `-e K=V` / `-e K:V` pairs (repeatable). */
+export function parseEnvPairs(values: string | string[] | undefined): Record<string, string> {
+  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
+  const env: Record<string, string> = {};
+  for (const item of list) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)[=:](.*)$/s.exec(item);
+    if (!m) throw new UsageError(`--env takes NAME=VALUE (got "${item}")`, { hint: "e.g. --env RAILS_ENV=production" });
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
+/** Ask yes/no on a terminal; without one, `-y` is required. */
+export async function confirm(question: string, confirmed: boolean | undefined, command: string): Promise<boolean> {
+  if (confirmed) return true;
+  if (!process.stdin.isTTY) throw new UsageError(`${command} needs confirmation`, { hint: `Run \`sextant ${command} -y\` to confirm without a prompt.` });
+  const { consola } = await import("consola");
+  const ok = await consola.prompt(question, { type: "confirm", initial: false });
+  if (ok !== true) process.stdout.write("Aborted\n");
+  return ok === true;
+}

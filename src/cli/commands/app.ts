@@ -1,0 +1,212 @@
+import { defineCommand } from "citty";
+import { UsageError } from "../../errors.ts";
+import { withRun } from "../_run.ts";
+import { commandFrom, printByHost, versionOrLatest } from "../_output.ts";
+import { globalOptions } from "../context.ts";
+
+const ops = () => import("../../orchestration/app-ops.ts");
+
+const boot = defineCommand({
+  meta: { name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" },
+  async run() {
+    const { appBoot } = await ops();
+    await withRun({ command: "app", subcommand: "boot", version: versionOrLatest() }, (run) => appBoot(run));
+  },
+});
+
+const start = defineCommand({
+  meta: { name: "start", description: "Start the app's existing containers of the version (after `app stop`) and route the proxy to them" },
+  async run() {
+    const { appStart } = await ops();
+    await withRun({ command: "app", subcommand: "start" }, (run) => appStart(run));
+  },
+});
+
+const stop = defineCommand({
+  meta: { name: "stop", description: "Take the app out of the proxy and stop its running containers" },
+  async run() {
+    const { appStop } = await ops();
+    await withRun({ command: "app", subcommand: "stop" }, (run) => appStop(run));
+  },
+});
+
+const details = defineCommand({
+  meta: { name: "details", description: "Show the app's containers (docker ps) per role and host" },
+  async run() {
+    const { appDetails } = await ops();
+    await withRun({ command: "app", subcommand: "details" }, async (run) => printByHost(await appDetails(run)));
+  },
+});
+
+const containers = defineCommand({
+  meta: { name: "containers", description: "List all the app's containers on each host, any version and state (versions to roll back to)" },
+  async run() {
+    const { appContainers } = await ops();
+    await withRun({ command: "app", subcommand: "containers" }, async (run) => printByHost(await appContainers(run)));
+  },
+});
+
+const images = defineCommand({
+  meta: { name: "images", description: "List the app's images on each host" },
+  async run() {
+    const { appImages } = await ops();
+    await withRun({ command: "app", subcommand: "images" }, async (run) => printByHost(await appImages(run)));
+  },
+});
+
+const staleContainers = defineCommand({
+  meta: { name: "stale_containers", alias: ["stale-containers"], description: "List running containers of other versions than the current one (and stop them with --stop)" },
+  args: { stop: { type: "boolean", alias: "s", description: "Stop the stale containers (takes the deploy lock)" } },
+  async run({ args }) {
+    const { findStaleContainers, stopStale } = await ops();
+    await withRun({ command: "app", subcommand: "stale_containers" }, async (run) => {
+      if (args.stop) {
+        await stopStale(run);
+        return;
+      }
+      const stale = await findStaleContainers(run);
+      if (stale.length === 0) process.stdout.write("No stale containers\n");
+      for (const s of stale) {
+        process.stdout.write(`Detected stale container for role ${s.role} with version ${s.version} on ${s.host} (use \`sextant app stale_containers --stop\` to stop)\n`);
+      }
+    });
+  },
+});
+
+const version = defineCommand({
+  meta: { name: "version", description: "Show the app version running on each host" },
+  async run() {
+    const { appVersions } = await ops();
+    await withRun({ command: "app", subcommand: "version" }, async (run) => {
+      const versions = await appVersions(run);
+      printByHost(versions.map((v) => ({ ...v, text: v.text || "(not running)" })));
+    });
+  },
+});
+
+const logs = defineCommand({
+  meta: { name: "logs", description: "Show the app's log lines per role and host (last 100 unless --since/--grep), or follow them (-f)" },
+  args: {
+    since: { type: "string", alias: "s", description: "Only lines since this time (e.g. 5m, 2h, 2024-05-01T12:00:00)" },
+    lines: { type: "string", alias: "n", description: "Number of lines per container (default 100; 10 with -f)" },
+    grep: { type: "string", alias: "g", description: "Only lines matching this grep pattern" },
+    "grep-options": { type: "string", description: "Extra grep options, e.g. -i" },
+    follow: { type: "boolean", alias: "f", description: "Follow the log of the primary host's container (over ssh, until Ctrl-C)" },
+    "skip-timestamps": { type: "boolean", alias: "T", description: "Leave out docker's timestamps" },
+    "container-id": { type: "string", description: "Read this container instead of the current one" },
+  },
+  async run({ args }) {
+    const { appLogs } = await ops();
+    if (args.lines !== undefined && !/^\d+$/.test(args.lines)) throw new UsageError(`--lines takes a number (got "${args.lines}")`);
+    return withRun({ command: "app", subcommand: "logs" }, async (run) => {
+      const result = await appLogs(run, {
+        follow: args.follow,
+        since: args.since,
+        lines: args.lines === undefined ? undefined : Number(args.lines),
+        grep: args.grep,
+        grepOptions: args["grep-options"],
+        timestamps: !args["skip-timestamps"],
+        containerId: args["container-id"],
+      });
+      if (typeof result === "number") return result;
+      printByHost(result.map((r) => ({ ...r, text: r.text.trim() === "" ? "Nothing found" : r.text })));
+      return 0;
+    });
+  },
+});
+
+/** `-e NAME=VALUE` may repeat: read every one from the raw arguments (before `--`). */
+function envPairs(rawArgs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === "--") break;
+    if ((a === "-e" || a === "--env") && rawArgs[i + 1] !== undefined) out.push(rawArgs[++i]!);
+    else if (a.startsWith("--env=")) out.push(a.slice(6));
+  }
+  return out;
+}
+
+const exec = defineCommand({
+  meta: { name: "exec", description: "Run a command in a new app container (or the running one with --reuse); -i for an interactive session" },
+  args: {
+    command: { type: "positional", required: false, description: "The command (quote it, or put it after --: sextant app exec -- ls -la)" },
+    interactive: { type: "boolean", alias: "i", description: "Interactive session with a terminal on the primary host (over ssh -t)" },
+    reuse: { type: "boolean", description: "Run in the running container instead of a new one" },
+    env: { type: "string", alias: "e", description: "Set NAME=VALUE in the container (repeatable)" },
+  },
+  async run({ args, rawArgs }) {
+    const { appExec, ExecFailed } = await ops();
+    const { parseEnvPairs } = await import("../_output.ts");
+    const command = commandFrom(args._ as string[]);
+    const env = parseEnvPairs(envPairs(rawArgs));
+    const g = globalOptions();
+    const versionFor = args.reuse ? g.version : versionOrLatest();
+    return withRun({ command: "app", subcommand: "exec", version: versionFor }, async (run) => {
+      try {
+        const result = await appExec(run, command, { interactive: args.interactive, reuse: args.reuse, env, versionGiven: g.version !== undefined });
+        if (typeof result === "number") return result;
+        printByHost(result);
+        return 0;
+      } catch (error) {
+        if (error instanceof ExecFailed) printByHost(error.outputs);
+        throw error;
+      }
+    });
+  },
+});
+
+const remove = defineCommand({
+  meta: { name: "remove", description: "Remove the app's containers, images and directories from the selected hosts (the proxy stays)" },
+  args: { confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } },
+  async run({ args }) {
+    const { confirm } = await import("../_output.ts");
+    if (!(await confirm("This will remove the app's containers and images. Are you sure?", args.confirmed, "app remove"))) return 1;
+    const { appRemove } = await ops();
+    await withRun({ command: "app", subcommand: "remove" }, (run) => appRemove(run));
+  },
+});
+
+const maintenance = defineCommand({
+  meta: { name: "maintenance", description: "Maintenance mode: the proxy answers 503 (with --message) instead of forwarding to the app" },
+  args: {
+    "drain-timeout": { type: "string", description: "Seconds to let in-flight requests finish (default: drain_timeout)" },
+    message: { type: "string", description: "Shown on the 503 page" },
+  },
+  async run({ args }) {
+    const drain = args["drain-timeout"];
+    if (drain !== undefined && !/^\d+$/.test(drain)) throw new UsageError(`--drain-timeout takes a number of seconds (got "${drain}")`);
+    const { appMaintenance } = await ops();
+    await withRun({ command: "app", subcommand: "maintenance" }, async (run) => {
+      await appMaintenance(run, { drainTimeout: drain === undefined ? undefined : Number(drain), message: args.message });
+      process.stdout.write("Maintenance mode on: the proxy answers 503. Run `sextant app live` to serve the app again.\n");
+    });
+  },
+});
+
+const live = defineCommand({
+  meta: { name: "live", description: "Leave maintenance mode: the proxy forwards to the app again" },
+  async run() {
+    const { appLive } = await ops();
+    await withRun({ command: "app", subcommand: "live" }, (run) => appLive(run));
+  },
+});
+
+export default defineCommand({
+  meta: { name: "app", description: "Manage the app's containers on the servers" },
+  subCommands: {
+    boot,
+    start,
+    stop,
+    details,
+    containers,
+    stale_containers: staleContainers,
+    images,
+    logs,
+    exec,
+    version,
+    remove,
+    maintenance,
+    live,
+  },
+});

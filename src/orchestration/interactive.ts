@@ -1,0 +1,34 @@
+/**
+ * Interactive sessions on a server (`app exec -i`, `app logs -f`, `server exec -i`...): the terminal
+ * is handed to the system `ssh -t` client, as Kamal does, with this process's stdin, stdout and
+ * stderr. Returns ssh's exit code (the remote command's, or 255 when ssh itself failed).
+ */
+import { spawn } from "node:child_process";
+import { runOverSsh } from "../commands/server.ts";
+import { render, type Argv } from "../commands/shell.ts";
+import { SextantError } from "../errors.ts";
+import type { Run } from "./run.ts";
+
+/** The local command line (a shell string) that runs `remote` on `host` over `ssh -t`. */
+export function interactiveCommand(run: Run, host: string, remote: Argv): string {
+  return render(runOverSsh(run.config.ssh, host, remote));
+}
+
+export async function runInteractive(run: Run, host: string, remote: Argv): Promise<number> {
+  const line = interactiveCommand(run, host, remote);
+  run.session.emit({ type: "command", host: "local", command: line });
+  // The pooled connections are not needed while the user works in the session.
+  await run.session.close();
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", line], { stdio: "inherit", cwd: run.config.cwd });
+    child.on("error", (error) =>
+      reject(new SextantError(`cannot start ssh: ${error.message}`, { hint: "Interactive sessions need the OpenSSH client (ssh) on this machine." })),
+    );
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/** True when this process talks to a terminal (decides `-it` versus `-i` for docker). */
+export function stdinIsTty(): boolean {
+  return process.stdin.isTTY === true;
+}
