@@ -157,3 +157,9 @@ test("B128: cookie scoping compares Domain exactly", () => {
   expect(scopeSetCookie("a=1; Path=/; Domain=example.com", "/api", "example.com")).toBe("a=1; Path=/api; Domain=example.com");
   expect(scopeSetCookie("a=1; HttpOnly", "/api", "example.com")).toBe("a=1; Path=/api; HttpOnly");
 });
+
+test("B118: no server idle timeout: a response slower than Bun's 10 s default still arrives", async () => {
+  const p = await startProxy();
+  await p.deploy("web", upstream("patient", async (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : sleep(12_500).then(() => new Response("worth the wait")))).addr);
+  expect(await p.text("/slow")).toMatchObject({ status: 200, body: "worth the wait" });
+}, 20_000);
