@@ -9,6 +9,7 @@ import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
+import { bootAllAccessories, removeAllAccessories } from "./accessory.ts";
 import { bootApp, stopStaleContainers } from "./app-boot.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { withLock } from "./lock.ts";
@@ -60,6 +61,7 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
     await deliver(run, options);
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
+    if (run.config.accessories.length > 0) await s.step("Boot accessories", () => bootAllAccessories(run));
     await s.step("Detect stale containers", () => stopStaleContainers(run));
     await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
     await s.step("Prune old containers and images", () => pruneAll(run));
@@ -143,6 +145,7 @@ export async function removeApp(run: Run): Promise<void> {
         await s.tryExec(host, render(proxy.removeProxyDirectory(config.runDirectory)));
       }),
     );
+    if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Log out of the registry", () => logoutOnHosts(run, run.selection.hosts));
   });
   summary(run, `Removed ${config.service} from ${run.selection.hosts.length} host(s)`);

@@ -3,7 +3,7 @@
  * (bounded below sshd's MaxSessions), uploads over one SFTP session.
  */
 import { readFile } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { ClientChannel, SFTPWrapper } from "ssh2";
 import { SshCommandError, SshTimeoutError, SshUploadError } from "./errors.ts";
@@ -52,6 +52,13 @@ export interface HostConnection {
   test(command: string | readonly string[], options?: ExecOptions): Promise<boolean>;
   /** Write content (string/bytes) or a local file ({ localPath }) to a remote path over SFTP. */
   upload(source: string | Uint8Array | { localPath: string }, remotePath: string, options?: UploadOptions): Promise<void>;
+  /**
+   * Reverse port forwarding (`ssh -R`): the server listens on bindAddress:bindPort and hands each
+   * connection to `onConnection`. Resolves once the server listens, with a function that stops it.
+   */
+  forwardIn?(bindAddress: string, bindPort: number, onConnection: (channel: Duplex) => void): Promise<() => Promise<void>>;
+  /** A stream to a Unix socket on the server (`ssh -L` to a socket, e.g. /var/run/docker.sock). */
+  openStreamLocal?(socketPath: string): Promise<Duplex>;
   close(): Promise<void>;
 }
 
@@ -300,6 +307,46 @@ export class SshHostConnection implements HostConnection {
       if (result.code !== 0) throw new SshUploadError(this.host, remotePath, new Error(result.stderr.trim() || `exit status ${result.code}`));
     }
     emit(this.observer, { type: "upload", host: this.host, remotePath, mode, bytes: data.length });
+  }
+
+  async forwardIn(bindAddress: string, bindPort: number, onConnection: (channel: Duplex) => void): Promise<() => Promise<void>> {
+    const { client } = this.session;
+    const listener = (details: { destIP: string; destPort: number }, accept: () => Duplex, reject: () => void) => {
+      if (details.destPort !== bindPort) return;
+      try {
+        onConnection(accept());
+      } catch {
+        reject();
+      }
+    };
+    await new Promise<void>((resolve, reject) =>
+      client.forwardIn(bindAddress, bindPort, (err) => (err ? reject(new Error(`the server refused to listen on ${bindAddress}:${bindPort} (${err.message})`)) : resolve())),
+    );
+    client.on("tcp connection", listener);
+    this.busy++;
+    let stopped = false;
+    return async () => {
+      if (stopped) return;
+      stopped = true;
+      this.busy--;
+      client.off("tcp connection", listener);
+      if (this.closedReason !== undefined) return;
+      await new Promise<void>((resolve) => {
+        try {
+          client.unforwardIn(bindAddress, bindPort, () => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    };
+  }
+
+  openStreamLocal(socketPath: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.session.client.openssh_forwardOutStreamLocal(socketPath, (err, channel) =>
+        err ? reject(new Error(`cannot open ${socketPath} on ${this.host} (${err.message})`)) : resolve(channel),
+      );
+    });
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,8 @@ export class SshPool {
       capture: (command, options) => live((c) => c.capture(command, options)),
       test: (command, options) => live((c) => c.test(command, options)),
       upload: (source, remotePath, options) => live((c) => c.upload(source, remotePath, options)),
+      forwardIn: (bindAddress, bindPort, onConnection) => this.connection(host).then((c) => c.forwardIn(bindAddress, bindPort, onConnection)),
+      openStreamLocal: (socketPath) => this.connection(host).then((c) => c.openStreamLocal(socketPath)),
       close: async () => {
         const p = this.connections.get(host);
         this.connections.delete(host);
