@@ -101,3 +101,23 @@ test("`proxy-server run` as a process: ports from KAMAL_PROXY_* env, control soc
   expect(msgs.at(-1)).toBe("Server stopped");
   expect(await Bun.file(join(dir, ".config/kamal-proxy/kamal-proxy.state")).json()).toHaveLength(1);
 }, 15_000);
+
+test("Kamal's deploy, maintenance and live invocations are accepted with their values", async () => {
+  const p = await startProxy();
+  const up = upstream("kamal");
+  const deploy = await p.cli(
+    "deploy", "app-web", `--target=${up.addr}`, "--host=app.example.com", "--tls-redirect=false", "--deploy-timeout=30s", "--drain-timeout=30s",
+    "--health-check-interval=1s", "--health-check-timeout=5s", "--health-check-path=/up", "--target-timeout=30s", "--buffer-requests", "--buffer-responses",
+    "--buffer-memory=1048576", "--max-request-body=0", "--max-response-body=0", "--path-prefix=/", "--strip-path-prefix=true", "--forward-headers=false",
+    "--log-request-header=Cache-Control", "--log-request-header=Last-Modified", "--log-request-header=User-Agent",
+  );
+  expect(deploy).toEqual({ code: 0, out: "", err: "" });
+  const saved = JSON.parse(p.state.read()!)[0];
+  expect(saved.target_options).toMatchObject({ buffer_requests: true, buffer_responses: true, forward_headers: false, response_timeout: 30e9, log_request_headers: ["Cache-Control", "Last-Modified", "User-Agent"] });
+  expect(saved.options).toMatchObject({ hosts: ["app.example.com"], acme_cache_path: `${p.home}/.config/kamal-proxy/certs` });
+  expect((await p.cli("stop", "app-web", "--drain-timeout=30s", "--message=Scheduled maintenance")).code).toBe(0);
+  expect((await p.text("/", { host: "app.example.com" })).body).toContain("Scheduled maintenance");
+  expect((await p.cli("resume", "app-web")).code).toBe(0);
+  expect((await p.text("/", { host: "app.example.com" })).body).toBe("kamal");
+  expect((await p.cli("remove", "app-web")).code).toBe(0);
+});
