@@ -81,7 +81,9 @@ export async function runProxyCli(
   io: ProxyIo = defaultIo,
   env: Env = process.env,
 ): Promise<number> {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
+  // `help <command>` is cobra's spelling of `<command> --help`.
+  if (command === "help" && rest[0]) [command, rest] = [rest[0], ["--help"]];
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.out(renderProxyHelp(prog));
     return 0;
