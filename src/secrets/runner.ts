@@ -1,7 +1,7 @@
 /**
  * Runs vendor CLIs (op, bw, bws, lpass, aws, gcloud, doppler, enpass-cli, passbolt) the way Kamal's
  * backticks do: stdin and stderr stay with the user's terminal (a CLI may prompt for a password or
- * print why it failed), stdout is captured. Always an argv array, never a shell, so nothing is
+ * print why it failed), stdout is captured (sign-in commands: shown on stderr instead). Always an argv array, never a shell, so nothing is
  * interpreted or logged on the way. Synchronous, because secrets files are read synchronously
  * (`$(kamal secrets fetch ...)` is run in-process while a secrets file is parsed).
  */
@@ -10,6 +10,11 @@ import { spawnSync } from "node:child_process";
 export interface RunOptions {
   /** Extra environment for this command (e.g. BW_SESSION); never put on the command line. */
   env?: Readonly<Record<string, string>>;
+  /**
+   * A sign-in command whose output is for the user (`bw login`, `gcloud auth login`...): its stdout
+   * goes to our stderr, so prompts and links are seen but never mixed into what `fetch` prints.
+   */
+  interactive?: boolean;
 }
 
 export interface RunResult {
@@ -41,7 +46,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
     const result = spawnSync(file, args, {
       cwd: options.cwd,
       env,
-      stdio: ["inherit", "pipe", options.stderr ?? "inherit"],
+      stdio: ["inherit", runOptions.interactive ? (options.stderr === "ignore" ? "ignore" : 2) : "pipe", options.stderr ?? "inherit"],
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
       windowsHide: true,

@@ -65,7 +65,7 @@ export const bitwarden: SecretsAdapter = {
     const status = (env?: Record<string, string>) => parseStatus(cli.json(statusArgv(), "Could not get the Bitwarden status", env));
     let state = status();
     if (state === "unauthenticated") {
-      cli.run(loginArgv(account), `Failed to log in to Bitwarden as ${account}`);
+      cli.signIn(loginArgv(account), `Failed to log in to Bitwarden as ${account}`);
       state = status();
     }
     let session: string | undefined;

@@ -15,8 +15,8 @@ export class VendorCli {
   ) {}
 
   /** Run and return the raw result (for sign-in checks, where failure is an answer). */
-  attempt(argv: readonly string[], env?: Record<string, string>): RunResult {
-    const result = this.ctx.run(argv, env ? { env } : {});
+  attempt(argv: readonly string[], env?: Record<string, string>, interactive = false): RunResult {
+    const result = this.ctx.run(argv, { ...(env ? { env } : {}), ...(interactive ? { interactive } : {}) });
     if (result.notFound) throw this.notInstalled();
     return result;
   }
@@ -32,6 +32,12 @@ export class VendorCli {
     const result = this.attempt(argv, env);
     if (result.status !== 0) throw this.failed(failure, argv, result.status);
     return result.stdout;
+  }
+
+  /** A sign-in command the user interacts with; its output is shown (on stderr), not captured. */
+  signIn(argv: readonly string[], failure: string): void {
+    const result = this.attempt(argv, undefined, true);
+    if (result.status !== 0) throw this.failed(failure, argv, result.status);
   }
 
   /** Run and parse stdout as JSON. */

@@ -41,7 +41,7 @@ export const doppler: SecretsAdapter = {
   fetch(ctx: AdapterContext, request: FetchRequest): Record<string, string> {
     const cli = new VendorCli(this, ctx);
     cli.checkInstalled();
-    if (cli.attempt(meArgv()).status !== 0) cli.run(loginArgv(), "Failed to log in to Doppler");
+    if (cli.attempt(meArgv()).status !== 0) cli.signIn(loginArgv(), "Failed to log in to Doppler");
     const secrets = prefixed(request.secrets, request.from);
     if (secrets.length === 0) throw cli.error("Nothing to fetch from Doppler: give the secrets' names", "e.g. sextant secrets fetch -a doppler --from my-project/prd REGISTRY_PASSWORD");
     const argv = secretsGetArgv(secrets, isServiceToken(ctx.env.DOPPLER_TOKEN));

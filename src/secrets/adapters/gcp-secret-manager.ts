@@ -69,7 +69,7 @@ export const gcpSecretManager: SecretsAdapter = {
     cli.checkInstalled();
     const listed = () => isLoggedIn(cli.json(authListArgv(), "Could not list the gcloud accounts"));
     if (!listed()) {
-      cli.run(loginArgv(), "Could not log in to gcloud");
+      cli.signIn(loginArgv(), "Could not log in to gcloud");
       if (!listed()) throw cli.error("Could not log in to gcloud: `gcloud auth list` shows no account");
     }
     const results: Record<string, string> = {};

@@ -32,7 +32,7 @@ export const lastPass: SecretsAdapter = {
     const account = request.account!;
     const cli = new VendorCli(this, ctx, account);
     cli.checkInstalled();
-    if (!isLoggedIn(cli.attempt(statusArgv()).stdout, account)) cli.run(loginArgv(account), `Failed to log in to LastPass as ${account}`);
+    if (!isLoggedIn(cli.attempt(statusArgv()).stdout, account)) cli.signIn(loginArgv(account), `Failed to log in to LastPass as ${account}`);
     const secrets = prefixed(request.secrets, request.from);
     if (secrets.length === 0) throw cli.error("Nothing to fetch from LastPass: give the entries' names", "e.g. sextant secrets fetch -a lastpass --account EMAIL --from Folder REGISTRY_PASSWORD");
     const results = parseShow(cli.json(showArgv(secrets), `Could not read ${secrets.join(", ")} from LastPass`));

@@ -209,6 +209,17 @@ describe("sextant secrets (the commands, in a process)", () => {
     expect(result).toEqual({ status: 0, stdout: '\\{\\"TOKEN\\":\\"s3cr3t-token\\"\\}\n', stderr: "" });
   });
 
+  test("what a sign-in command prints goes to stderr, never into fetch's output", () => {
+    clis = new FakeClis().add("lpass", [
+      { argv: ["lpass", "--version"] },
+      { argv: ["lpass", "status", "--color", "never"], stdout: "Not logged in.\n", status: 1 },
+      { argv: ["lpass", "login", "me@example.com"], stdout: "Success: Logged in as me@example.com.\n" },
+      { argv: ["lpass", "show", "A", "--json"], stdout: [{ fullname: "A", password: "s3cr3t-a" }] },
+    ]);
+    const result = sextant(["secrets", "fetch", "-a", "lastpass", "--account", "me@example.com", "A"], { env: clis.env() });
+    expect(result).toEqual({ status: 0, stdout: '\\{\\"A\\":\\"s3cr3t-a\\"\\}\n', stderr: "Success: Logged in as me@example.com.\n" });
+  });
+
   test("print shows KEY=value for every secret, with the destination's file", () => {
     const dir = project({
       "config/deploy.yml": CONFIG,
