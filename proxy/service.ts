@@ -73,16 +73,19 @@ export class Service {
     const redirect = this.redirect(ctx);
     if (redirect) return redirect;
 
-    if (this.pause.state !== "running" && this.isHealthCheckRequest(ctx)) return new Response(null, { status: 200 });
-    const waited = await this.pause.wait(ctx.req.signal);
-    if (waited.kind === "stopped") return this.error(503, waited.message);
-    if (waited.kind === "timeout") {
-      logger.warn("Rejecting request due to expired pause", { service: this.name, path: ctx.path });
-      return this.error(504);
-    }
-    if (ctx.req.signal.aborted) {
-      ctx.loggedStatus = 499;
-      return new Response(null, { status: 499 });
+    // The running case skips the (async) wait entirely: it is every request's path.
+    if (this.pause.state !== "running") {
+      if (this.isHealthCheckRequest(ctx)) return new Response(null, { status: 200 });
+      const waited = await this.pause.wait(ctx.req.signal);
+      if (waited.kind === "stopped") return this.error(503, waited.message);
+      if (waited.kind === "timeout") {
+        logger.warn("Rejecting request due to expired pause", { service: this.name, path: ctx.path });
+        return this.error(504);
+      }
+      if (ctx.req.signal.aborted) {
+        ctx.loggedStatus = 499;
+        return new Response(null, { status: 499 });
+      }
     }
 
     const group = this.chooseGroup(ctx);
