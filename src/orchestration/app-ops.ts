@@ -191,8 +191,8 @@ export async function appRemove(run: Run): Promise<void> {
         await run.audit(host, "Removed all app images");
         await session.tryExec(host, render(removeImages(config)));
         await run.audit(host, `Removed ${config.appDirectory}`);
-        await session.exec(host, render(server.removeAppDirectory(config)));
-        await session.exec(host, render(server.removeProxyAppDirectory(config)));
+        await session.tryExec(host, render(server.removeAppDirectory(config)));
+        await session.tryExec(host, render(server.removeProxyAppDirectory(config)));
       }
     }),
   );

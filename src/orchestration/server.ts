@@ -4,7 +4,11 @@ import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import type { Run } from "./run.ts";
 
-export async function bootstrapServers(run: Run, hosts: readonly string[] = run.selection.hosts): Promise<void> {
+/**
+ * `options.alwaysRunHook`: run docker-setup at the end even when Docker was already everywhere (as
+ * `server bootstrap` does in Kamal); by default it runs only after an install.
+ */
+export async function bootstrapServers(run: Run, hosts: readonly string[] = run.selection.hosts, options: { alwaysRunHook?: boolean } = {}): Promise<void> {
   const { session } = run;
   const missing: string[] = [];
   await session.onHosts(hosts, "docker present", async (host) => {
@@ -21,5 +25,5 @@ export async function bootstrapServers(run: Run, hosts: readonly string[] = run.
     missing.push(host);
   });
   await session.onHosts(hosts, "app directory", (host) => session.exec(host, render(server.ensureAppDirectory(run.config))).then(() => undefined));
-  if (missing.length > 0) await run.hook("docker-setup");
+  if (missing.length > 0 || options.alwaysRunHook) await run.hook("docker-setup");
 }

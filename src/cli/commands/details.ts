@@ -1,0 +1,15 @@
+import { defineCommand } from "citty";
+import { withRun } from "../_run.ts";
+import { printByHost } from "../_output.ts";
+
+export default defineCommand({
+  meta: { name: "details", description: "Show the proxy and the app's containers on each server" },
+  async run() {
+    const { details } = await import("../../orchestration/server-ops.ts");
+    await withRun({ command: "details" }, async (run) => {
+      const { proxy, app } = await details(run);
+      printByHost(proxy, "Proxy");
+      printByHost(app, "App");
+    });
+  },
+});

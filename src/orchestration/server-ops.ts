@@ -1,0 +1,48 @@
+/**
+ * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
+ * top-level `details` (proxy and app containers).
+ */
+import { withLock } from "./lock.ts";
+import { appDetails, type HostOutput } from "./app-ops.ts";
+import { runInteractive } from "./interactive.ts";
+import { proxyDetails } from "./proxy-ops.ts";
+import type { Run } from "./run.ts";
+import { bootstrapServers } from "./server.ts";
+import { UsageError } from "../errors.ts";
+
+/** Run a shell command on every selected host (audited), or interactively on the primary host. */
+export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
+  await run.hook("pre-connect");
+  if (options.interactive) {
+    const host = run.selection.primaryHost;
+    if (!host) throw new UsageError("No host selected to run the command on", { hint: "Check --hosts/--roles." });
+    run.session.emit({ type: "info", message: `Running '${command}' on ${host} interactively...` });
+    return runInteractive(run, host, [command]);
+  }
+  const hosts = run.selection.hosts;
+  run.session.emit({ type: "info", message: `Running '${command}' on ${hosts.join(", ")}...` });
+  const out: HostOutput[] = [];
+  const failed: string[] = [];
+  await run.session.onHosts(hosts, "command run", async (host) => {
+    await run.audit(host, `Executed cmd '${command}' on ${host}`);
+    const result = await run.session.tryExec(host, command);
+    if (result.code !== 0) failed.push(host);
+    out.push({ host, text: `${result.stdout}${result.stderr}`, ok: result.code === 0 });
+  });
+  out.sort((a, b) => hosts.indexOf(a.host) - hosts.indexOf(b.host));
+  return out;
+}
+
+/** `server bootstrap`: Docker on every host (installed where missing and possible), then the docker-setup hook. */
+export async function serverBootstrap(run: Run): Promise<void> {
+  await run.hook("pre-connect");
+  await withLock(run, () => run.session.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true })));
+}
+
+/** `details`: the proxy and the app's containers. */
+export async function details(run: Run): Promise<{ proxy: HostOutput[]; app: HostOutput[] }> {
+  const proxy = run.selection.proxyHosts.length > 0 ? await proxyDetails(run) : [];
+  const app = run.selection.appHosts.length > 0 ? await appDetails(run) : [];
+  return { proxy, app };
+}
+

@@ -1,0 +1,108 @@
+/**
+ * Helpers for the end-to-end tests of the day-to-day commands: a deploy.yml for a service on the
+ * bed, a page that names its version, what a host serves for a Host name, and running sextant
+ * inside a pseudo-terminal (util-linux `script`), for the commands that need a TTY.
+ */
+import { expect } from "bun:test";
+import type { Project } from "./project.ts";
+import { run, sextantBinary, type RunResult, type Testbed } from "./testbed.ts";
+
+export interface ServiceYmlOptions {
+  service: string;
+  /** role name → hosts (the first role is the primary one). */
+  roles: Record<string, string[]>;
+  /** Roles without the proxy (a worker loop instead of httpd). */
+  workers?: string[];
+  proxyHost?: string;
+  extra?: string;
+}
+
+export function serviceYml(bed: Testbed, o: ServiceYmlOptions): string {
+  const roles = Object.entries(o.roles)
+    .map(([name, hosts]) => {
+      const worker = o.workers?.includes(name);
+      return [
+        `  ${name}:`,
+        "    hosts:",
+        ...hosts.map((h) => `      - ${h}`),
+        ...(worker ? ["    proxy: false", `    cmd: /bin/busybox sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"`] : []),
+      ].join("\n");
+    })
+    .join("\n");
+  return `
+service: ${o.service}
+image: e2e/${o.service}
+servers:
+${roles}
+proxy:
+  app_port: 80
+${o.proxyHost ? `  host: ${o.proxyHost}\n` : ""}  healthcheck:
+    path: /up
+    interval: 1
+registry:
+  server: ${bed.registry}
+  username: ${bed.registryUser}
+  password:
+    - KAMAL_REGISTRY_PASSWORD
+builder:
+  arch: amd64
+ssh:
+  user: root
+  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
+deploy_timeout: 10
+drain_timeout: 1
+readiness_delay: 0
+${o.extra ?? ""}
+`;
+}
+
+export const SECRETS = "KAMAL_REGISTRY_PASSWORD=$DEMO_REGISTRY_PASSWORD\n";
+
+export function page(service: string, version: string): string {
+  return `<html><body>${service} <b id="version">${version}</b></body></html>\n`;
+}
+
+/** Commit a new page version; returns the git version (the app version sextant deploys). */
+export async function release(project: Project, service: string, label: string): Promise<string> {
+  project.write("www/index.html", page(service, label));
+  return project.commit(label);
+}
+
+/** The version label a host serves (through its proxy) for a Host name, or the status when not 200. */
+export async function served(host: string, hostName?: string, port = 80): Promise<string> {
+  const result = await run(
+    ["curl", "-s", "--max-time", "5", "-w", "\n%{http_code}", ...(hostName ? ["-H", `Host: ${hostName}`] : []), `http://${host}:${port}/`],
+    { timeoutMs: 10_000 },
+  );
+  const [body, code] = [result.stdout.slice(0, result.stdout.lastIndexOf("\n")), result.stdout.slice(result.stdout.lastIndexOf("\n") + 1)];
+  if (code !== "200") return `status ${code}`;
+  return body.match(/id="version">([^<]+)</)?.[1] ?? body;
+}
+
+/** Run sextant in the project with a terminal (a pseudo-terminal from `script`), feeding `input` slowly. */
+export async function sextantInTerminal(project: Project, args: string[], input = ""): Promise<RunResult> {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  // A terminal of a usual size (a pseudo-terminal starts at 0x0, which prompts render badly in).
+  const command = `stty cols 160 rows 40; ${[sextantBinary(), ...args].map(quote).join(" ")}`;
+  // `script` gives the command a pseudo-terminal; its stdin is fed from ours after a pause.
+  const feeder = input ? `sleep 3; printf ${quote(input)}; sleep 2` : "sleep 1";
+  return run(["sh", "-c", `(${feeder}) | script -qec ${quote(command)} /dev/null`], {
+    cwd: project.dir,
+    env: project.env,
+    timeoutMs: 120_000,
+  });
+}
+
+/** Expect a command to have succeeded, showing its output when not. */
+export function ok(result: RunResult): RunResult {
+  if (result.code !== 0) expect(`${result.stdout}\n${result.stderr}`).toBe("(exit 0)");
+  return result;
+}
+
+/**
+ * A proxy image cache of this bed's own: test runs on other beds of the same machine build the
+ * image archive at the same time, and must not share its work files.
+ */
+export function isolateCache(project: Project, bed: Testbed): void {
+  project.env.XDG_CACHE_HOME = `${project.env.XDG_CACHE_HOME}-${bed.name}`;
+}
