@@ -111,6 +111,11 @@ export async function proxyWebSocket(
 }
 
 export const websocketHandler: WebSocketHandler<Relay> = {
+  // kamal-proxy copies bytes with no limits or timeouts; Bun's defaults (16 MB messages, 120 s idle
+  // timeout, dropping sends past 16 MB of backlog) would break long-lived or bulky connections.
+  maxPayloadLength: 4294967295,
+  backpressureLimit: 0,
+  idleTimeout: 0,
   open(ws) {
     const relay = ws.data;
     relay.client = ws;

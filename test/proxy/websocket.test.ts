@@ -13,6 +13,7 @@ function wsEcho() {
       return srv.upgrade(req, { headers: wanted ? { "sec-websocket-protocol": wanted } : undefined }) ? undefined : new Response("no", { status: 400 });
     },
     {
+      maxPayloadLength: 64 * 1024 * 1024,
       message(ws: any, m: any) {
         if (m === "close-me") ws.close(4321, "bye");
         else ws.send(m);
@@ -47,4 +48,18 @@ test("an upstream that refuses the upgrade gives 502", async () => {
   await p.deploy("web", upstream("plain").addr);
   const res = await p.request("/ws", { headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
   expect(res.status).toBe(502);
+});
+
+test("messages larger than Bun's 16 MB default pass through", async () => {
+  const p = await startProxy();
+  const { up } = wsEcho();
+  await p.deploy("web", up.addr);
+  const ws = new WebSocket(`ws://127.0.0.1:${p.port}/big`);
+  ws.binaryType = "arraybuffer";
+  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  const echoed = new Promise<ArrayBuffer>((r) => (ws.onmessage = (e) => r(e.data)));
+  const big = new Uint8Array(17 * 1024 * 1024).fill(7);
+  ws.send(big);
+  expect((await echoed).byteLength).toBe(big.byteLength);
+  ws.close();
 });
