@@ -10,8 +10,8 @@ export function classicBuild(config: BuildConfig, options: BuildOptions = {}): A
   const b = config.builder;
   return docker(
     "build",
-    "-t", `${config.repository}:${config.version}`,
-    "-t", `${config.repository}:${config.latestTag}`,
+    "-t", `${config.repository}:${config.version}${options.dirty ? "-dirty" : ""}`,
+    "-t", `${config.repository}:${config.latestTag}${options.dirty ? "-dirty" : ""}`,
     ...argumentize("--label", { service: config.service }),
     ...argumentize("--build-arg", b.args, { sensitive: true }),
     ...b.secrets.flatMap((name) => ["--secret", `id=${escape(name)}`]),
@@ -23,8 +23,9 @@ export function classicBuild(config: BuildConfig, options: BuildOptions = {}): A
   );
 }
 
-export function pushTags(config: Pick<BuildConfig, "repository" | "version" | "latestTag">): Argv {
-  return combine(docker("push", `${config.repository}:${config.version}`), docker("push", `${config.repository}:${config.latestTag}`));
+export function pushTags(config: Pick<BuildConfig, "repository" | "version" | "latestTag">, options: Pick<BuildOptions, "dirty"> = {}): Argv {
+  const suffix = options.dirty ? "-dirty" : "";
+  return combine(docker("push", `${config.repository}:${config.version}${suffix}`), docker("push", `${config.repository}:${config.latestTag}${suffix}`));
 }
 
 /** `docker login [SERVER] -u "USER" --password-stdin`: the password goes through stdin, never argv. */

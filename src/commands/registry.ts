@@ -37,10 +37,10 @@ export function logout(server?: string): Argv {
 }
 
 /** Start (or create) the local registry bound to 127.0.0.1:PORT, for `server: localhost:PORT`. */
-export function setupLocal(port: number): Argv {
+export function setupLocal(port: number, image: string = LOCAL_REGISTRY_IMAGE): Argv {
   return any(
     docker("start", LOCAL_REGISTRY_CONTAINER),
-    docker("run", "--detach", "-p", `127.0.0.1:${port}:5000`, "--name", LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE),
+    docker("run", "--detach", "-p", `127.0.0.1:${port}:5000`, "--name", LOCAL_REGISTRY_CONTAINER, image),
   );
 }
 

@@ -10,11 +10,15 @@ import { classicBuild, pushTags } from "../commands/classic-build.ts";
 import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
+import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
+import { buildSecretsNeedBuildx, remoteClassicBuild } from "./remote-build.ts";
 import type { Run } from "./run.ts";
 
 export interface BuildRunOptions {
   noCache?: boolean;
+  /** `registry` (push, the default) or `docker` (load into the builder's engine only). */
+  output?: string;
 }
 
 function local(run: Run, argv: Argv, options: { cwd?: string; allowFailure?: boolean } = {}) {
@@ -80,6 +84,7 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
   const config = run.config;
   const arch = await localDockerArch(run);
   const buildx = await hasBuildx(run);
+  if (config.registry.local) await ensureLocalRegistry(run);
   await loginLocally(run);
   await run.hook("pre-build");
   const dir = config.builder.gitClone ? await prepareClone(run) : config.cwd;
@@ -88,6 +93,7 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
   const arches = config.builder.arches.length > 0 ? config.builder.arches : [arch];
   const env = Object.fromEntries(config.builder.secrets.map((name) => [name, run.session.secret(name).reveal()]));
 
+  if (!buildx && kind === "remote") return remoteClassicBuild(run, dir, { noCache: options.noCache, output: options.output });
   if (buildx || kind !== "local" || arches.some((a) => a !== arch)) {
     if (!buildx) {
       throw new SextantError("Docker buildx plugin is not installed locally", {
@@ -100,15 +106,16 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
       await local(run, builder.remove(config, arch), { allowFailure: true, cwd: dir });
       await local(run, builder.create(config, arch), { cwd: dir });
     }
-    await runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache }))], {
+    await runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {
       cwd: dir,
       env,
       reporter: run.reporter,
       redact: (t) => run.session.redact(t),
-      display: render(builder.push(config, arch, { noCache: options.noCache }), { redact: true }),
+      display: render(builder.push(config, arch, { noCache: options.noCache, output: options.output }), { redact: true }),
     });
     return;
   }
+  if (config.builder.secrets.length > 0) throw buildSecretsNeedBuildx();
   const buildEnv = config.builder.secrets.length > 0 ? { ...env, DOCKER_BUILDKIT: "1" } : env;
   const build = classicBuild(config, { noCache: options.noCache });
   await runLocal(["sh", "-c", render(build)], {
@@ -118,17 +125,17 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
     redact: (t) => run.session.redact(t),
     display: render(build, { redact: true }),
   });
-  await local(run, pushTags(config), { cwd: dir });
+  if (options.output !== "docker") await local(run, pushTags(config), { cwd: dir });
 }
 
 /** Pull the image on the app hosts and check it carries the service label. */
 export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
   const config = run.config;
   await loginOnHosts(run, hosts);
-  await run.session.onHosts(hosts, `pulled ${config.absoluteImage}`, async (host) => {
+  await withLocalRegistryTunnels(run, hosts, () => run.session.onHosts(hosts, `pulled ${config.absoluteImage}`, async (host) => {
     await run.audit(host, `Pulled image with version ${config.version}`);
     await run.session.tryExec(host, render(builder.clean(config)));
     await run.session.exec(host, render(builder.pull(config)));
     await run.session.exec(host, render(builder.validateImage(config)));
-  });
+  }));
 }

@@ -21,6 +21,8 @@ export const commands = commandMap({
   config: lazy(() => import("./config.ts")),
   init: lazy(() => import("./init.ts")),
   accessory: lazy(() => import("./accessory.ts")),
+  build: lazy(() => import("./build.ts")),
+  registry: lazy(() => import("./registry.ts")),
   secrets: lazy(() => import("./secrets.ts")),
   docs: lazy(() => import("./docs.ts")),
 });
