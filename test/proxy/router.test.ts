@@ -310,4 +310,8 @@ test("B31: rollout by cookie: allowlist selects the rollout group; stop returns 
   await p.cli("rollout", "set", "web", "--list=1");
   expect((await p.cli("rollout", "stop", "web")).code).toBe(0);
   expect(await get()).toBe("active");
+  // A percentage split sends every cookie value under the split point, and never cookie-less requests.
+  await p.cli("rollout", "set", "web", "--percent=100");
+  expect(await get()).toBe("rollout");
+  expect((await p.text("/")).body).toBe("active");
 });
