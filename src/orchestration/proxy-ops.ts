@@ -108,6 +108,7 @@ export async function proxyStart(run: Run): Promise<void> {
       if (result.code !== 0) {
         throw new SextantError(`cannot start the proxy on ${host}: ${result.stderr.trim()}`, { hint: "If it was removed, run `sextant proxy boot`." });
       }
+      await waitForProxy(run, host);
     }),
   );
 }
