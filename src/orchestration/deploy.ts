@@ -12,7 +12,7 @@ import { SextantError } from "../errors.ts";
 import { bootAllAccessories, removeAllAccessories } from "./accessory.ts";
 import { bootApp, stopStaleContainers } from "./app-boot.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
-import { withLock } from "./lock.ts";
+import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
 import { pruneAll } from "./prune.ts";
 import { logoutOnHosts } from "./registry.ts";
@@ -26,6 +26,7 @@ export interface DeployOptions {
 
 async function deliver(run: Run, options: DeployOptions): Promise<void> {
   const s = run.session;
+  await checkLockFree(run);
   if (!options.skipPush) await s.step("Build and push app image", () => buildAndPush(run, { noCache: options.noCache }));
   await s.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
 }
@@ -128,8 +129,9 @@ export async function removeApp(run: Run): Promise<void> {
         await run.audit(host, "Removed all app images");
         await s.tryExec(host, render(removeImages(config)));
         await run.audit(host, `Removed ${config.appDirectory}`);
-        await s.exec(host, render(server.removeAppDirectory(config)));
-        await s.exec(host, render(server.removeProxyAppDirectory(config)));
+        // Either may be missing (an app without proxy roles has no proxy app directory).
+        await s.tryExec(host, render(server.removeAppDirectory(config)));
+        await s.tryExec(host, render(server.removeProxyAppDirectory(config)));
       }),
     );
     await s.step("Remove the proxy where no app uses it", () =>

@@ -30,6 +30,20 @@ async function tryAcquire(run: Run, message: string): Promise<boolean> {
   throw new LockError(`cannot take the deploy lock on ${lockHost(run)}: ${result.stderr.trim()}`);
 }
 
+/**
+ * Fail before any slow work (a build) when the lock is already held and we would not wait for it.
+ * Kamal only finds out after building; the lock is still taken properly later.
+ */
+export async function checkLockFree(run: Run): Promise<void> {
+  if (run.holdingLock || run.options.lockWait) return;
+  const holder = await lockStatus(run);
+  if (holder) {
+    throw new LockError(`Deploy lock found on ${lockHost(run)}:\n${indent(holder)}`, {
+      hint: "Wait for that deploy to finish, or run `sextant lock release` if it was interrupted (or use --lock-wait).",
+    });
+  }
+}
+
 export async function acquireLock(run: Run, message: string = lock.AUTOMATIC_LOCK_MESSAGE): Promise<void> {
   const session = run.session;
   await session.onHosts(run.selection.hosts, "ready", (host) => session.exec(host, render(lock.ensureRunDirectory(run.config))).then(() => undefined));

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from "node:fs";
 import { SextantError } from "../errors.ts";
-import { BINARY_DIGEST_LABEL, proxyImageArchive } from "../proxy-image/build.ts";
+import { BINARY_DIGEST_LABEL, binaryDigest, proxyImageArchive } from "../proxy-image/build.ts";
 import { sharedLibraries } from "../proxy-image/libraries.ts";
 import { executablePath, isCompiledBinary } from "../runtime.ts";
 import { SEXTANT_VERSION } from "../version.ts";
@@ -34,16 +34,18 @@ export async function ensureProxyImage(session: Session, hosts: readonly string[
   if (hosts.length === 0) return;
   const binary = proxyBinary();
   const localArch = DOCKER_ARCH[process.arch] ?? process.arch;
-  let archive: Awaited<ReturnType<typeof proxyImageArchive>> | undefined;
-  const getArchive = async () =>
-    (archive ??= await proxyImageArchive({
+  // One archive for all hosts: memoise the promise, so hosts loading at once share one build.
+  let archive: ReturnType<typeof proxyImageArchive> | undefined;
+  const getArchive = () =>
+    (archive ??= proxyImageArchive({
       binary,
       libraries: sharedLibraries(binary),
       repository: SEXTANT_PROXY_REPOSITORY,
       sextantVersion: SEXTANT_VERSION,
       arch: localArch,
     }));
-  const wanted = (await getArchive()).spec.binaryDigest;
+  // The digest is cheap (cached); the archive is only made when some host lacks the image.
+  const wanted = await binaryDigest(binary);
 
   await session.onHosts(hosts, "proxy image", async (host) => {
     const probe = await session.tryExec(

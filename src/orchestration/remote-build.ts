@@ -35,10 +35,6 @@ export async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHos
     });
   });
   if (!ssh.openStreamLocal) throw new SextantError("this SSH connection cannot open Unix sockets");
-  const probe = await run.session.tryExec(host, render(localArchitecture()));
-  if (probe.code !== 0) {
-    throw new SextantError(`Docker is not running on the remote builder ${host}: ${(probe.stderr || probe.stdout).trim()}`, { hint: "Install and start Docker there (sextant server bootstrap)." });
-  }
   const server: Server = createServer((socket) => {
     ssh.openStreamLocal!(REMOTE_DOCKER_SOCKET).then(
       (channel) => {
@@ -67,7 +63,16 @@ export async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHos
 
 /** The architecture of the remote builder's engine (amd64/arm64). */
 async function remoteArch(run: Run, host: string): Promise<string> {
-  return dockerArch(await run.session.capture(host, render(localArchitecture())));
+  const probe = await run.session.tryExec(host, render(localArchitecture())).catch((error) => {
+    throw new SextantError(`cannot reach the remote builder ${host}: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: "Check builder.remote (ssh://user@host[:port]) and that the key in ssh: gets in.",
+      cause: error,
+    });
+  });
+  if (probe.code !== 0) {
+    throw new SextantError(`Docker is not running on the remote builder ${host}: ${(probe.stderr || probe.stdout).trim()}`, { hint: "Install and start Docker there (sextant server bootstrap)." });
+  }
+  return dockerArch(probe.stdout.trim());
 }
 
 /** Build on the remote engine with the classic builder and push from there. */

@@ -117,7 +117,8 @@ async function writeLayer(spec: ProxyImageSpec, path: string): Promise<string> {
  */
 export async function writeProxyImageArchive(spec: ProxyImageSpec, outPath: string): Promise<void> {
   mkdirSync(dirname(outPath), { recursive: true });
-  const work = `${outPath}.work`;
+  // Per-process scratch names: two deploys may build the same archive at once.
+  const work = `${outPath}.${process.pid}.work`;
   mkdirSync(work, { recursive: true });
   try {
     const layerPath = join(work, "layer.tar");
@@ -131,7 +132,7 @@ export async function writeProxyImageArchive(spec: ProxyImageSpec, outPath: stri
       { type: "file-from-disk", path: `${layerDigest}/layer.tar`, source: layerPath, size: statSync(layerPath).size },
       { type: "file", path: "manifest.json", content: encoder.encode(JSON.stringify(manifest)) },
     ];
-    const partial = `${outPath}.partial`;
+    const partial = `${outPath}.${process.pid}.partial`;
     await pipeline(Readable.from(tarChunks(archive)), createGzip({ level: 3 }), createWriteStream(partial));
     renameSync(partial, outPath);
   } finally {
@@ -152,14 +153,15 @@ export async function proxyImageArchive(
   base: Omit<ProxyImageSpec, "binaryDigest" | "tag"> & { repository: string },
   cacheDir: string = cacheDirectory(),
 ): Promise<{ path: string; spec: ProxyImageSpec }> {
-  const digest = await cachedDigest(base.binary, cacheDir);
+  const digest = await binaryDigest(base.binary, cacheDir);
   const spec: ProxyImageSpec = { ...base, tag: `${base.repository}:v${base.sextantVersion}`, binaryDigest: digest };
   const path = join(cacheDir, `proxy-image-${spec.sextantVersion}-${spec.arch}-${digest.slice(0, 16)}.tar.gz`);
   if (!existsSync(path)) await writeProxyImageArchive(spec, path);
   return { path, spec };
 }
 
-async function cachedDigest(binary: string, cacheDir: string): Promise<string> {
+/** sha256 of a binary, cached by path, size and mtime. */
+export async function binaryDigest(binary: string, cacheDir: string = cacheDirectory()): Promise<string> {
   const stat = statSync(binary);
   const key = createHash("sha256").update(`${binary}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 24);
   const file = join(cacheDir, `digest-${key}`);
@@ -167,6 +169,7 @@ async function cachedDigest(binary: string, cacheDir: string): Promise<string> {
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   const digest = await sha256OfFile(binary);
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(file, `${digest}\n`);
+  writeFileSync(`${file}.${process.pid}`, `${digest}\n`);
+  renameSync(`${file}.${process.pid}`, file);
   return digest;
 }
