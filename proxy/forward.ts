@@ -66,17 +66,12 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   const cancelTimeout = deadline(options.response_timeout, () => abort.abort(TIMEOUT_ABORT));
 
   const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
+  const init = { method: req.method, headers, body, redirect: "manual", signal: abort.signal, decompress, duplex: "half" } as RequestInit;
   let upstream: Response;
   try {
-    upstream = await input.fetch(url, {
-      method: req.method,
-      headers,
-      body,
-      redirect: "manual",
-      signal: abort.signal,
-      decompress,
-      duplex: "half",
-    } as RequestInit);
+    // Bun's fetch itself retries a request whose pooled keep-alive connection the upstream had just
+    // closed (as Go's transport does), so no retry here.
+    upstream = await input.fetch(url, init);
   } catch (e) {
     const reason = abort.signal.reason;
     if (reason === "client" || req.signal.aborted) return clientGone(ctx);

@@ -51,3 +51,35 @@ test("server-sent events without Content-Length stream through unbuffered", asyn
   const { value } = await res.body!.getReader().read();
   expect(new TextDecoder().decode(value)).toBe("data: 1\n\n");
 });
+
+test("a pooled connection the upstream closed gives no 502 (the request goes out on a new one)", async () => {
+  let closedOnReuse = 0;
+  const listener = Bun.listen<{ served: number; buf: string }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(s) {
+        s.data = { served: 0, buf: "" };
+      },
+      data(s, chunk) {
+        s.data.buf += chunk.toString();
+        if (!s.data.buf.includes("\r\n\r\n")) return;
+        s.data.buf = "";
+        // Every connection answers once, then drops the next request: the keep-alive race at its worst.
+        if (s.data.served++ > 0) {
+          closedOnReuse++;
+          return void s.end();
+        }
+        s.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nfresh");
+      },
+    },
+  });
+  const p = await startProxy();
+  try {
+    expect((await p.deploy("web", `127.0.0.1:${listener.port}`)).code).toBe(0);
+    for (let i = 0; i < 5; i++) expect(await p.text("/")).toMatchObject({ status: 200, body: "fresh" });
+    expect(closedOnReuse).toBeGreaterThan(0);
+  } finally {
+    listener.stop(true);
+  }
+});
