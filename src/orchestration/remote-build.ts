@@ -1,7 +1,8 @@
 /**
  * A remote build without buildx (`builder.remote: ssh://user@host`, remote kind, no buildx plugin
  * locally): the local docker client talks to the server's Docker engine through the SSH connection
- * (a loopback TCP port here relayed to /var/run/docker.sock there), builds there with Docker's
+ * (a loopback TCP port here, each connection relayed to `docker system dial-stdio` there, as
+ * Docker's own ssh:// transport does), builds there with Docker's
  * classic builder and pushes from there. With buildx installed, Kamal's buildx remote builder is
  * used instead (build.ts).
  */
@@ -14,7 +15,8 @@ import { LocalCommandError, runLocal } from "./local.ts";
 import { withLocalRegistryTunnels } from "./local-registry.ts";
 import type { Run } from "./run.ts";
 
-export const REMOTE_DOCKER_SOCKET = "/var/run/docker.sock";
+/** What Docker's own ssh:// transport runs on the server: the engine's API on stdin/stdout. */
+export const DIAL_STDIO = "docker system dial-stdio";
 
 /** `ssh://user@host:port` → `user@host:port` (the SSH pool's host spec); undefined for other schemes. */
 export function sshBuilderHost(remote: string | undefined): string | undefined {
@@ -34,9 +36,9 @@ export async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHos
       cause: error,
     });
   });
-  if (!ssh.openStreamLocal) throw new SextantError("this SSH connection cannot open Unix sockets");
+  if (!ssh.openExecStream) throw new SextantError("this SSH connection cannot relay streams");
   const server: Server = createServer((socket) => {
-    ssh.openStreamLocal!(REMOTE_DOCKER_SOCKET).then(
+    ssh.openExecStream!(DIAL_STDIO).then(
       (channel) => {
         const close = () => {
           socket.destroy();

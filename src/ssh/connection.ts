@@ -59,6 +59,8 @@ export interface HostConnection {
   forwardIn?(bindAddress: string, bindPort: number, onConnection: (channel: Duplex) => void): Promise<() => Promise<void>>;
   /** A stream to a Unix socket on the server (`ssh -L` to a socket, e.g. /var/run/docker.sock). */
   openStreamLocal?(socketPath: string): Promise<Duplex>;
+  /** A remote command's stdin/stdout as one stream (e.g. `docker system dial-stdio`); its stderr is dropped. */
+  openExecStream?(command: string): Promise<Duplex>;
   close(): Promise<void>;
 }
 
@@ -339,6 +341,19 @@ export class SshHostConnection implements HostConnection {
         }
       });
     };
+  }
+
+  openExecStream(command: string): Promise<Duplex> {
+    emit(this.observer, { type: "exec", host: this.host, command: redacted(this.observer, command) });
+    return new Promise((resolve, reject) => {
+      this.session.client.exec(command, (err, channel) => {
+        if (err) return reject(new Error(`cannot run ${command} on ${this.host} (${err.message})`));
+        this.openChannels++;
+        channel.once("close", () => this.openChannels--);
+        channel.stderr.resume();
+        resolve(channel);
+      });
+    });
   }
 
   openStreamLocal(socketPath: string): Promise<Duplex> {

@@ -104,6 +104,7 @@ export class SshPool {
       upload: (source, remotePath, options) => live((c) => c.upload(source, remotePath, options)),
       forwardIn: (bindAddress, bindPort, onConnection) => this.connection(host).then((c) => c.forwardIn(bindAddress, bindPort, onConnection)),
       openStreamLocal: (socketPath) => this.connection(host).then((c) => c.openStreamLocal(socketPath)),
+      openExecStream: (command) => this.connection(host).then((c) => c.openExecStream(command)),
       close: async () => {
         const p = this.connections.get(host);
         this.connections.delete(host);
