@@ -30,6 +30,15 @@ export interface HostOutput {
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 
+const connected = new WeakSet<Run>();
+
+/** The pre-connect hook, once per run, before the first command reaches a server (as in Kamal). */
+export async function preConnect(run: Run): Promise<void> {
+  if (connected.has(run)) return;
+  connected.add(run);
+  await run.hook("pre-connect");
+}
+
 function requireAppHosts(run: Run, what: string): readonly string[] {
   const hosts = run.selection.appHosts;
   if (hosts.length === 0) {
@@ -41,7 +50,9 @@ function requireAppHosts(run: Run, what: string): readonly string[] {
 /** Run a read-only command per (host, role) and collect the output. */
 async function perRole(run: Run, what: string, build: (host: string, role: Role) => Argv, options: { allowFailure?: boolean } = {}): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
-  await run.session.onHosts(requireAppHosts(run, what), what, async (host) => {
+  const hosts = requireAppHosts(run, what);
+  await preConnect(run);
+  await run.session.onHosts(hosts, what, async (host) => {
     for (const role of run.selection.rolesOn(host)) {
       const result = await run.session.exec(host, render(build(host, role)), { allowFailure: options.allowFailure });
       out.push({ host, role: role.name, text: result.code === 0 ? result.stdout : `${result.stdout}${result.stderr}` });
@@ -74,6 +85,7 @@ export async function appImages(run: Run): Promise<HostOutput[]> {
 
 export async function onEachHost(run: Run, hosts: readonly string[], what: string, build: (host: string) => Argv | string): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
+  await preConnect(run);
   await run.session.onHosts(hosts, what, async (host) => {
     const argv = build(host);
     out.push({ host, text: (await run.session.exec(host, typeof argv === "string" ? argv : render(argv))).stdout });
@@ -84,7 +96,9 @@ export async function onEachHost(run: Run, hosts: readonly string[], what: strin
 /** `app version`: the running version on each app host (first selected role there). */
 export async function appVersions(run: Run): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
-  await run.session.onHosts(requireAppHosts(run, "app version"), "version read", async (host) => {
+  const hosts = requireAppHosts(run, "app version");
+  await preConnect(run);
+  await run.session.onHosts(hosts, "version read", async (host) => {
     const role = run.selection.rolesOn(host)[0]!;
     const version = (await run.session.tryExec(host, render(appCommands(run.config, role, host).currentRunningVersion()))).stdout.trim();
     out.push({ host, role: role.name, text: version });
@@ -101,7 +115,9 @@ export interface StaleContainer {
 /** Running containers of other versions next to the current one. */
 export async function findStaleContainers(run: Run): Promise<StaleContainer[]> {
   const stale: StaleContainer[] = [];
-  await run.session.onHosts(requireAppHosts(run, "stale containers"), "stale containers checked", async (host) => {
+  const hosts = requireAppHosts(run, "stale containers");
+  await preConnect(run);
+  await run.session.onHosts(hosts, "stale containers checked", async (host) => {
     for (const role of run.selection.rolesOn(host)) {
       const app = appCommands(run.config, role, host);
       const versions = (await run.session.tryExec(host, render(app.listVersions()))).stdout.trim().split("\n").filter(Boolean);
@@ -114,12 +130,13 @@ export async function findStaleContainers(run: Run): Promise<StaleContainer[]> {
 
 /** `app stale_containers --stop` (under the lock). */
 export async function stopStale(run: Run): Promise<void> {
+  await preConnect(run);
   await withLock(run, () => stopStaleContainers(run, requireAppHosts(run, "stale containers")));
 }
 
 /** `app boot`: the full boot (§4.6) of `run.config.version` under the lock. */
 export async function appBoot(run: Run): Promise<void> {
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, async () => {
     run.session.emit({ type: "info", message: `Start container with version ${run.config.version} (or reboot if already running)...` });
     await bootApp(run, { hosts: requireAppHosts(run, "app boot") });
@@ -130,7 +147,7 @@ export async function appBoot(run: Run): Promise<void> {
 export async function appStart(run: Run): Promise<void> {
   const { session, config } = run;
   const version = config.version;
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(requireAppHosts(run, "app start"), `started ${version}`, async (host) => {
       for (const role of run.selection.rolesOn(host)) {
@@ -156,7 +173,7 @@ export async function appStart(run: Run): Promise<void> {
 /** `app stop`: take the current containers out of the proxy, then stop them. */
 export async function appStop(run: Run): Promise<void> {
   const { session, config } = run;
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(requireAppHosts(run, "app stop"), "stopped", async (host) => {
       for (const role of run.selection.rolesOn(host)) {
@@ -175,7 +192,7 @@ export async function appStop(run: Run): Promise<void> {
 /** `app remove`: stop, then remove the containers, images and directories of the selected roles. */
 export async function appRemove(run: Run): Promise<void> {
   const { session, config } = run;
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(requireAppHosts(run, "app remove"), "app removed", async (host) => {
       const roles = run.selection.rolesOn(host);
@@ -207,7 +224,7 @@ function proxyRoleHosts(run: Run, what: string): string[] {
 /** `app maintenance`: the proxy answers 503 (with the message) instead of forwarding. */
 export async function appMaintenance(run: Run, options: { drainTimeout?: number; message?: string }): Promise<void> {
   const { session, config } = run;
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(proxyRoleHosts(run, "put into maintenance"), "maintenance mode", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
@@ -221,7 +238,7 @@ export async function appMaintenance(run: Run, options: { drainTimeout?: number;
 /** `app live`: leave maintenance mode. */
 export async function appLive(run: Run): Promise<void> {
   const { session, config } = run;
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(proxyRoleHosts(run, "make live"), "live", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
@@ -238,6 +255,7 @@ export interface AppLogsOptions extends LogsOptions {
 
 /** `app logs`: the current containers' logs per role and host; `-f` follows on the primary host over ssh. */
 export async function appLogs(run: Run, options: AppLogsOptions): Promise<HostOutput[] | number> {
+  await preConnect(run);
   if (options.follow) {
     const host = run.selection.primaryHost;
     const role = host ? run.selection.rolesOn(host)[0] : undefined;
@@ -261,7 +279,7 @@ export interface AppExecOptions {
 /** `app exec`: a command in a new container of the version (or in the running one with --reuse). */
 export async function appExec(run: Run, command: string, options: AppExecOptions): Promise<HostOutput[] | number> {
   const { session, config } = run;
-  await run.hook("pre-connect");
+  await preConnect(run);
   if (options.interactive) {
     const host = run.selection.primaryHost;
     const role = host ? run.selection.rolesOn(host)[0] : undefined;

@@ -8,6 +8,7 @@ import { render } from "../commands/shell.ts";
 import { UsageError } from "../errors.ts";
 import { withLock } from "./lock.ts";
 import { pruneImages } from "./prune.ts";
+import { preConnect } from "./app-ops.ts";
 import type { Run } from "./run.ts";
 
 export type PruneWhat = "all" | "images" | "containers";
@@ -22,7 +23,7 @@ export async function pruneContainersRetaining(run: Run, retain: number, hosts: 
 export async function pruneCommand(run: Run, what: PruneWhat, options: { retain?: number } = {}): Promise<void> {
   const retain = options.retain ?? run.config.retainContainers;
   if (!Number.isInteger(retain) || retain < 1) throw new UsageError("retain must be at least 1", { hint: "e.g. sextant prune containers --retain 3" });
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, async () => {
     if (what !== "images") await run.session.step(`Prune stopped containers (keeping the newest ${retain})`, () => pruneContainersRetaining(run, retain));
     if (what !== "containers") await run.session.step("Prune unused images", () => pruneImages(run));

@@ -3,7 +3,7 @@
  * top-level `details` (proxy and app containers).
  */
 import { withLock } from "./lock.ts";
-import { appDetails, type HostOutput } from "./app-ops.ts";
+import { appDetails, preConnect, type HostOutput } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
 import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
@@ -12,7 +12,7 @@ import { UsageError } from "../errors.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
-  await run.hook("pre-connect");
+  await preConnect(run);
   if (options.interactive) {
     const host = run.selection.primaryHost;
     if (!host) throw new UsageError("No host selected to run the command on", { hint: "Check --hosts/--roles." });
@@ -35,7 +35,7 @@ export async function serverExec(run: Run, command: string, options: { interacti
 
 /** `server bootstrap`: Docker on every host (installed where missing and possible), then the docker-setup hook. */
 export async function serverBootstrap(run: Run): Promise<void> {
-  await run.hook("pre-connect");
+  await preConnect(run);
   await withLock(run, () => run.session.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true })));
 }
 
