@@ -17,7 +17,14 @@ export interface StartOptions {
 
 export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promise<T>): Promise<T> {
   const g = globalOptions();
-  const config = loadConfig({ configFile: g.configFile, destination: g.destination, version: options.version ?? g.version });
+  const { secretsFileRunCommand } = await import("../secrets/inline.ts");
+  const config = loadConfig({
+    configFile: g.configFile,
+    destination: g.destination,
+    version: options.version ?? g.version,
+    // `$(kamal secrets fetch ...)` in a secrets file runs inside sextant, as in Kamal.
+    runCommand: secretsFileRunCommand({ cwd: process.cwd(), env: process.env }),
+  });
   const reporter = createReporter({ verbose: g.verbose, quiet: g.quiet, json: options.json });
   const run = new Run({
     config,

@@ -74,17 +74,18 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier): P
   }
 
   try {
-    await run.audit(host, `Booted app version ${version}`, { role: role.name });
-    await session.exec(host, render(app.ensureEnvDirectory()));
+    // The audit line and the env directory in one round trip.
+    await session.exec(host, `${run.auditCommand(`Booted app version ${version}`, { role: role.name })} && ${render(app.ensureEnvDirectory())}`);
     const env = role.env(host);
     session.protect(Object.values(env.secretValues()));
     const ssh = await session.connection(host);
     await ssh.upload(env.envFileContent(), role.envFile, { mode: 0o600 });
-    await session.exec(host, render(app.run({ hostnameHex: hex(6) })));
+    // `docker run --detach` prints the new container's id: no second lookup needed.
+    const started = await session.capture(host, render(app.run({ hostnameHex: hex(6) })));
 
     if (role.runningProxy) {
-      const id = await session.capture(host, render(app.containerIdForVersion(version)));
-      if (!id) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+      const id = started.split("\n").at(-1)?.trim().slice(0, 12);
+      if (!id || !/^[0-9a-f]{12}$/.test(id)) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
       const deploy = await session.tryExec(host, render(app.deploy(id)));
       if (deploy.code !== 0) {
         const reason = (deploy.stderr || deploy.stdout).trim().replace(/^Error: /, "");

@@ -9,7 +9,7 @@ import { SextantError } from "../errors.ts";
 import { ensureLocalRegistry } from "./local-registry.ts";
 import { runLocal } from "./local.ts";
 import { loginLocally } from "./registry.ts";
-import { buildSecretsNeedBuildx, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
+import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
 import type { Run } from "./run.ts";
 
 function local(run: Run, argv: Argv, options: { cwd?: string; allowFailure?: boolean; env?: Record<string, string> } = {}) {
@@ -63,7 +63,7 @@ export async function buildDev(run: Run, options: DevBuildOptions = {}): Promise
     return;
   }
   if (kind === "remote") return remoteClassicBuild(run, config.cwd, buildOptions);
-  if (config.builder.secrets.length > 0) throw buildSecretsNeedBuildx();
+  checkClassicBuilder(run);
   const arches = config.builder.arches.length > 0 ? config.builder.arches : [arch];
   if (kind !== "local" || arches.some((a) => a !== arch)) {
     throw new SextantError("Docker buildx plugin is not installed locally", { hint: `Install buildx to build for ${arches.join(", ")} or with a ${kind} builder.` });

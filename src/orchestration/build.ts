@@ -12,7 +12,7 @@ import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
 import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
-import { buildSecretsNeedBuildx, remoteClassicBuild } from "./remote-build.ts";
+import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
 import type { Run } from "./run.ts";
 
 export interface BuildRunOptions {
@@ -106,16 +106,17 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
       await local(run, builder.remove(config, arch), { allowFailure: true, cwd: dir });
       await local(run, builder.create(config, arch), { cwd: dir });
     }
-    await runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {
+    const builderHosts = config.registry.local && (kind === "remote" || kind === "hybrid") ? [sshBuilderHost(config.builder.remote)].filter((h): h is string => h !== undefined) : [];
+    await withLocalRegistryTunnels(run, builderHosts, () => runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {
       cwd: dir,
       env,
       reporter: run.reporter,
       redact: (t) => run.session.redact(t),
       display: render(builder.push(config, arch, { noCache: options.noCache, output: options.output }), { redact: true }),
-    });
+    }));
     return;
   }
-  if (config.builder.secrets.length > 0) throw buildSecretsNeedBuildx();
+  checkClassicBuilder(run);
   const buildEnv = config.builder.secrets.length > 0 ? { ...env, DOCKER_BUILDKIT: "1" } : env;
   const build = classicBuild(config, { noCache: options.noCache });
   await runLocal(["sh", "-c", render(build)], {

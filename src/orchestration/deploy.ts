@@ -27,7 +27,13 @@ export interface DeployOptions {
 async function deliver(run: Run, options: DeployOptions): Promise<void> {
   const s = run.session;
   await checkLockFree(run);
-  if (!options.skipPush) await s.step("Build and push app image", () => buildAndPush(run, { noCache: options.noCache }));
+  if (!options.skipPush) {
+    await s.step("Build and push app image", async () => {
+      const started = performance.now();
+      await buildAndPush(run, { noCache: options.noCache });
+      s.emit({ type: "host-done", host: "local", what: `built and pushed ${run.config.absoluteImage}`, ms: performance.now() - started });
+    });
+  }
   await s.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
 }
 
@@ -134,6 +140,7 @@ export async function removeApp(run: Run): Promise<void> {
         await s.tryExec(host, render(server.removeProxyAppDirectory(config)));
       }),
     );
+    if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Remove the proxy where no app uses it", () =>
       s.onHosts(run.selection.proxyHosts, "proxy checked", async (host) => {
         const count = Number((await s.tryExec(host, render(server.appDirectoryCount(config)))).stdout.trim() || "0");
@@ -147,7 +154,6 @@ export async function removeApp(run: Run): Promise<void> {
         await s.tryExec(host, render(proxy.removeProxyDirectory(config.runDirectory)));
       }),
     );
-    if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Log out of the registry", () => logoutOnHosts(run, run.selection.hosts));
   });
   summary(run, `Removed ${config.service} from ${run.selection.hosts.length} host(s)`);

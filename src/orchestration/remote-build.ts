@@ -86,7 +86,7 @@ export async function remoteClassicBuild(run: Run, dir: string, options: BuildOp
       hint: "Without the buildx plugin, sextant builds remotely only over SSH (builder.remote: ssh://user@host); install buildx for other remotes.",
     });
   }
-  if (config.builder.secrets.length > 0) throw buildSecretsNeedBuildx();
+  checkClassicBuilder(run);
   const arch = await remoteArch(run, host);
   const wanted = config.builder.arches.length > 0 ? config.builder.arches : [arch];
   if (wanted.some((a) => a !== arch)) {
@@ -111,6 +111,25 @@ export async function remoteClassicBuild(run: Run, dir: string, options: BuildOp
       }
     }),
   );
+}
+
+/**
+ * What the classic builder cannot do, checked before it runs: `builder.secrets` and `builder.ssh`
+ * are errors (the build would be wrong without them); cache export, provenance and SBOM
+ * attestations are left out with a warning (the image itself is the same).
+ */
+export function checkClassicBuilder(run: Run): void {
+  const b = run.config.builder;
+  if (b.secrets.length > 0) throw buildSecretsNeedBuildx();
+  if (b.ssh !== undefined) {
+    throw new SextantError("builder.ssh needs BuildKit, and the docker buildx plugin is not installed locally", {
+      hint: "Install buildx (Debian: docker-buildx), or fetch what the build needs over SSH before building.",
+    });
+  }
+  const ignored = [b.cache ? `cache (${b.cache.type})` : undefined, b.provenance !== undefined ? "provenance" : undefined, b.sbom !== undefined ? "sbom" : undefined].filter(Boolean);
+  if (ignored.length > 0) {
+    run.session.emit({ type: "warn", message: `Without buildx, builder ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} not applied (Docker's classic builder has no such options)` });
+  }
 }
 
 export function buildSecretsNeedBuildx(): SextantError {

@@ -61,6 +61,7 @@ export class Session {
 
   private onSshEvent(event: SshEvent): void {
     if (event.type === "exec") this.emit({ type: "command", host: event.host, command: event.command });
+    else if (event.type === "exit") this.emit({ type: "command-done", host: event.host, command: event.command, ms: event.ms, code: event.code });
     else if (event.type === "warning") this.emit({ type: "warn", message: `${event.host}: ${event.message}` });
     else if (event.type === "host-key-added") {
       this.emit({ type: "info", message: `${event.host}: trusted new host key ${event.keyType} ${event.fingerprint} (added to ${event.file})` });

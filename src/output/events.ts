@@ -12,6 +12,8 @@ export type OutputEvent =
   | { type: "host-failed"; host: string; what: string; error: string }
   /** A command about to run (shown with -v); secrets already redacted. */
   | { type: "command"; host: string; command: string }
+  /** A remote command finished (for --json and benchmarks; not shown to people). */
+  | { type: "command-done"; host: string; command: string; ms: number; code: number | null }
   /** A command's output (shown with -v). */
   | { type: "output"; host: string; stream: "stdout" | "stderr"; text: string }
   | { type: "info"; message: string }

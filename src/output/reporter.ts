@@ -46,6 +46,8 @@ export class HumanReporter implements Reporter {
       case "command":
         if (v === "verbose") this.writer.out(colors.dim(`  ${event.host} $ ${event.command}\n`));
         return;
+      case "command-done":
+        return;
       case "output":
         if (v === "verbose") {
           const lines = event.text.replace(/\n$/, "").split("\n");
