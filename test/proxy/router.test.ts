@@ -296,6 +296,17 @@ test("B30: a target answering 500 fails the deploy and the host stays 404", asyn
   expect((await p.cli("list")).out).not.toContain("web");
 });
 
+test("B30 (redeploy): an unhealthy new version leaves the old one serving untouched", async () => {
+  const p = await startProxy();
+  await p.deploy("web", upstream("v1").addr, "--host=example.com");
+  const bad = upstream("v2", () => new Response("down", { status: 503 }));
+  const r = await p.cli("deploy", "web", `--target=${bad.addr}`, "--host=example.com,new.example.com", "--deploy-timeout=50ms", "--health-check-interval=10ms");
+  expect(r.code).toBe(1);
+  expect((await p.text("/", { host: "example.com" })).body).toBe("v1");
+  expect((await p.text("/", { host: "new.example.com" })).status).toBe(404);
+  expect(JSON.parse(p.state.read()!)[0].active_targets).not.toContain(bad.addr);
+});
+
 test("B31: rollout by cookie: allowlist selects the rollout group; stop returns to active", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("active").addr);
