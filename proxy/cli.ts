@@ -97,7 +97,8 @@ export async function runProxyCli(
     if (known.name === "run") return await runServer(rest, prog, env);
     const request = buildRequest(known.name, rest, prog, env);
     const result = await callControl(socketPath(env), request);
-    if (request.method === "list") io.out(renderList(result as ListResult));
+    // lipgloss drops styling when stdout is not a terminal (as under a plain `docker exec`).
+    if (request.method === "list") io.out(renderList(result as ListResult, io === defaultIo && !!process.stdout.isTTY));
     return 0;
   } catch (e) {
     if (e instanceof HelpRequested) {
@@ -218,7 +219,7 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
   return args;
 }
 
-export function renderList(result: ListResult): string {
+export function renderList(result: ListResult, color = false): string {
   const header = ["Service", "Host", "Path", "Target", "State", "TLS"];
   const rows = Object.keys(result)
     .sort()
@@ -229,9 +230,8 @@ export function renderList(result: ListResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[], style: (cell: string, i: number) => string) =>
     cells.map((c, i) => style(i < cells.length - 1 ? c.padEnd(widths[i]!) : c, i)).join("  ") + "\n";
-  return (
-    line(header, (c) => `\x1b[3;94m${c}\x1b[0m`) + rows.map((r) => line(r, (c, i) => (i === 0 ? `\x1b[1;34m${c}\x1b[0m` : c))).join("")
-  );
+  const style = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return line(header, (c) => style("3;94", c)) + rows.map((r) => line(r, (c, i) => (i === 0 ? style("1;34", c) : c))).join("");
 }
 
 async function runServer(argv: string[], prog: string, env: Env): Promise<number> {

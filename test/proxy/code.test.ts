@@ -1,6 +1,7 @@
 /** Behaviours 105–128, read from kamal-proxy's code rather than its tests. */
 import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { renderList } from "../../proxy/cli.ts";
 import { scopeSetCookie } from "../../proxy/cookies.ts";
 import { rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
 
@@ -137,7 +138,9 @@ test("B126: list shows writers then readers, comma-joined, and * for the default
   const [w1, w2, r1] = [upstream(), upstream(), upstream()];
   await p.cli("deploy", "web", `--target=${w1.addr},${w2.addr}`, `--read-target=${r1.addr}`, "--health-check-interval=20ms");
   await p.deploy("api", upstream().addr, "--host=a.com,b.com", "--path-prefix=/api,/v2");
-  const out = (await p.cli("ls")).out.replace(/\x1b\[[0-9;]*m/g, "");
+  const out = (await p.cli("ls")).out;
+  expect(out).not.toContain("\x1b"); // not a terminal: no styling, as lipgloss does
+  expect(renderList({ web: { host: "*", path: "/", tls: false, target: "a:1", state: "running" } }, true)).toStartWith("\x1b[3;94mService\x1b[0m  ");
   const lines = out.trimEnd().split("\n");
   expect(lines[0]!.split(/\s{2,}/)).toEqual(["Service", "Host", "Path", "Target", "State", "TLS"]);
   expect(lines[1]!.split(/\s{2,}/).slice(0, 3)).toEqual(["api", "a.com,b.com", "/api,/v2"]);
