@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeProject, type Project } from "../support/project.ts";
-import { BUSYBOX } from "../support/images.ts";
+import { BUSYBOX, buildAndPush } from "../support/images.ts";
 import { builderEnv, onHost, runOk, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
@@ -113,6 +113,20 @@ ${extraKvOptions}
     port: "127.0.0.1:16379:6379"
     volumes:
       - accy-probe-data:/data
+  site:
+    image: e2e/accy-site:1
+    registry:
+      server: ${bed.registry}
+      username: ${bed.registryUser}
+      password:
+        - KAMAL_REGISTRY_PASSWORD
+    host: ${other}
+    proxy:
+      host: site.accy.test
+      app_port: 80
+      healthcheck:
+        path: /up
+        interval: 1
 ssh:
   user: root
   config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
@@ -141,6 +155,7 @@ async function kvFromApp(line: string): Promise<string> {
 
 beforeAll(async () => {
   await buildKvImage();
+  await buildAndPush(bed, "e2e/accy-site", "1", { files: { "index.html": "accessory site\n", up: "ok\n" } });
   project = await makeProject(bed, {
     "config/deploy.yml": deployYml(),
     ".kamal/secrets": "KAMAL_REGISTRY_PASSWORD=$DEMO_REGISTRY_PASSWORD\nKV_TOKEN=$KV_TOKEN_VALUE\n",
@@ -156,7 +171,7 @@ afterAll(async () => {
     project.cleanup();
   }
   await onHost(bed, web1, `docker rm -f ${KV} >/dev/null 2>&1; rm -rf ${KV}`);
-  await onHost(bed, other, `docker rm -f ${SERVICE}-probe >/dev/null 2>&1; docker volume rm accy-probe-data >/dev/null 2>&1; true`);
+  await onHost(bed, other, `docker rm -f ${SERVICE}-probe ${SERVICE}-site >/dev/null 2>&1; docker volume rm accy-probe-data >/dev/null 2>&1; true`);
 }, 90_000);
 
 describe("accessories", () => {
@@ -193,6 +208,17 @@ describe("accessories", () => {
     expect(logs.stdout).toContain(`Accessory kv Host: ${web1}`);
   }, 60_000);
 
+  test("a proxied accessory is served by the proxy on its host; stop takes it out, start puts it back", async () => {
+    const site = () => onHost(bed, other, "curl -s -o /dev/null -w '%{http_code}' -H 'Host: site.accy.test' http://127.0.0.1/; echo; curl -s -H 'Host: site.accy.test' http://127.0.0.1/");
+    expect((await site()).stdout.trim().split("\n")).toEqual(["200", "accessory site"]);
+    const stop = await sextant(["accessory", "stop", "site"]);
+    expect(stop.code).toBe(0);
+    expect((await site()).stdout.trim().split("\n")[0]).not.toBe("200");
+    const start = await sextant(["accessory", "start", "site"]);
+    expect(start.code).toBe(0);
+    expect((await site()).stdout.trim().split("\n")).toEqual(["200", "accessory site"]);
+  }, 60_000);
+
   test("the data survives a reboot and a restart", async () => {
     const before = (await onHost(bed, web1, `docker inspect ${KV} --format '{{.Id}}'`)).stdout.trim();
     const reboot = await sextant(["accessory", "reboot", "kv"]);
@@ -227,7 +253,7 @@ describe("accessories", () => {
   test("errors: unknown accessory, a missing secret; the running accessory is untouched", async () => {
     const unknown = await sextant(["accessory", "boot", "nope"]);
     expect(unknown.code).toBe(1);
-    expect(unknown.output).toContain("No accessory by the name of 'nope' (options: kv and probe)");
+    expect(unknown.output).toContain("No accessory by the name of 'nope' (options: kv, probe, and site)");
     const before = (await onHost(bed, web1, `docker inspect ${KV} --format '{{.Id}}'`)).stdout.trim();
     project.write(".kamal/secrets", "KAMAL_REGISTRY_PASSWORD=$DEMO_REGISTRY_PASSWORD\n");
     const noSecret = await sextant(["accessory", "reboot", "kv"]);

@@ -111,11 +111,15 @@ describe("builders", () => {
         "",
       ].join("\n"),
     );
-    const version = await configure(`  arch: amd64\n  dockerfile: Dockerfile.custom\n  target: final\n  context: .\n  args:\n    GREETING: bonjour`, "custom dockerfile");
+    const version = await configure(
+      `  arch: amd64\n  dockerfile: Dockerfile.custom\n  target: final\n  context: .\n  args:\n    GREETING: bonjour\n  cache:\n    type: registry`,
+      "custom dockerfile",
+    );
     project.write("uncommitted.txt", "x\n");
     const result = await sextant(["build", "dev"]);
     expect(result.code).toBe(0);
     expect(result.output).toContain("Building with uncommitted changes");
+    expect(result.output).toContain("Without buildx, builder cache (registry) is not applied");
     // builder.context is set, so the version carries the uncommitted marker.
     const tags = await run(["docker", "image", "ls", IMAGE, "--format", "{{.Tag}}"], { env: builderEnv(bed) });
     const dirty = tags.stdout.trim().split("\n").filter((t) => t.endsWith("-dirty"));
@@ -136,6 +140,10 @@ describe("builders", () => {
     const secrets = await sextant(["build", "push"]);
     expect(secrets.code).toBe(1);
     expect(secrets.output).toContain("builder.secrets need BuildKit");
+    await configure(`  arch: amd64\n  ssh: default`, "ssh");
+    const ssh = await sextant(["build", "push"]);
+    expect(ssh.code).toBe(1);
+    expect(ssh.output).toContain("builder.ssh needs BuildKit");
     await configure(`  arch: arm64`, "arm");
     const arm = await sextant(["build", "push"]);
     expect(arm.code).toBe(1);
