@@ -36,13 +36,11 @@ function printError(error: unknown, verbose: boolean): void {
 }
 
 const argv = process.argv.slice(2);
-let code: number;
-try {
-  code = await main(argv);
-} catch (error) {
-  printError(error, isVerbose(argv));
-  code = 1;
-}
-// Let pending output flush, then exit with the code (open handles such as SSH sockets must not keep us alive).
-process.exitCode = code;
-process.exit(code);
+// No top-level await: the binary is compiled to bytecode, which needs a plain module body.
+main(argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    printError(error, isVerbose(argv));
+    process.exit(1);
+  },
+);
