@@ -203,6 +203,13 @@ describe("accessories", () => {
     expect(exec.stdout).toContain("hello-from-app");
     const fresh = await sextant(["accessory", "exec", "kv", "cat /etc/motd"]);
     expect(fresh.stdout).toContain("welcome to the kv store");
+    // -i hands over to the system ssh client (no terminal here, so docker exec -i)
+    const interactive = await sextant(["accessory", "exec", "kv", "-i", "--reuse", "cat /etc/motd"]);
+    expect(interactive.code).toBe(0);
+    expect(interactive.stdout).toContain("welcome to the kv store");
+    const unconfirmed = await sextant(["accessory", "remove", "kv"]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.output).toContain("needs confirmation");
     const logs = await sextant(["accessory", "logs", "kv", "-n", "5"]);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain(`Accessory kv Host: ${web1}`);

@@ -28,7 +28,7 @@ function print(header: string, results: { host: string; text: string }[]): void 
 
 async function confirm(question: string, confirmed: boolean | undefined, flag: string): Promise<boolean> {
   if (confirmed) return true;
-  if (!process.stdin.isTTY) throw new UsageError(`this needs confirmation`, { hint: `Add ${flag} to confirm without a prompt.` });
+  if (!process.stdin.isTTY) throw new UsageError(`${question.split(".")[0]}: this needs confirmation`, { hint: `Add ${flag} to confirm without a prompt.` });
   const { consola } = await import("consola");
   const ok = await consola.prompt(question, { type: "confirm", initial: false });
   if (ok !== true) process.stdout.write("Aborted\n");
