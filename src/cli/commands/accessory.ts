@@ -14,6 +14,15 @@ const oneNameArg = {
 type Orchestration = typeof import("../../orchestration/accessory.ts");
 const load = (): Promise<Orchestration> => import("../../orchestration/accessory.ts");
 
+/** withRun for the accessory group, with the pre-connect hook before the first SSH command. */
+async function accessoryRun<T>(subcommand: string, fn: (run: Run) => Promise<T>): Promise<T> {
+  return withRun({ command: "accessory", subcommand }, async (run) => {
+    const { preConnect } = await import("../../orchestration/app-ops.ts");
+    await preConnect(run);
+    return fn(run);
+  });
+}
+
 async function underLock(run: Run, fn: () => Promise<void>): Promise<void> {
   const { withLock } = await import("../../orchestration/lock.ts");
   await withLock(run, fn);
@@ -54,7 +63,7 @@ const boot = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "boot" }, async (run) => {
+    await accessoryRun("boot", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) await run.session.step(`Boot accessory ${a.name}`, () => o.bootAccessory(run, a));
@@ -68,7 +77,7 @@ const reboot = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "reboot" }, async (run) => {
+    await accessoryRun("reboot", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) await run.session.step(`Reboot accessory ${a.name}`, () => o.rebootAccessory(run, a));
@@ -82,7 +91,7 @@ const start = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "start" }, async (run) => {
+    await accessoryRun("start", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) await run.session.step(`Start accessory ${a.name}`, () => o.startAccessory(run, a));
@@ -96,7 +105,7 @@ const stop = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "stop" }, async (run) => {
+    await accessoryRun("stop", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) await run.session.step(`Stop accessory ${a.name}`, () => o.stopAccessory(run, a));
@@ -110,7 +119,7 @@ const restart = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "restart" }, async (run) => {
+    await accessoryRun("restart", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) {
@@ -127,7 +136,7 @@ const details = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "details" }, async (run) => {
+    await accessoryRun("details", async (run) => {
       for (const a of o.accessoriesNamed(run, args.name)) print(`Accessory ${a.name}`, await o.accessoryDetails(run, a));
     });
   },
@@ -145,7 +154,7 @@ const exec = defineCommand({
     const words = (args._ as string[]).slice(1);
     if (words.length === 0) throw new UsageError("No command provided. You must specify a command to execute.");
     const command = words.map((w) => w.trim()).join(" ");
-    return withRun({ command: "accessory", subcommand: "exec" }, async (run) => {
+    return accessoryRun("exec", async (run) => {
       const [accessory] = o.accessoriesNamed(run, args.name);
       if (args.name === "all") throw new UsageError("accessory exec needs one accessory's name, not `all`");
       if (args.interactive) {
@@ -177,7 +186,7 @@ const logs = defineCommand({
   },
   async run({ args }) {
     const o = await load();
-    return withRun({ command: "accessory", subcommand: "logs" }, async (run) => {
+    return accessoryRun("logs", async (run) => {
       const [accessory] = o.accessoriesNamed(run, args.name);
       if (args.name === "all") throw new UsageError("accessory logs needs one accessory's name, not `all`");
       const timestamps = !args["skip-timestamps"];
@@ -202,7 +211,7 @@ const remove = defineCommand({
   async run({ args }) {
     if (!(await confirm(`This will remove all containers, images and data directories for ${args.name}. Are you sure?`, args.confirmed, "-y"))) return 1;
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "remove" }, async (run) => {
+    await accessoryRun("remove", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) await run.session.step(`Remove accessory ${a.name}`, () => o.removeAccessory(run, a));
@@ -221,7 +230,7 @@ const upgrade = defineCommand({
   async run({ args }) {
     if (!(await confirm("This will restart all accessories. Are you sure?", args.confirmed, "-y"))) return 1;
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "upgrade" }, async (run) => {
+    await accessoryRun("upgrade", async (run) => {
       const accessories = o.accessoriesNamed(run, args.name);
       await underLock(run, async () => {
         for (const a of accessories) {
