@@ -113,6 +113,9 @@ ${extraKvOptions}
     port: "127.0.0.1:16379:6379"
     volumes:
       - accy-probe-data:/data
+    network: accy-probe-net
+    options:
+      memory: 64m
   site:
     image: e2e/accy-site:1
     registry:
@@ -171,7 +174,7 @@ afterAll(async () => {
     project.cleanup();
   }
   await onHost(bed, web1, `docker rm -f ${KV} >/dev/null 2>&1; rm -rf ${KV}`);
-  await onHost(bed, other, `docker rm -f ${SERVICE}-probe ${SERVICE}-site >/dev/null 2>&1; docker volume rm accy-probe-data >/dev/null 2>&1; true`);
+  await onHost(bed, other, `docker rm -f ${SERVICE}-probe ${SERVICE}-site >/dev/null 2>&1; docker volume rm accy-probe-data >/dev/null 2>&1; docker network rm accy-probe-net >/dev/null 2>&1; true`);
 }, 90_000);
 
 describe("accessories", () => {
@@ -182,8 +185,12 @@ describe("accessories", () => {
     expect(await kvFromApp("SET greeting hello-from-app")).toBe("OK");
     expect(await kvFromApp("GET greeting")).toBe("hello-from-app");
     // The accessory on another host, with a published port and a named volume.
-    const probe = await onHost(bed, other, `echo 'SET p 1' | busybox nc 127.0.0.1 16379 && docker inspect ${SERVICE}-probe --format '{{range .Mounts}}{{.Name}}{{end}}'`);
-    expect(probe.stdout.trim().split("\n")).toEqual(["OK", "accy-probe-data"]);
+    const probe = await onHost(
+      bed,
+      other,
+      `echo 'SET p 1' | busybox nc 127.0.0.1 16379 && docker inspect ${SERVICE}-probe --format '{{range .Mounts}}{{.Name}}{{end}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}} {{.HostConfig.Memory}}'`,
+    );
+    expect(probe.stdout.trim().split("\n")).toEqual(["OK", `accy-probe-data accy-probe-net ${64 * 1024 * 1024}`]);
   }, 180_000);
 
   test("files arrive with their content and mode; the env file is 0600; labels and env are set", async () => {
