@@ -76,7 +76,9 @@ export function imageConfig(spec: ProxyImageSpec, layerDigest: string): string {
     os: "linux",
     config: {
       User: `${PROXY_UID}:${PROXY_UID}`,
-      Env: ["PATH=/usr/local/bin", "HOME=/home/kamal-proxy"],
+      // Targets are container ids resolved by Docker's DNS, and a restarted container (`app start`)
+      // may come back on another address: no DNS cache in the proxy (kamal-proxy has none either).
+      Env: ["PATH=/usr/local/bin", "HOME=/home/kamal-proxy", "BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS=0"],
       Cmd: ["kamal-proxy", "run"],
       WorkingDir: "/home/kamal-proxy",
       ExposedPorts: { "80/tcp": {}, "443/tcp": {} },

@@ -76,6 +76,19 @@ describe("reading", () => {
     expect(byId).not.toMatch(/^\d{4}-\d\d-\d\dT/m); // -T: no timestamps
   });
 
+  test("app logs -f and proxy logs -f follow over ssh -t until interrupted", async () => {
+    const following = sextantInTerminal(project, ["app", "logs", "-f", "-r", "web"], "", { interruptAfterSeconds: 6 });
+    await new Promise((r) => setTimeout(r, 3000));
+    await fetch(`http://${web1}/?follow-marker`);
+    const app = await following;
+    expect(app.stdout).toContain(`Following logs on ${web1}`);
+    expect(app.stdout).toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z .*response:200/);
+
+    const proxy = await sextantInTerminal(project, ["proxy", "logs", "-f", "--grep", "follow-marker"], "", { interruptAfterSeconds: 4 });
+    expect(proxy.stdout).toContain(`Following logs on ${web1}`);
+    expect(proxy.stdout).toContain("follow-marker");
+  }, 60_000);
+
   test("the whole-run details: proxy and app", async () => {
     const out = ok(await sextant(["details"])).stdout;
     expect(out).toContain(`Proxy Host: ${web1}`);

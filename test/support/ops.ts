@@ -80,10 +80,12 @@ export async function served(host: string, hostName?: string, port = 80): Promis
 }
 
 /** Run sextant in the project with a terminal (a pseudo-terminal from `script`), feeding `input` slowly. */
-export async function sextantInTerminal(project: Project, args: string[], input = ""): Promise<RunResult> {
+export async function sextantInTerminal(project: Project, args: string[], input = "", options: { interruptAfterSeconds?: number } = {}): Promise<RunResult> {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  // Commands that run until interrupted (logs -f) get a Ctrl-C (SIGINT) after a while.
+  const interrupt = options.interruptAfterSeconds === undefined ? "" : `timeout -s INT ${options.interruptAfterSeconds} `;
   // A terminal of a usual size (a pseudo-terminal starts at 0x0, which prompts render badly in).
-  const command = `stty cols 160 rows 40; ${[sextantBinary(), ...args].map(quote).join(" ")}`;
+  const command = `stty cols 160 rows 40; ${interrupt}${[sextantBinary(), ...args].map(quote).join(" ")}`;
   // `script` gives the command a pseudo-terminal; its stdin is fed from ours after a pause.
   const feeder = input ? `sleep 3; printf ${quote(input)}; sleep 2` : "sleep 1";
   return run(["sh", "-c", `(${feeder}) | script -qec ${quote(command)} /dev/null`], {

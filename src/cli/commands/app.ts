@@ -15,7 +15,7 @@ const boot = defineCommand({
 });
 
 const start = defineCommand({
-  meta: { name: "start", description: "Start the app's existing containers of the version (after `app stop`) and route the proxy to them" },
+  meta: { name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" },
   async run() {
     const { appStart } = await ops();
     await withRun({ command: "app", subcommand: "start" }, (run) => appStart(run));
@@ -128,7 +128,7 @@ function envPairs(rawArgs: readonly string[]): string[] {
 }
 
 const exec = defineCommand({
-  meta: { name: "exec", description: "Run a command in a new app container (or the running one with --reuse); -i for an interactive session" },
+  meta: { name: "exec", description: "Run a command in a new container of the image tagged latest (or --version), or in the running one with --reuse; -i for a terminal session" },
   args: {
     command: { type: "positional", required: false, description: "The command (quote it, or put it after --: sextant app exec -- ls -la)" },
     interactive: { type: "boolean", alias: "i", description: "Interactive session with a terminal on the primary host (over ssh -t)" },

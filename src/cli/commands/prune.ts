@@ -22,7 +22,7 @@ const images = defineCommand({
 
 const containers = defineCommand({
   meta: { name: "containers", description: "Remove the app's stopped containers except the newest ones (rollback targets)" },
-  args: { retain: { type: "string", description: "How many stopped containers to keep (default: retain_containers, 5)" } },
+  args: { retain: { type: "string", description: "How many stopped containers to keep, at least 1 (default: retain_containers, 5)" } },
   async run({ args }) {
     if (args.retain !== undefined && !/^\d+$/.test(args.retain)) throw new UsageError(`--retain takes a number (got "${args.retain}")`, { hint: "e.g. --retain 3" });
     const { pruneCommand } = await ops();
