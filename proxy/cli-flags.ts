@@ -14,6 +14,10 @@ function envBool(env: Env, name: string): boolean {
   return raw !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(raw);
 }
 
+function envString(env: Env, name: string): string {
+  return env[`KAMAL_PROXY_${name}`] ?? "";
+}
+
 export function runFlags(env: Env): FlagSpec[] {
   return [
     { name: "debug", type: "bool", default: envBool(env, "DEBUG"), usage: "Include debugging logs" },
@@ -21,6 +25,8 @@ export function runFlags(env: Env): FlagSpec[] {
     { name: "https-port", type: "int", default: envInt(env, "HTTPS_PORT", 443), usage: "Port to serve HTTPS traffic on" },
     { name: "metrics-port", type: "int", default: envInt(env, "METRICS_PORT", 0), usage: "Publish metrics on the specified port (default zero to disable)" },
     { name: "http3", type: "bool", default: false, usage: "Enable HTTP/3" },
+    { name: "tls-acme-directory", type: "string", default: envString(env, "TLS_ACME_DIRECTORY"), usage: "ACME directory URL for automatic certificates (default Let's Encrypt)" },
+    { name: "tls-acme-ca", type: "string", default: envString(env, "TLS_ACME_CA"), usage: "PEM file of extra CA certificates to trust when talking to the ACME server" },
   ];
 }
 
@@ -37,6 +43,7 @@ export function deployFlags(dataDir: string): FlagSpec[] {
     { name: "tls-certificate-path", type: "string", default: "", usage: "Configure custom TLS certificate path (PEM format)" },
     { name: "tls-private-key-path", type: "string", default: "", usage: "Configure custom TLS private key path (PEM format)" },
     { name: "tls-acme-cache-path", type: "string", default: `${dataDir}/certs`, usage: "Location to store ACME certificates" },
+    { name: "tls-acme-directory", type: "string", default: "", usage: "ACME directory URL (default: the server's, Let's Encrypt unless run says otherwise)" },
     { name: "tls-redirect", type: "bool", default: true, usage: "Redirect HTTP traffic to HTTPS when TLS is enabled" },
     { name: "canonical-host", type: "string", default: "", usage: "Redirect to canonical host (must be one of --host)" },
     { name: "deploy-timeout", type: "duration", default: 30_000, usage: "Maximum time to wait for the new target to become healthy" },

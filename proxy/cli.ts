@@ -4,6 +4,7 @@
  * `Error: <message>` on stderr and returns exit code 1 for them (as cobra does).
  */
 import { deployFlags, pauseFlags, rolloutDeployFlags, rolloutSetFlags, runFlags, stopFlags } from "./cli-flags.ts";
+import { readFileSync } from "node:fs";
 import { callControl } from "./control-client.ts";
 import { parseFlags, renderFlagUsage, type FlagSpec, type ParsedFlags } from "./flags.ts";
 import { serviceOptionsProblem } from "./options.ts";
@@ -167,6 +168,7 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
     throw new Error("max-request-body can only be set when request buffering is enabled");
   if (p.given.has("max-response-body") && !p.given.has("buffer-responses"))
     throw new Error("max-response-body can only be set when response buffering is enabled");
+  if (v["tls-staging"] && v["tls-acme-directory"]) throw new Error(`if any flags in the group [tls-staging tls-acme-directory] are set none of the others can be`);
   if (!!v["tls-certificate-path"] !== !!v["tls-private-key-path"])
     throw new Error(`if any flags in the group [tls-certificate-path tls-private-key-path] are set they must all be set`);
   const tls = v.tls as boolean;
@@ -184,7 +186,7 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
       tls_on_demand_url: v["tls-on-demand-url"] as string,
       tls_redirect: v["tls-redirect"] as boolean,
       canonical_host: v["canonical-host"] as string,
-      acme_directory: v["tls-staging"] ? "https://acme-staging-v02.api.letsencrypt.org/directory" : "",
+      acme_directory: (v["tls-acme-directory"] as string) || (v["tls-staging"] ? "https://acme-staging-v02.api.letsencrypt.org/directory" : ""),
       acme_cache_path: v["tls-acme-cache-path"] as string,
       error_page_path: v["error-pages"] as string,
       strip_prefix: v["strip-path-prefix"] as boolean,
@@ -245,6 +247,11 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
     http3: p.values.http3 as boolean,
     socketPath: socketPath(env),
     state: fileStateStore(stateFilePath(dir)),
+    acme: {
+      directory: p.values["tls-acme-directory"] as string,
+      cachePath: `${dir}/certs`,
+      caPem: p.values["tls-acme-ca"] ? readFileSync(p.values["tls-acme-ca"] as string, "utf8") : undefined,
+    },
   });
   await server.start();
   // As PID 1 in a container nothing else handles SIGTERM, so the server must exit on it by itself.

@@ -4,6 +4,9 @@
  * socket, state restore at start and graceful shutdown.
  */
 import type { Server } from "bun";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AcmeManager } from "./acme/manager.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { CommandHandler } from "./commands.ts";
 import { RequestContext, type ConnInfo } from "./context.ts";
@@ -30,6 +33,8 @@ export interface ProxyServerOptions {
   fetch?: FetchLike;
   clock?: Clock;
   logWrite?: (line: string) => void;
+  /** Automatic certificates: directory and cache defaults, an extra CA for the ACME server. */
+  acme?: { directory?: string; cachePath?: string; caPem?: string; retryBaseMs?: number };
 }
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -48,6 +53,7 @@ export class ProxyServer {
   private metricsServer: Server<any> | undefined;
   private control: ControlServer | undefined;
   readonly tls: TlsListener;
+  readonly acme: AcmeManager;
 
   constructor(readonly options: ProxyServerOptions) {
     this.logger = new Logger(options.logWrite, options.debug ?? false);
@@ -62,6 +68,18 @@ export class ProxyServer {
       metrics: this.metrics,
     });
     this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger, options.http3 ?? false);
+    this.acme = new AcmeManager({
+      logger: this.logger,
+      defaultDirectory: options.acme?.directory,
+      defaultCachePath: options.acme?.cachePath ?? join(tmpdir(), "kamal-proxy-certs"),
+      caPem: options.acme?.caPem,
+      retryBaseMs: options.acme?.retryBaseMs,
+      onChange: () => this.tls.sync(),
+      localRequest: async (host, pathAndQuery) =>
+        (await this.handle(new Request(`http://${host}${pathAndQuery}`, { headers: { host } }), { remoteAddr: "127.0.0.1", remotePort: 0, tls: true, port: this.options.httpsPort })) ??
+        new Response(null, { status: 500 }),
+    });
+    this.tls.extraCertificates = () => this.acme.certificates();
   }
 
   get httpPort(): number {
@@ -94,8 +112,12 @@ export class ProxyServer {
       },
       websocket: websocketHandler,
     });
+    this.acme.sync(this.router.services.values());
     this.tls.sync();
-    this.commands.onChange = () => this.tls.sync();
+    this.commands.onChange = () => {
+      this.acme.sync(this.router.services.values());
+      this.tls.sync();
+    };
     this.control = startControlServer(this.options.socketPath, (req) => this.commands.dispatch(req));
     this.logger.info("Server started", { http: this.http.port, https: this.options.httpsPort });
   }
@@ -119,7 +141,9 @@ export class ProxyServer {
         }
         logReq = s.targetOptions.log_request_headers ?? [];
         logResp = s.targetOptions.log_response_headers ?? [];
-        res = await s.serve(ctx);
+        // ACME HTTP-01 answers (and on-demand orders) come before the service's redirects.
+        const early = this.acme.intercept(ctx, s);
+        res = (early && (await early)) || (await s.serve(ctx));
       }
     } catch (e) {
       this.logger.error("Error while proxying", { path: ctx.path, error: (e as Error).message });
@@ -180,6 +204,7 @@ export class ProxyServer {
   }
 
   async stop(): Promise<void> {
+    this.acme.stop();
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
     closeRelays(servers);

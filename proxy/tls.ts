@@ -12,7 +12,7 @@ import type { Router } from "./router.ts";
 import { websocketHandler } from "./websocket.ts";
 
 type Handler = (req: Request, conn: ConnInfo) => Promise<Response | undefined>;
-interface CertEntry {
+export interface CertEntry {
   serverName: string;
   cert: string;
   key: string;
@@ -22,6 +22,8 @@ export class TlsListener {
   private server: Server<any> | undefined;
   private signature = "";
   private boundPort = 0;
+  /** Certificates from elsewhere (ACME); a custom certificate for the same name wins. */
+  extraCertificates: () => CertEntry[] = () => [];
 
   constructor(
     private readonly router: Router,
@@ -54,6 +56,7 @@ export class TlsListener {
         this.logger.error("Unable to load certificate", { service: s.name, error: (e as Error).message });
       }
     }
+    for (const extra of this.extraCertificates()) if (!entries.some((e) => e.serverName === extra.serverName)) entries.push(extra);
     // The first entry answers handshakes without SNI: kamal-proxy's default TLS hostname.
     entries.sort((a, b) => Number(b.serverName === defaultHost) - Number(a.serverName === defaultHost));
     return entries;
@@ -66,12 +69,17 @@ export class TlsListener {
     this.signature = signature;
     const old = this.server;
     this.server = undefined;
-    if (old) void old.stop(false);
-    if (certs.length === 0) return;
+    // The new listener binds next to the old one (SO_REUSEPORT) before the old one closes, so a
+    // certificate change (an ACME renewal) never refuses a connection.
+    const retire = () => {
+      if (old) void old.stop(false);
+    };
+    if (certs.length === 0) return retire();
     const port = this.boundPort || this.configuredPort;
     try {
       this.server = Bun.serve({
         port,
+        reusePort: true,
         hostname: this.hostname,
         idleTimeout: 0,
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
@@ -97,5 +105,6 @@ export class TlsListener {
     } catch (e) {
       this.logger.error("Unable to start the HTTPS listener", { port, error: (e as Error).message });
     }
+    retire();
   }
 }
