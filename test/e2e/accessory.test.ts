@@ -243,6 +243,9 @@ describe("accessories", () => {
     const restart = await sextant(["accessory", "restart", "kv"]);
     expect(restart.code).toBe(0);
     expect(await kvFromApp("GET greeting")).toBe("hello-from-app");
+    const upgrade = await sextant(["accessory", "upgrade", "kv", "--rolling", "-y"]);
+    expect(upgrade.code).toBe(0);
+    expect(await kvFromApp("GET greeting")).toBe("hello-from-app");
     // boot again: the container exists, so it is skipped
     const boot = await sextant(["accessory", "boot", "kv"]);
     expect(boot.code).toBe(0);

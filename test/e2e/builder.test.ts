@@ -96,6 +96,16 @@ describe("builders", () => {
     expect(local.code).not.toBe(0);
   }, 180_000);
 
+  test("registry logout and login on the servers", async () => {
+    const authed = async () => (await onHost(bed, web, `grep -c '${bed.registry}' ~/.docker/config.json 2>/dev/null || true`)).stdout.trim();
+    const logout = await sextant(["registry", "logout", "-L"]);
+    expect(logout.code).toBe(0);
+    expect(await authed()).toBe("0");
+    const login = await sextant(["registry", "login", "-L"]);
+    expect(login.code).toBe(0);
+    expect(await authed()).toBe("1");
+  }, 60_000);
+
   test("build dev: working directory, dockerfile, target, args; tagged VERSION-dirty", async () => {
     project.write(
       "Dockerfile.custom",
