@@ -2,7 +2,10 @@
 import { expect, test } from "bun:test";
 import { healthCheckUrl } from "../../proxy/health-check.ts";
 import { Target } from "../../proxy/target.ts";
-import { echoUpstream, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
 
 test("B47: a plain GET is proxied with the body intact", async () => {
   const p = await startProxy();
@@ -267,4 +270,24 @@ test("B66: health-check URLs", () => {
   expect(healthCheckUrl("localhost:3000", { path: "/health", port: 8080 })).toBe("http://localhost:8080/health");
   expect(healthCheckUrl("localhost", { path: "/status", port: 9090 })).toBe("http://localhost:9090/status");
   expect(healthCheckUrl("localhost", { path: "/up", port: 0 })).toBe("http://localhost/up");
+});
+
+test("B63 (spill): a request over the memory limit is held in a proxy-buffer-* temp file, deleted afterwards", async () => {
+  const spillDir = mkdtempSync(join(tmpdir(), "spill-"));
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = spillDir;
+  onCleanup(() => {
+    process.env.TMPDIR = previous;
+    rmSync(spillDir, { recursive: true, force: true });
+  });
+  const p = await startProxy();
+  let seenWhileInFlight: string[] = [];
+  await p.deploy("web", upstream("spill", async (req) => {
+    if (new URL(req.url).pathname === "/up") return new Response("ok");
+    seenWhileInFlight = readdirSync(spillDir).filter((f) => f.startsWith("proxy-buffer-"));
+    return new Response(String((await req.text()).length));
+  }).addr, "--buffer-requests", "--buffer-memory=5", "--max-request-body=100");
+  expect(await p.text("/", { method: "POST", body: "x".repeat(50) })).toMatchObject({ status: 200, body: "50" });
+  expect(seenWhileInFlight.length).toBe(1);
+  expect(readdirSync(spillDir).filter((f) => f.startsWith("proxy-buffer-"))).toEqual([]);
 });
