@@ -277,7 +277,9 @@ test("B63 (spill): a request over the memory limit is held in a proxy-buffer-* t
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = spillDir;
   onCleanup(() => {
-    process.env.TMPDIR = previous;
+    // Assigning undefined would store the string "undefined" and break every later temp dir.
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
     rmSync(spillDir, { recursive: true, force: true });
   });
   const p = await startProxy();
