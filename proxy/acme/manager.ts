@@ -217,8 +217,14 @@ export class AcmeManager {
           store.writeAccountKey(accountKey);
         }
         const c = new acme.Client({ directoryUrl: directory, accountKey });
-        // Terms accepted, no contact e-mail: as kamal-proxy registers its accounts.
-        await c.createAccount({ termsOfServiceAgreed: true });
+        // A cached key finds its account (RFC 8555 §7.3.1); otherwise register one, terms accepted and
+        // no contact e-mail, as kamal-proxy does. (Sending the terms again for an existing account is an
+        // "empty update" that strict servers such as Pebble refuse.)
+        try {
+          await c.createAccount({ onlyReturnExisting: true });
+        } catch {
+          await c.createAccount({ termsOfServiceAgreed: true });
+        }
         return c;
       })();
       this.clients.set(key, client);
@@ -271,7 +277,10 @@ export class AcmeManager {
     if (ctx.conn.tls) return undefined;
     if (ctx.path.startsWith(CHALLENGE_PREFIX)) {
       const answer = this.challenges.get(ctx.path.slice(CHALLENGE_PREFIX.length));
-      if (answer !== undefined) return new Response(answer, { headers: { "content-type": "text/plain" } });
+      if (answer !== undefined) {
+        ctx.service = service.name;
+        return new Response(answer, { headers: { "content-type": "text/plain" } });
+      }
       return undefined;
     }
     if (service.tlsEnabled && service.options.tls_on_demand_url) {

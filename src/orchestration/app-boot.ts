@@ -13,6 +13,7 @@ import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
 import { Barrier } from "./barrier.ts";
 import { waitUntilReady } from "./health.ts";
+import { uploadSslCertificates } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
 
 export class BootError extends SextantError {}
@@ -22,7 +23,12 @@ const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 export interface BootOptions {
   /** Hosts to boot on (default: the selection's app hosts). */
   hosts?: readonly string[];
+  /** Running versions already read (by stopStaleContainers), to spare each host a lookup. */
+  currentVersions?: CurrentVersions;
 }
+
+/** The running version of each role on each host: `host -> role -> version` ("" when none). */
+export type CurrentVersions = Map<string, Map<string, string>>;
 
 /** Boot `run.config.version` on the app hosts, group by group (boot.limit / boot.wait). */
 export async function bootApp(run: Run, options: BootOptions = {}): Promise<void> {
@@ -33,12 +39,16 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   const groups: string[][] = [];
   for (let i = 0; i < hosts.length; i += Math.max(1, limit)) groups.push(hosts.slice(i, i + Math.max(1, limit)));
 
+  // Custom certificates are on every host before any container starts (Kamal's order).
+  await uploadSslCertificates(run, hosts);
+
   for (const [index, group] of groups.entries()) {
     await run.hook("pre-app-boot", { hosts: group });
     await run.session.onHosts(group, `booted ${config.version}`, async (host) => {
       const roles = run.selection.rolesOn(host);
-      if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier)));
-      else for (const role of roles) await bootRole(run, host, role, barrier);
+      const known = options.currentVersions?.get(host);
+      if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier, known?.get(role.name))));
+      else for (const role of roles) await bootRole(run, host, role, barrier, known?.get(role.name));
     });
     await run.hook("post-app-boot", { hosts: group });
     if (config.boot.wait && index < groups.length - 1) await new Promise((r) => setTimeout(r, config.boot.wait! * 1000));
@@ -50,20 +60,26 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   });
 }
 
-async function bootRole(run: Run, host: string, role: Role, barrier: Barrier): Promise<void> {
+async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, knownCurrent?: string): Promise<void> {
   const { config, session } = run;
   const app = appCommands(config, role, host);
   const version = config.version;
   const isPrimary = role.name === run.selection.primaryRole?.name;
 
   const clash = await session.capture(host, render(app.containerIdForVersion(version)));
+  let renamed: string | undefined;
   if (clash) {
-    const renamed = replacedVersion(version, hex(8));
+    renamed = replacedVersion(version, hex(8));
     session.emit({ type: "info", message: `Renaming container ${version} to ${renamed} as already deployed on ${host}` });
     await run.audit(host, `Renaming container ${version} to ${renamed}`, { role: role.name });
     await session.exec(host, render(app.rename(version, renamed)));
   }
-  const oldVersion = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+  // The version to stop afterwards. Known without asking when the stale check just read it: the
+  // running container is then either that version or, if it was this version, the renamed one.
+  const oldVersion =
+    knownCurrent !== undefined && (renamed === undefined || knownCurrent === version)
+      ? (renamed ?? knownCurrent)
+      : (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
 
   if (!isPrimary && run.selection.primaryRole) {
     const primary = run.selection.primaryRole.name;
@@ -126,13 +142,20 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier): P
 }
 
 /** Stop containers of other versions that still run next to the current one (reference §4.5). */
-export async function stopStaleContainers(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
+export async function stopStaleContainers(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<CurrentVersions> {
   const { session } = run;
+  const currentVersions: CurrentVersions = new Map();
   await session.onHosts(hosts, "stale containers checked", async (host) => {
+    const onHost = new Map<string, string>();
+    currentVersions.set(host, onHost);
     for (const role of run.selection.rolesOn(host)) {
       const app = appCommands(run.config, role, host);
-      const versions = (await session.tryExec(host, render(app.listVersions()))).stdout.trim().split("\n").filter(Boolean);
-      const current = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+      // Both lists in one round trip, split by a marker line.
+      const both = (await session.tryExec(host, `${render(app.listVersions())}; echo ---; ${render(app.currentRunningVersion())}`)).stdout;
+      const [listed = "", currentText = ""] = both.split("---\n");
+      const versions = listed.trim().split("\n").filter(Boolean);
+      const current = currentText.trim();
+      onHost.set(role.name, current);
       for (const version of versions) {
         if (version === current) continue;
         session.emit({ type: "info", message: `Stopping stale container for role ${role.name} with version ${version} on ${host}` });
@@ -140,4 +163,5 @@ export async function stopStaleContainers(run: Run, hosts: readonly string[] = r
       }
     }
   });
+  return currentVersions;
 }

@@ -133,10 +133,16 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
 export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
   const config = run.config;
   await loginOnHosts(run, hosts);
-  await withLocalRegistryTunnels(run, hosts, () => run.session.onHosts(hosts, `pulled ${config.absoluteImage}`, async (host) => {
-    await run.audit(host, `Pulled image with version ${config.version}`);
-    await run.session.tryExec(host, render(builder.clean(config)));
-    await run.session.exec(host, render(builder.pull(config)));
-    await run.session.exec(host, render(builder.validateImage(config)));
-  }));
+  // Audit, untag (so the pull really fetches), pull and check the label: one round trip per host.
+  const script = [
+    run.auditCommand(`Pulled image with version ${config.version}`),
+    `{ ${render(builder.clean(config))} || true; }`,
+    render(builder.pull(config)),
+    `{ ${render(builder.validateImage(config))}; }`,
+  ].join(" && ");
+  await withLocalRegistryTunnels(run, hosts, () =>
+    run.session.onHosts(hosts, `pulled ${config.absoluteImage}`, async (host) => {
+      await run.session.exec(host, script);
+    }),
+  );
 }

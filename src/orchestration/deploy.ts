@@ -52,8 +52,8 @@ export async function deploy(run: Run, options: DeployOptions = {}): Promise<voi
   await withLock(run, async () => {
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
-    await s.step("Detect stale containers", () => stopStaleContainers(run));
-    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+    const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run, { currentVersions }));
     await s.step("Prune old containers and images", () => pruneAll(run));
   });
   await postDeploy(run);
@@ -69,8 +69,8 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
     if (run.config.accessories.length > 0) await s.step("Boot accessories", () => bootAllAccessories(run));
-    await s.step("Detect stale containers", () => stopStaleContainers(run));
-    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+    const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run, { currentVersions }));
     await s.step("Prune old containers and images", () => pruneAll(run));
   });
   await postDeploy(run);
@@ -83,8 +83,8 @@ export async function redeploy(run: Run, options: DeployOptions = {}): Promise<v
   await deliver(run, options);
   await withLock(run, async () => {
     await run.hook("pre-deploy");
-    await s.step("Detect stale containers", () => stopStaleContainers(run));
-    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run));
+    const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
+    await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run, { currentVersions }));
   });
   await postDeploy(run);
   summary(run, `Redeployed ${run.config.service} ${run.config.version} to ${run.selection.appHosts.length} host(s)`);
