@@ -191,6 +191,30 @@ describe.skipIf(!hasPebble)("ACME with Pebble", () => {
       policy.server.stop(true);
     }
   }, 40_000);
+  test("on-demand TLS with a path: the app itself answers whether a host may have a certificate", async () => {
+    const dir = tempDir();
+    const app = upstream("od-path-app", (req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/up") return new Response("ok");
+      if (url.pathname === "/tls-allowed") return new Response(null, { status: url.searchParams.get("host") === "app.test" ? 200 : 404 });
+      return new Response("od-path-app");
+    });
+    const p = await startProxy(dir, httpPort, pebble);
+    try {
+      expect((await p.cli("deploy", "odp", `--target=${app.addr}`, ...FAST, "--tls", "--tls-on-demand-url=/tls-allowed")).err).toBe("");
+      await fetch(`http://127.0.0.1:${httpPort}/`, { headers: { host: "app.test" }, redirect: "manual" });
+      expect(p.server.acme.certificate("app.test")).toBeDefined();
+      const asked = app.requests.find((r) => r.url.includes("/tls-allowed"))!;
+      expect(asked.url).toEndWith("/tls-allowed?host=app.test");
+      expect(asked.headers.get("host")).toBe("app.test");
+      await fetch(`http://127.0.0.1:${httpPort}/`, { headers: { host: "other.test" }, redirect: "manual" });
+      expect(p.server.acme.certificate("other.test")).toBeUndefined();
+      expect(p.logs.some((l) => l.includes("TLS on-demand check denied host") && l.includes("other.test"))).toBe(true);
+    } finally {
+      await p.stop();
+      app.server.stop(true);
+    }
+  }, 40_000);
 });
 
 describe.skipIf(!hasPebble)("ACME renewal with short-lived certificates", () => {
