@@ -169,6 +169,7 @@ export async function proxyRemove(run: Run, options: { force?: boolean } = {}): 
       const apps = await installedApps(run, host);
       if (apps.length > 0) inUse.push(`${host} (${apps.join(", ")})`);
     });
+    inUse.sort((a, b) => hosts.indexOf(a.split(" ")[0]!) - hosts.indexOf(b.split(" ")[0]!));
     if (inUse.length > 0) {
       if (!options.force) {
         throw new SextantError(`Not removing the proxy, as other apps are installed on ${inUse.join("; ")}`, {
