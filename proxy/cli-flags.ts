@@ -27,6 +27,8 @@ export function runFlags(env: Env): FlagSpec[] {
     { name: "http3", type: "bool", default: false, usage: "Enable HTTP/3" },
     { name: "tls-acme-directory", type: "string", default: envString(env, "TLS_ACME_DIRECTORY"), usage: "ACME directory URL for automatic certificates (default Let's Encrypt)" },
     { name: "tls-acme-ca", type: "string", default: envString(env, "TLS_ACME_CA"), usage: "PEM file of extra CA certificates to trust when talking to the ACME server" },
+    { name: "tls-acme-eab-kid", type: "string", default: envString(env, "TLS_ACME_EAB_KID"), usage: "External account binding key id, for ACME CAs that require one" },
+    { name: "tls-acme-eab-hmac-key", type: "string", default: envString(env, "TLS_ACME_EAB_HMAC_KEY"), usage: "External account binding HMAC key (base64url)" },
   ];
 }
 

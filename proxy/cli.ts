@@ -251,6 +251,7 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
       directory: p.values["tls-acme-directory"] as string,
       cachePath: `${dir}/certs`,
       caPem: p.values["tls-acme-ca"] ? readFileSync(p.values["tls-acme-ca"] as string, "utf8") : undefined,
+      eab: p.values["tls-acme-eab-kid"] ? { kid: p.values["tls-acme-eab-kid"] as string, hmacKey: p.values["tls-acme-eab-hmac-key"] as string } : undefined,
     },
   });
   await server.start();

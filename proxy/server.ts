@@ -34,7 +34,7 @@ export interface ProxyServerOptions {
   clock?: Clock;
   logWrite?: (line: string) => void;
   /** Automatic certificates: directory and cache defaults, an extra CA for the ACME server. */
-  acme?: { directory?: string; cachePath?: string; caPem?: string; retryBaseMs?: number };
+  acme?: { directory?: string; cachePath?: string; caPem?: string; eab?: { kid: string; hmacKey: string }; retryBaseMs?: number };
 }
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -73,6 +73,7 @@ export class ProxyServer {
       defaultDirectory: options.acme?.directory,
       defaultCachePath: options.acme?.cachePath ?? join(tmpdir(), "kamal-proxy-certs"),
       caPem: options.acme?.caPem,
+      eab: options.acme?.eab,
       retryBaseMs: options.acme?.retryBaseMs,
       onChange: () => this.tls.sync(),
       localRequest: async (host, pathAndQuery) =>

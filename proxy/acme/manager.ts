@@ -10,8 +10,9 @@
  * * Renewal starts a third of the lifetime before expiry (at most 30 days before, as autocert), and the
  *   old certificate keeps serving until the new one is in place. Failures are retried with exponential
  *   backoff (2 min doubling to 1 h by default), so a broken setup stays under the CA's rate limits.
- * * Any ACME directory works (`--tls-acme-directory` on run or deploy), and extra CA certificates can be
- *   trusted for talking to it (`--tls-acme-ca`: Pebble's and private CAs' test certificates).
+ * * Any ACME directory works (`--tls-acme-directory` on run or deploy), with an external account binding
+ *   when the CA wants one (`--tls-acme-eab-kid`/`--tls-acme-eab-hmac-key`), and extra CA certificates
+ *   can be trusted for talking to it (`--tls-acme-ca`: Pebble's and private CAs' test certificates).
  * * On-demand TLS: Bun.serve takes a static certificate list, so a certificate cannot be ordered during a
  *   handshake. Instead the first plain-HTTP request for a host of an on-demand service asks the policy
  *   URL, orders the certificate (waiting for it briefly) and only then redirects to HTTPS. Cached
@@ -46,6 +47,8 @@ export interface AcmeManagerOptions {
   defaultCachePath: string;
   /** Extra CA certificates (PEM) trusted on the connection to the ACME server. */
   caPem?: string;
+  /** External account binding (RFC 8555 §7.3.4), for CAs that require one (ZeroSSL, Google, ...). */
+  eab?: { kid: string; hmacKey: string };
   /** Called whenever a certificate was added or replaced. */
   onChange: () => void;
   /** First retry delay after a failed order; doubles up to `retryMaxMs`. */
@@ -216,7 +219,7 @@ export class AcmeManager {
           accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
           store.writeAccountKey(accountKey);
         }
-        const c = new acme.Client({ directoryUrl: directory, accountKey });
+        const c = new acme.Client({ directoryUrl: directory, accountKey, ...(this.o.eab ? { externalAccountBinding: this.o.eab } : {}) });
         // A cached key finds its account (RFC 8555 §7.3.1); otherwise register one, terms accepted and
         // no contact e-mail, as kamal-proxy does. (Sending the terms again for an existing account is an
         // "empty update" that strict servers such as Pebble refuse.)

@@ -27,7 +27,7 @@ interface Proxy {
   stop(): Promise<void>;
 }
 
-async function startProxy(dir: string, httpPort: number, pebble: Pebble, extra: { retryBaseMs?: number } = {}): Promise<Proxy> {
+async function startProxy(dir: string, httpPort: number, pebble: Pebble, extra: { retryBaseMs?: number; eab?: { kid: string; hmacKey: string } } = {}): Promise<Proxy> {
   const env = { HOME: join(dir, "home"), KAMAL_PROXY_SOCKET: join(dir, "proxy.sock"), TMPDIR: dir };
   const data = dataDir(env);
   const logs: string[] = [];
@@ -39,7 +39,7 @@ async function startProxy(dir: string, httpPort: number, pebble: Pebble, extra: 
     state: fileStateStore(stateFilePath(data)),
     hostname: "127.0.0.1",
     logWrite: (l) => logs.push(l),
-    acme: { directory: pebble.directoryUrl, cachePath: join(data, "certs"), caPem: pebble.apiCaPem, retryBaseMs: extra.retryBaseMs ?? 500 },
+    acme: { directory: pebble.directoryUrl, cachePath: join(data, "certs"), caPem: pebble.apiCaPem, eab: extra.eab, retryBaseMs: extra.retryBaseMs ?? 500 },
   });
   await server.start();
   return {
@@ -272,6 +272,39 @@ describe.skipIf(!hasPebble)("ACME renewal with short-lived certificates", () => 
       app.server.stop(true);
     }
   }, 60_000);
+});
+
+describe.skipIf(!hasPebble)("ACME with external account binding", () => {
+  const eab = { kid: "kid-1", hmacKey: "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W" };
+  let pebble: Pebble;
+  let httpPort: number;
+  let dir: string;
+  beforeAll(async () => {
+    httpPort = await freePort();
+    pebble = await startPebble({ address: "127.0.0.1", httpPort, eabKeys: { [eab.kid]: eab.hmacKey } });
+    dir = mkdtempSync(join(tmpdir(), "proxy-acme-eab-"));
+  });
+  afterAll(async () => {
+    await pebble?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a CA that requires EAB refuses an account without it, and issues with --tls-acme-eab-kid/--tls-acme-eab-hmac-key", async () => {
+    const app = upstream("eab-app");
+    let p = await startProxy(join(dir, "without"), httpPort, pebble, { retryBaseMs: 60_000 });
+    try {
+      expect((await p.cli("deploy", "web", `--target=${app.addr}`, ...FAST, "--host=eab.test", "--tls")).code).toBe(0);
+      const failure = await until(() => p.logs.find((l) => l.includes('"Unable to obtain certificate"')), 10_000, "the refusal");
+      expect(failure).toContain("externalAccountBinding");
+      await p.stop();
+      p = await startProxy(join(dir, "with"), httpPort, pebble, { eab });
+      expect((await p.cli("deploy", "web", `--target=${app.addr}`, ...FAST, "--host=eab.test", "--tls")).code).toBe(0);
+      await until(() => p.server.acme.certificate("eab.test"), 20_000, "the certificate");
+    } finally {
+      await p.stop();
+      app.server.stop(true);
+    }
+  }, 40_000);
 });
 
 test("cache layout: autocert's directory hash (Let's Encrypt production as the empty string) and key+chain files", () => {

@@ -22,6 +22,8 @@ export interface PebbleOptions {
   certificateValiditySeconds?: number;
   /** Address the DNS server answers for names without an A record. */
   defaultIPv4?: string;
+  /** Require external account binding with these key ids and HMAC keys. */
+  eabKeys?: Record<string, string>;
 }
 
 export interface Pebble {
@@ -86,6 +88,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       ocspResponderURL: "",
       externalAccountBindingRequired: false,
       ...(options.certificateValiditySeconds ? { certificateValidityPeriod: options.certificateValiditySeconds } : {}),
+      ...(options.eabKeys ? { externalAccountBindingRequired: true, externalAccountMACKeys: options.eabKeys } : {}),
     },
   };
   writeFileSync(join(dir, "pebble.json"), JSON.stringify(config));
