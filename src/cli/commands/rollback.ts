@@ -12,7 +12,8 @@ async function chooseVersion(json: boolean | undefined): Promise<string | undefi
     });
   }
   if (!process.stdin.isTTY || json) {
-    process.stdout.write(`Rolling back${current ? ` from ${current}` : ""} to the previous version ${versions[0]}\n`);
+    const message = `Rolling back${current ? ` from ${current}` : ""} to the previous version ${versions[0]}`;
+    process.stdout.write(json ? `${JSON.stringify({ type: "info", message })}\n` : `${message}\n`);
     return versions[0];
   }
   const { consola } = await import("consola");
