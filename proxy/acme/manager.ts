@@ -302,6 +302,8 @@ export class AcmeManager {
       return;
     }
     if (!(await this.allowed(host, service.options.tls_on_demand_url))) {
+      // Bounded: random Host headers must not grow this without limit.
+      if (this.denied.size >= 10_000) for (const [h, until] of this.denied) if (until <= now || this.denied.size >= 10_000) this.denied.delete(h);
       this.denied.set(host, now + 10_000);
       return;
     }

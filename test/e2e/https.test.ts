@@ -20,7 +20,7 @@ const [acmeHost, customHost] = bed.hosts as [string, string];
 const bridge = acmeHost.replace(/\.\d+$/, ".1");
 const ACME_NAME = "autossl.test";
 const CUSTOM_NAME = "customssl.test";
-const CERT_LIFETIME_S = 30;
+const CERT_LIFETIME_S = 45;
 const CA_IN_PROXY = "/home/kamal-proxy/.apps-config/acme-test-ca.pem";
 
 let pebble: Pebble;
