@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { X509Certificate, createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:tls";
 import { join } from "node:path";
 import { runProxyCli } from "../../proxy/cli.ts";
 import { renewalTime } from "../../proxy/acme/manager.ts";
@@ -141,6 +142,31 @@ describe.skipIf(!hasPebble)("ACME with Pebble", () => {
       app.server.stop(true);
     }
   }, 60_000);
+
+  test("SNI picks each host's certificate; a handshake without SNI gets the first TLS host's", async () => {
+    const dir = tempDir();
+    const app = upstream("sni-app");
+    const p = await startProxy(dir, httpPort, pebble);
+    const peerNames = (servername?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port: p.server.tls.port, servername, rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerCertificate().subjectaltname ?? "");
+          socket.end();
+        });
+        socket.on("error", reject);
+      });
+    try {
+      expect((await p.cli("deploy", "web", `--target=${app.addr}`, ...FAST, "--host=one.test,two.test", "--tls")).code).toBe(0);
+      await until(() => p.server.acme.certificate("one.test") && p.server.acme.certificate("two.test"), 20_000, "both certificates");
+      await Bun.sleep(100);
+      expect(await peerNames("one.test")).toBe("DNS:one.test");
+      expect(await peerNames("two.test")).toBe("DNS:two.test");
+      expect(await peerNames(undefined)).toBe("DNS:one.test");
+    } finally {
+      await p.stop();
+      app.server.stop(true);
+    }
+  }, 40_000);
 
   test("a failing order is retried with exponential backoff", async () => {
     const dir = tempDir();
