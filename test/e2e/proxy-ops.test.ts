@@ -117,9 +117,9 @@ describe("proxy reboot", () => {
 
 describe("boot_config", () => {
   test("set writes the settings, a reboot applies them, reset goes back to the defaults", async () => {
-    ok(await sextant(["proxy", "boot_config", "set", "--http-port", "8080", "--log-max-size", "20m", "--metrics-port", "9100", "-h", web2]));
+    ok(await sextant(["proxy", "boot_config", "set", "--http-port", "8080", "--publish-host-ip", web2, "--log-max-size", "20m", "--metrics-port", "9100", "-h", web2]));
     const got = ok(await sextant(["proxy", "boot_config", "get", "-h", web2])).stdout;
-    expect(got).toContain(`Host ${web2}: --publish 8080:80 --publish 443:443 --log-opt max-size=20m --expose=9100 sextant/proxy:`);
+    expect(got).toContain(`Host ${web2}: --publish ${web2}:8080:80 --publish ${web2}:443:443 --log-opt max-size=20m --expose=9100 sextant/proxy:`);
     expect(got).toContain('kamal-proxy run --metrics-port "9100"');
     ok(await sextant(["proxy", "reboot", "-y", "-h", web2]));
     expect(await served(web2, undefined, 8080)).toBe("1");
@@ -129,6 +129,25 @@ describe("boot_config", () => {
 
     ok(await sextant(["proxy", "boot_config", "reset", "-h", web2]));
     expect(ok(await sextant(["proxy", "boot_config", "get", "-h", web2])).stdout).toContain(`Host ${web2}: --publish 80:80 --publish 443:443 --log-opt max-size=10m sextant/proxy:`);
+    ok(await sextant(["proxy", "reboot", "-y", "-h", web2]));
+    expect(await served(web2)).toBe("1");
+  }, 90_000);
+
+  test("proxy.run in the config takes precedence over the boot files", async () => {
+    const plain = serviceYml(bed, { service: SERVICE, roles: { web: [web1, web2] } });
+    const withRun = plain.replace("proxy:\n  app_port: 80\n", `proxy:\n  app_port: 80\n  run:\n    http_port: 8082\n    bind_ips:\n      - ${web2}\n`);
+    expect(withRun).not.toBe(plain);
+    project.write("config/deploy.yml", withRun);
+    try {
+      const set = ok(await sextant(["proxy", "boot_config", "set", "--http-port", "8080", "-h", web2]));
+      expect(set.stderr).toContain(`proxy.run in the config applies on ${web2}: the boot config files are not used there`);
+      ok(await sextant(["proxy", "reboot", "-y", "-h", web2]));
+      expect(await served(web2, undefined, 8082)).toBe("1");
+      expect((await onHost(bed, web2, "docker port kamal-proxy 80")).stdout.trim()).toBe(`${web2}:8082`);
+    } finally {
+      project.write("config/deploy.yml", plain);
+    }
+    ok(await sextant(["proxy", "boot_config", "reset", "-h", web2]));
     ok(await sextant(["proxy", "reboot", "-y", "-h", web2]));
     expect(await served(web2)).toBe("1");
   }, 90_000);
