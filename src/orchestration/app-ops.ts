@@ -162,8 +162,12 @@ export async function appStart(run: Run): Promise<void> {
         if (role.runningProxy) {
           const running = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
           const id = running ? await session.capture(host, render(app.containerIdForVersion(running))) : "";
-          if (!id) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
-          await session.exec(host, render(app.deploy(id)));
+          if (!id) {
+            throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, {
+              hint: `Look at \`sextant app containers -h ${host}\` and \`sextant app logs -h ${host}\`; \`sextant app boot\` starts a fresh container.`,
+            });
+          }
+          await proxyCommand(run, host, render(app.deploy(id)));
         }
       }
     }),
@@ -215,6 +219,18 @@ export async function appRemove(run: Run): Promise<void> {
   );
 }
 
+/** A `kamal-proxy` command in the proxy container; a failure says what the proxy answered and where to look. */
+async function proxyCommand(run: Run, host: string, command: string): Promise<void> {
+  const result = await run.session.tryExec(host, command);
+  if (result.code === 0) return;
+  const answer = (result.stderr || result.stdout).trim().replace(/^Error: /, "");
+  throw new SextantError(`The proxy on ${host} refused: ${answer}`, {
+    hint: /No such container|is not running/.test(answer)
+      ? "The proxy is not running there: `sextant proxy boot` (or `sextant proxy start`) first."
+      : "Is the app deployed there? See `sextant app details` and `sextant proxy logs`.",
+  });
+}
+
 function proxyRoleHosts(run: Run, what: string): string[] {
   const hosts = requireAppHosts(run, what).filter((h) => run.selection.rolesOn(h).some((r) => r.runningProxy));
   if (hosts.length === 0) throw new UsageError(`No selected role runs behind the proxy, so there is nothing to ${what}`, { hint: "Select a role with a proxy section (--roles)." });
@@ -229,7 +245,7 @@ export async function appMaintenance(run: Run, options: { drainTimeout?: number;
     session.onHosts(proxyRoleHosts(run, "put into maintenance"), "maintenance mode", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
         await run.audit(host, "Maintenance mode", { role: role.name });
-        await session.exec(host, render(appCommands(config, role, host).maintenance({ drainTimeout: options.drainTimeout ?? config.drainTimeout, message: options.message })));
+        await proxyCommand(run, host, render(appCommands(config, role, host).maintenance({ drainTimeout: options.drainTimeout ?? config.drainTimeout, message: options.message })));
       }
     }),
   );
@@ -243,7 +259,7 @@ export async function appLive(run: Run): Promise<void> {
     session.onHosts(proxyRoleHosts(run, "make live"), "live", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
         await run.audit(host, "Live mode", { role: role.name });
-        await session.exec(host, render(appCommands(config, role, host).live()));
+        await proxyCommand(run, host, render(appCommands(config, role, host).live()));
       }
     }),
   );
