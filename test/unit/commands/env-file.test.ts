@@ -1,12 +1,7 @@
-/**
- * Env file content as uploaded before `docker run`, and agreement between the two
- * escaping entry points (the config's derived args and the command builders must quote alike).
- */
+/** Env file content as uploaded before `docker run`. */
 import { describe, expect, test } from "bun:test";
-import { escape, argumentize as commandArgumentize, optionize as commandOptionize } from "../../../src/commands/shell.ts";
 import { ContainerEnv, escapeEnvFileValue } from "../../../src/config/env-model.ts";
 import { Secret, type Secrets } from "../../../src/config/secrets.ts";
-import { argumentize, escapeShellValue, optionize } from "../../../src/config/shell.ts";
 
 function envFile(secretKeys: string[], values: Record<string, string>): string {
   const secrets = { get: (name: string) => new Secret(name, values[name] ?? "") } as unknown as Secrets;
@@ -32,17 +27,4 @@ describe("env file content", () => {
     expect(escapeEnvFileValue("$PWD ${X} `x`")).toBe("$PWD ${X} `x`");
     expect(envFile(["PEM"], { PEM: "-----BEGIN KEY-----\nabc\n-----END KEY-----\n" })).toBe("PEM=-----BEGIN KEY-----\\nabc\\n-----END KEY-----\\n\n");
   });
-});
-
-describe("the config's shell helpers agree with the command builders'", () => {
-  const corpus = ["foo", "$PWD", "${PWD}", "$(x)", "a`b`", 'q"q', "b\\s", "n\nt\t", "\x1b\x07\x01\x7f", "#{i} #$x #@y", "héllo", "日本", "%", "it's"];
-  // Not in the corpus: "" (Kamal escapes it to nothing; src/config/shell.ts gives `""`).
-  for (const value of corpus) {
-    test(JSON.stringify(value), () => {
-      expect(escapeShellValue(value)).toBe(escape(value));
-      expect(argumentize("--env", { K: value })).toEqual(commandArgumentize("--env", { K: value }) as string[]);
-      expect(optionize({ k: value })).toEqual(commandOptionize({ k: value }));
-      expect(optionize({ k: value }, "=")).toEqual(commandOptionize({ k: value }, { separator: "=" }));
-    });
-  }
 });
