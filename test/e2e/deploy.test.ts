@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
+import { page as servicePage, serviceYml } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, run, runOk, testbed } from "../support/testbed.ts";
 
@@ -14,50 +15,17 @@ const [web1, web2, jobs1] = bed.hosts as [string, string, string];
 const SECRET = `shop-secret-${Math.random().toString(36).slice(2)}`;
 const SERVICE = "shop";
 
-const deployYml = `
-service: ${SERVICE}
-image: e2e/shop
-servers:
-  web:
-    hosts:
-      - ${web1}
-      - ${web2}
-  jobs:
-    hosts:
-      - ${jobs1}
-    cmd: /bin/busybox sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"
-proxy:
-  app_port: 80
-  healthcheck:
-    path: /up
-    interval: 1
-registry:
-  server: ${bed.registry}
-  username: ${bed.registryUser}
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-env:
-  clear:
-    APP_MODE: e2e
-  secret:
-    - SHOP_SECRET
-builder:
-  arch: amd64
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 8
-drain_timeout: 2
-`;
+const deployYml = serviceYml(bed, {
+  service: SERVICE,
+  roles: { web: [web1, web2], jobs: [jobs1] },
+  workers: ["jobs"],
+  extra: "env:\n  clear:\n    APP_MODE: e2e\n  secret:\n    - SHOP_SECRET\n",
+});
 
 const secrets = "KAMAL_REGISTRY_PASSWORD=$DEMO_REGISTRY_PASSWORD\nSHOP_SECRET=$SHOP_SECRET_VALUE\n";
 
 let project: Project;
 const versions: string[] = [];
-
-function page(version: string) {
-  return `<html><body>shop <b id="version">${version}</b></body></html>\n`;
-}
 
 async function sextant(args: string[]) {
   const result = await project.sextant(args, { env: { SHOP_SECRET_VALUE: SECRET } });
@@ -80,7 +48,7 @@ async function containerNames(host: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  project = await makeProject(bed, { "config/deploy.yml": deployYml, ".kamal/secrets": secrets, "www/index.html": page("1") });
+  project = await makeProject(bed, { "config/deploy.yml": deployYml, ".kamal/secrets": secrets, "www/index.html": servicePage(SERVICE, "1") });
   versions.push(await project.commit("v1"));
 });
 
@@ -111,7 +79,7 @@ describe("deploy end to end", () => {
   });
 
   test("deploy of v2 under continuous load: zero failed requests, and no secret in any process list", async () => {
-    project.write("www/index.html", page("2"));
+    project.write("www/index.html", servicePage(SERVICE, "2"));
     versions.push(await project.commit("v2"));
     // Watch the process lists of a web host for the whole deploy.
     const watcher = spawn(
@@ -150,7 +118,7 @@ describe("deploy end to end", () => {
   }, 240_000);
 
   test("a version whose health check fails: non-zero exit with the reason and logs; jobs not booted; v1 keeps serving", async () => {
-    project.write("www/index.html", page("broken"));
+    project.write("www/index.html", servicePage(SERVICE, "broken"));
     await runOk(["git", "rm", "-q", "www/up"], { cwd: project.dir });
     const broken = await project.commit("broken: no /up");
     try {
@@ -174,7 +142,7 @@ describe("deploy end to end", () => {
     } finally {
       // Back to a good version for the tests that follow.
       project.write("www/up", "ok\n");
-      project.write("www/index.html", page("3"));
+      project.write("www/index.html", servicePage(SERVICE, "3"));
       versions.push(await project.commit("v3"));
     }
   }, 240_000);
