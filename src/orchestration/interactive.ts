@@ -20,11 +20,24 @@ export async function runInteractive(run: Run, host: string, remote: Argv): Prom
   // The pooled connections are not needed while the user works in the session.
   await run.session.close();
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", line], { stdio: "inherit", cwd: run.config.cwd });
-    child.on("error", (error) =>
-      reject(new SextantError(`cannot start ssh: ${error.message}`, { hint: "Interactive sessions need the OpenSSH client (ssh) on this machine." })),
-    );
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    const child = spawn("sh", ["-c", `exec ${line}`], { stdio: "inherit", cwd: run.config.cwd });
+    // A signal to this process ends ssh (and with it the remote command), then this process. ssh
+    // with a terminal ignores SIGINT (Ctrl-C typed in the session goes to the remote side), so an
+    // interrupt becomes SIGTERM.
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");
+    const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const done = () => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    };
+    child.on("error", (error) => {
+      done();
+      reject(new SextantError(`cannot start ssh: ${error.message}`, { hint: "Interactive sessions need the OpenSSH client (ssh) on this machine." }));
+    });
+    child.on("close", (code, signal) => {
+      done();
+      resolve(code ?? (signal ? 130 : 1));
+    });
   });
 }
 

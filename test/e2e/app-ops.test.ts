@@ -130,6 +130,10 @@ describe("exec", () => {
     expect(fresh.stdout).toContain("/dev/pts/");
     expect(fresh.stdout).toContain("answer=42");
     expect(fresh.stdout).toContain(`from new container on ${web1}`);
+
+    // The remote command's exit status is sextant's.
+    const failing = await sextantInTerminal(project, ["app", "exec", "-i", "--reuse", "/bin/busybox sh -c 'exit 7'"]);
+    expect(failing.code).toBe(7);
   }, 60_000);
 
   test("server exec on every host (audited), and interactively with -i", async () => {

@@ -83,7 +83,7 @@ export async function served(host: string, hostName?: string, port = 80): Promis
 export async function sextantInTerminal(project: Project, args: string[], input = "", options: { interruptAfterSeconds?: number } = {}): Promise<RunResult> {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   // Commands that run until interrupted (logs -f) get a Ctrl-C (SIGINT) after a while.
-  const interrupt = options.interruptAfterSeconds === undefined ? "" : `timeout -s INT ${options.interruptAfterSeconds} `;
+  const interrupt = options.interruptAfterSeconds === undefined ? "" : `timeout --foreground -s INT ${options.interruptAfterSeconds} `;
   // A terminal of a usual size (a pseudo-terminal starts at 0x0, which prompts render badly in).
   const command = `stty cols 160 rows 40; ${interrupt}${[sextantBinary(), ...args].map(quote).join(" ")}`;
   // `script` gives the command a pseudo-terminal; its stdin is fed from ours after a pause.
