@@ -2,6 +2,7 @@
  * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
  * top-level `details` (proxy and app containers).
  */
+import { accessoryDetails, accessoryHosts } from "./accessory.ts";
 import { withLock } from "./lock.ts";
 import { appDetails, preConnect, type HostOutput } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
@@ -39,10 +40,15 @@ export async function serverBootstrap(run: Run): Promise<void> {
   await withLock(run, () => run.session.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true })));
 }
 
-/** `details`: the proxy and the app's containers. */
-export async function details(run: Run): Promise<{ proxy: HostOutput[]; app: HostOutput[] }> {
+/** `details`: the proxy, the app's containers and every accessory's (Kamal: proxy, app, accessory details all). */
+export async function details(run: Run): Promise<{ proxy: HostOutput[]; app: HostOutput[]; accessories: { name: string; outputs: HostOutput[] }[] }> {
   const proxy = run.selection.proxyHosts.length > 0 ? await proxyDetails(run) : [];
   const app = run.selection.appHosts.length > 0 ? await appDetails(run) : [];
-  return { proxy, app };
+  const accessories: { name: string; outputs: HostOutput[] }[] = [];
+  for (const accessory of run.config.accessories) {
+    if (accessoryHosts(run, accessory).length === 0) continue;
+    accessories.push({ name: accessory.name, outputs: await accessoryDetails(run, accessory) });
+  }
+  return { proxy, app, accessories };
 }
 
