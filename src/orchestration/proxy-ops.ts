@@ -236,6 +236,13 @@ export async function bootConfigSet(run: Run, options: BootConfigOptions): Promi
   const { session, config } = run;
   const hosts = proxyHosts(run, "proxy boot_config set");
   const files = bootConfigFiles(options);
+  // sextant's default image is its own, not basecamp/kamal-proxy:v0.9.2: a registry image named
+  // on the command line is written out even where it equals Kamal's default.
+  if (options.registry !== undefined || options.repository !== undefined) {
+    files.image ??= [options.registry, options.repository ?? proxy.PROXY_IMAGE_DEFAULT].filter((p) => p !== undefined && p !== "").join("/");
+    files.imageVersion ??= options.imageVersion ?? proxy.PROXY_MINIMUM_VERSION;
+  }
+  if (options.imageVersion !== undefined) files.imageVersion ??= options.imageVersion;
   const paths = bootFilePaths(config.runDirectory);
   const keys = Object.keys(paths) as (keyof BootConfigFiles)[];
   warnIfRunConfig(run, hosts);

@@ -135,7 +135,7 @@ const bootConfigSet = defineCommand({
     "https-port": { type: "string", description: "Host port for HTTPS (default 443)" },
     "log-max-size": { type: "string", description: "Docker log max-size (default 10m)" },
     registry: { type: "string", description: "Registry of the proxy image" },
-    repository: { type: "string", description: "Repository of the proxy image (default: sextant's own image)" },
+    repository: { type: "string", description: "Repository of a registry proxy image, e.g. basecamp/kamal-proxy (tag v0.9.2 unless --image-version; default: sextant's own image)" },
     "image-version": { type: "string", description: "Tag of the proxy image" },
     "metrics-port": { type: "string", description: "Serve Prometheus metrics on this port" },
     debug: { type: "boolean", description: "Debug logging in the proxy" },
