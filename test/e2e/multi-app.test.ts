@@ -13,6 +13,15 @@ const host = bed.hosts[2]!;
 const apps = ["alpha", "beta"] as const;
 const projects: Record<string, Project> = {};
 
+const accessoryHost = bed.hosts[0]!;
+const accessoryYml = `
+accessories:
+  cache:
+    image: ${bed.registry}/e2e/alpha:latest
+    host: ${accessoryHost}
+    cmd: /bin/busybox sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"
+`;
+
 const sextant = (app: string, args: string[]) => projects[app]!.sextant(args);
 
 async function bodyFor(hostName: string): Promise<string> {
@@ -27,7 +36,13 @@ async function proxyRunning(): Promise<boolean> {
 beforeAll(async () => {
   for (const app of apps) {
     const project = await makeProject(bed, {
-      "config/deploy.yml": serviceYml(bed, { service: app, roles: { web: [host] }, proxyHost: `${app}.example.test` }),
+      "config/deploy.yml": serviceYml(bed, {
+        service: app,
+        roles: { web: [host] },
+        proxyHost: `${app}.example.test`,
+        // alpha also has an accessory on a host of its own, to check which commands reach it.
+        extra: app === "alpha" ? accessoryYml : "",
+      }),
       ".kamal/secrets": SECRETS,
     });
     isolateCache(project, bed);
@@ -55,6 +70,27 @@ describe("two apps on one server", () => {
     expect((await onHost(bed, host, "ls .kamal/apps")).stdout.trim().split("\n")).toEqual(expect.arrayContaining(["alpha", "beta"]));
   });
 
+  test("scope: app and proxy commands reach the app's hosts, server exec, prune and details the accessory's too", async () => {
+    const version = ok(await sextant("alpha", ["app", "version"])).stdout;
+    expect(version).toContain(`App Host: ${host}`);
+    expect(version).not.toContain(accessoryHost);
+    const proxy = ok(await sextant("alpha", ["proxy", "details"])).stdout;
+    expect(proxy).toContain(`Proxy Host: ${host}`);
+    expect(proxy).not.toContain(accessoryHost);
+    const exec = ok(await sextant("alpha", ["server", "exec", "hostname"])).stdout;
+    expect(exec).toContain(`App Host: ${host}\nhost3`);
+    expect(exec).toContain(`App Host: ${accessoryHost}\nhost1`);
+    ok(await sextant("alpha", ["prune", "all"]));
+    expect((await onHost(bed, accessoryHost, "tail -n 1 .kamal/alpha-audit.log")).stdout).toContain("Pruned images");
+    const details = ok(await sextant("alpha", ["details"])).stdout;
+    expect(details).toContain(`Accessory cache Host: ${accessoryHost}`);
+    expect(details).toContain("alpha-cache");
+    // --hosts narrows to the accessory host: no app there.
+    const none = await sextant("alpha", ["app", "details", "-h", accessoryHost]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("No app hosts selected");
+  }, 60_000);
+
   test("deploying one app leaves the other alone", async () => {
     const betaContainer = (await onHost(bed, host, "docker ps -q --filter label=service=beta")).stdout.trim();
     await release(projects.alpha!, "alpha", "2");
@@ -79,6 +115,7 @@ describe("two apps on one server", () => {
     expect(await served(host, "beta.example.test")).toBe("1");
     expect(await proxyRunning()).toBe(true);
     expect((await onHost(bed, host, "docker ps -aq --filter label=service=alpha")).stdout.trim()).toBe("");
+    expect((await onHost(bed, accessoryHost, "docker ps -aq --filter label=service=alpha-cache")).stdout.trim()).toBe("");
   }, 60_000);
 
   test("removing the last app removes the proxy", async () => {
