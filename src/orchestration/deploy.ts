@@ -64,7 +64,8 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
   const s = run.session;
   await run.hook("pre-connect");
   await withLock(run, async () => {
-    await s.step("Ensure Docker is installed", () => bootstrapServers(run));
+    // As `server bootstrap`: the docker-setup hook runs every time, installed now or not.
+    await s.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true }));
     await deliver(run, options);
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));

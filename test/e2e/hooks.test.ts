@@ -80,11 +80,11 @@ afterAll(async () => {
 }, 120_000);
 
 describe("hooks", () => {
-  test("setup runs pre-connect, pre-build, pre-deploy, the boot hooks per group and post-deploy", async () => {
+  test("setup runs pre-connect, docker-setup, pre-build, pre-deploy, the boot hooks per group and post-deploy", async () => {
     ok(await sextant(["setup"]));
     const runs = hooksRun();
-    expect(runs.map((r) => r.name)).toEqual(["pre-connect", "pre-build", "pre-deploy", "pre-app-boot", "post-app-boot", "pre-app-boot", "post-app-boot", "post-deploy"]);
-    const [preConnect, preBuild, preDeploy, preBoot1, , preBoot2, , postDeploy] = runs as HookRun[] & { length: 8 };
+    expect(runs.map((r) => r.name)).toEqual(["pre-connect", "docker-setup", "pre-build", "pre-deploy", "pre-app-boot", "post-app-boot", "pre-app-boot", "post-app-boot", "post-deploy"]);
+    const [preConnect, , preBuild, preDeploy, preBoot1, , preBoot2, , postDeploy] = runs as HookRun[] & { length: 9 };
     for (const r of runs) {
       expect(r.env).toMatchObject({
         KAMAL_SERVICE: SERVICE,
