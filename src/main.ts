@@ -18,8 +18,27 @@ async function main(argv: string[]): Promise<number> {
     const { runProxyCli } = await import("../proxy/cli.ts");
     return name === "kamal-proxy" ? runProxyCli(argv, "kamal-proxy") : runProxyCli(argv.slice(1), "sextant proxy-server");
   }
+  handleInterrupts();
   const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/run.ts"), import("./cli/root.ts")]);
   return runCli(rootCommand, argv);
+}
+
+/**
+ * Ctrl-C / SIGTERM in the CLI: run the registered cleanups (the deploy lock is released), then exit
+ * 130. A second Ctrl-C exits at once. (Proxy mode has its own graceful shutdown.)
+ */
+function handleInterrupts(): void {
+  let interrupted = false;
+  const onSignal = async () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write("\nInterrupted: cleaning up (the deploy lock is released); press Ctrl-C again to quit at once\n");
+    const { runInterruptCleanups } = await import("./interrupt.ts");
+    await runInterruptCleanups();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 }
 
 function printError(error: unknown, verbose: boolean): void {

@@ -6,6 +6,7 @@
 import * as lock from "../commands/lock.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
+import { onInterrupt } from "../interrupt.ts";
 import { utcSeconds, type Run } from "./run.ts";
 
 export class LockError extends SextantError {}
@@ -85,9 +86,12 @@ export async function releaseLock(run: Run): Promise<void> {
 export async function withLock<T>(run: Run, fn: () => Promise<T>, message?: string): Promise<T> {
   if (run.holdingLock) return fn();
   await run.session.step("Acquiring the deploy lock", () => acquireLock(run, message));
+  // Ctrl-C while holding the lock releases it before the process exits.
+  const forget = onInterrupt(() => releaseLock(run));
   try {
     return await fn();
   } finally {
+    forget();
     try {
       await releaseLock(run);
     } catch (error) {

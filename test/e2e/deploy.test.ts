@@ -187,6 +187,30 @@ describe("deploy end to end", () => {
     expect(await versionServed(web2)).toBe("3");
   }, 240_000);
 
+  test("Ctrl-C mid-deploy releases the lock on the way out; the old version keeps serving", async () => {
+    project.write("www/index.html", servicePage(SERVICE, "4"));
+    await project.commit("v4");
+    const child = spawn(process.env.SEXTANT_BIN ?? "dist/sextant", ["deploy"], {
+      cwd: project.dir,
+      env: { ...process.env, ...project.env, SHOP_SECRET_VALUE: SECRET },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const held = await onHost(bed, web1, `test -d .kamal/lock-${SERVICE} && echo held`);
+      if (held.stdout.includes("held")) break;
+      await Bun.sleep(100);
+    }
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain("Interrupted");
+    expect((await sextant(["lock", "status"])).stdout).toContain("There is no deploy lock");
+    expect(["3", "4"]).toContain((await versionServed(web1))!);
+  }, 240_000);
+
   test("a host that is down fails that host with a clear message, and the others keep serving", async () => {
     const ns = `${bed.name}-h3`;
     await run(["ip", "-n", ns, "link", "set", "eth0", "down"]);
