@@ -13,6 +13,8 @@ export interface StartOptions {
   json?: boolean;
   /** Act on this version instead of --version / VERSION / git (rollback). */
   version?: string;
+  /** Show errors only, whatever -v says (output meant for pipes, e.g. `app exec --raw`). */
+  quiet?: boolean;
 }
 
 export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promise<T>): Promise<T> {
@@ -25,7 +27,7 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
     // `$(kamal secrets fetch ...)` in a secrets file runs inside sextant, as in Kamal.
     runCommand: secretsFileRunCommand({ cwd: process.cwd(), env: process.env }),
   });
-  const reporter = createReporter({ verbose: g.verbose, quiet: g.quiet, json: options.json });
+  const reporter = createReporter({ verbose: g.verbose && !options.quiet, quiet: g.quiet || options.quiet, json: options.json });
   const run = new Run({
     config,
     reporter,

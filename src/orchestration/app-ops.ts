@@ -24,6 +24,8 @@ export interface HostOutput {
   /** The role, for per-role listings. */
   role?: string;
   text: string;
+  /** Standard output alone (exec --raw prints only this). */
+  stdout?: string;
   /** False when the command failed there (exec). */
   ok?: boolean;
 }
@@ -290,6 +292,8 @@ export interface AppExecOptions {
   env?: Record<string, string>;
   /** --version was given: use it even with --reuse (else the running version). */
   versionGiven?: boolean;
+  /** Start the new container in the background (`docker run --detach`) and print its id. */
+  detach?: boolean;
 }
 
 /** `app exec`: a command in a new container of the version (or in the running one with --reuse). */
@@ -334,7 +338,7 @@ export async function appExec(run: Run, command: string, options: AppExecOptions
     await session.onHosts(hosts, "command run", async (host) => {
       for (const role of run.selection.rolesOn(host)) {
         await run.audit(host, `Executed cmd '${command}' on app version ${config.version}`, { role: role.name });
-        const argv = appCommands(config, role, host).execInNew(command, { env: options.env, hex6: hex(3) });
+        const argv = appCommands(config, role, host).execInNew(command, { env: options.env, hex6: hex(3), detach: options.detach });
         out.push(commandOutput(host, role.name, await session.tryExec(host, render(argv))));
       }
     });
@@ -358,7 +362,7 @@ export class ExecFailed extends SextantError {
 
 function commandOutput(host: string, role: string, result: { code: number | null; stdout: string; stderr: string }): HostOutput {
   const text = `${result.stdout}${result.stderr}`;
-  return { host, role, text, ok: result.code === 0 };
+  return { host, role, text, stdout: result.stdout, ok: result.code === 0 };
 }
 
 /** The config seen through another version (exec into a running container of another version). */

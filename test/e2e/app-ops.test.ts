@@ -120,6 +120,23 @@ describe("exec", () => {
     expect(none.stderr).toContain("No command provided");
   });
 
+  test("--raw prints only the command's output; --detach starts it in the background; bad combinations are refused", async () => {
+    const raw = ok(await sextant(["app", "exec", "--raw", "-p", "/bin/busybox printf 'a\\nb'"]));
+    expect(raw.stdout).toBe("a\nb");
+    const detached = ok(await sextant(["app", "exec", "--detach", "-p", "/bin/busybox sleep 30"]));
+    const id = detached.stdout.match(/\b[0-9a-f]{64}\b/)?.[0];
+    expect(id, detached.stdout).toBeDefined();
+    const running = await onHost(bed, web1, `docker inspect --format '{{.State.Running}} {{.Name}}' ${id}`);
+    expect(running.stdout.trim()).toMatch(new RegExp(`^true /${SERVICE}-web-exec-`));
+    await onHost(bed, web1, `docker rm -f ${id}`);
+    const bad = await sextant(["app", "exec", "--detach", "--reuse", "true"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Detach is not compatible with interactive or reuse");
+    const badRaw = await sextant(["app", "exec", "--raw", "-i", "true"]);
+    expect(badRaw.code).toBe(1);
+    expect(badRaw.stderr).toContain("Raw is not compatible with interactive or detach");
+  });
+
   test("-i runs through ssh -t with a real terminal (in the running container, and in a new one)", async () => {
     const reuse = await sextantInTerminal(project, ["app", "exec", "-i", "--reuse", "/bin/busybox sh"], "tty; echo $((6*7)); exit\n");
     expect(reuse.stdout).toContain("/dev/pts/");

@@ -134,22 +134,30 @@ const exec = defineCommand({
     interactive: { type: "boolean", alias: "i", description: "Interactive session with a terminal on the primary host (over ssh -t)" },
     reuse: { type: "boolean", description: "Run in the running container instead of a new one" },
     env: { type: "string", alias: "e", description: "Set NAME=VALUE in the container (repeatable)" },
+    detach: { type: "boolean", description: "Start the container in the background and print its id" },
+    raw: { type: "boolean", description: "Print only the command's standard output, byte for byte (no host headers)" },
   },
   async run({ args, rawArgs }) {
+    if (args.detach && (args.interactive || args.reuse)) throw new UsageError("Detach is not compatible with interactive or reuse");
+    if (args.raw && (args.interactive || args.detach)) throw new UsageError("Raw is not compatible with interactive or detach");
     const { appExec, ExecFailed } = await ops();
     const { parseEnvPairs } = await import("../_output.ts");
     const command = commandFrom(args._ as string[]);
     const env = parseEnvPairs(envPairs(rawArgs));
     const g = globalOptions();
     const versionFor = args.reuse ? g.version : versionOrLatest();
-    return withRun({ command: "app", subcommand: "exec", version: versionFor }, async (run) => {
+    return withRun({ command: "app", subcommand: "exec", version: versionFor, quiet: args.raw }, async (run) => {
       try {
-        const result = await appExec(run, command, { interactive: args.interactive, reuse: args.reuse, env, versionGiven: g.version !== undefined });
+        const result = await appExec(run, command, { interactive: args.interactive, reuse: args.reuse, env, detach: args.detach, versionGiven: g.version !== undefined });
         if (typeof result === "number") return result;
-        printByHost(result);
+        if (args.raw) for (const output of result) process.stdout.write(output.stdout ?? "");
+        else printByHost(result);
         return 0;
       } catch (error) {
-        if (error instanceof ExecFailed) printByHost(error.outputs);
+        if (error instanceof ExecFailed) {
+          if (args.raw) for (const output of error.outputs) process.stdout.write(output.stdout ?? "");
+          else printByHost(error.outputs);
+        }
         throw error;
       }
     });
