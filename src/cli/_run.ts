@@ -2,6 +2,7 @@
  * What every command that talks to servers does first and last: load the configuration with the
  * global options, make the reporter (-v, -q, --json), open a run; close its SSH connections at the end.
  */
+import { defineCommand } from "citty";
 import { loadConfig } from "../config/index.ts";
 import { createReporter } from "../output/reporter.ts";
 import { Run } from "../orchestration/run.ts";
@@ -51,3 +52,22 @@ export const deployArgs = {
   "no-cache": { type: "boolean", description: "Build the image without Docker's cache" },
   json: { type: "boolean", description: "Print progress as JSON lines" },
 } as const;
+
+/**
+ * A sub-command that only runs one orchestration function on the selection (`proxy start`,
+ * `app stop`, ...): the module is imported when the command runs, as every command is.
+ */
+export function opCommand(
+  meta: { name: string; description: string },
+  command: string,
+  load: () => Promise<(run: Run) => Promise<unknown>>,
+  start: () => Partial<StartOptions> = () => ({}),
+) {
+  return defineCommand({
+    meta,
+    async run() {
+      const op = await load();
+      await withRun({ command, subcommand: meta.name, ...start() }, (run) => op(run));
+    },
+  });
+}

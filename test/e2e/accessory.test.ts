@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { makeProject, type Project } from "../support/project.ts";
 import { BUSYBOX, buildAndPush } from "../support/images.ts";
 import { builderEnv, onHost, runOk, testbed } from "../support/testbed.ts";
+import { registryYml, SSH_YML } from "../support/ops.ts";
 
 const bed = testbed();
 const [web1, other] = bed.hosts as [string, string];
@@ -70,12 +71,7 @@ proxy:
   healthcheck:
     path: /up
     interval: 1
-registry:
-  server: ${bed.registry}
-  username: ${bed.registryUser}
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
+${registryYml(bed)}builder:
   arch: amd64
 accessories:
   kv:
@@ -130,10 +126,7 @@ ${extraKvOptions}
       healthcheck:
         path: /up
         interval: 1
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 10
+${SSH_YML}deploy_timeout: 10
 drain_timeout: 1
 readiness_delay: 0
 `;

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { makeProject, type Project } from "../support/project.ts";
 import { builderEnv, onHost, run, testbed } from "../support/testbed.ts";
+import { registryYml, SSH_YML } from "../support/ops.ts";
 
 const bed = testbed();
 const [web, builderHost] = bed.hosts as [string, string];
@@ -28,17 +29,9 @@ proxy:
   healthcheck:
     path: /up
     interval: 1
-registry:
-  server: ${bed.registry}
-  username: ${bed.registryUser}
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
+${registryYml(bed)}builder:
 ${builder}
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 10
+${SSH_YML}deploy_timeout: 10
 drain_timeout: 1
 `;
 }

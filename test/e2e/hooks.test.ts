@@ -10,21 +10,12 @@ import { join } from "node:path";
 import { makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, release, served, serviceYml } from "../support/ops.ts";
 import { testbed } from "../support/testbed.ts";
+import { HOOK_NAMES } from "../../src/commands/hooks.ts";
 
 const bed = testbed();
 const [web1, web2] = bed.hosts as [string, string];
 const SERVICE = "hooked";
-const HOOKS = [
-  "docker-setup",
-  "pre-connect",
-  "pre-build",
-  "pre-deploy",
-  "post-deploy",
-  "pre-app-boot",
-  "post-app-boot",
-  "pre-proxy-reboot",
-  "post-proxy-reboot",
-];
+const HOOKS = HOOK_NAMES;
 let project: Project;
 let log: string;
 let failMarker: string;

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPebble, type Pebble } from "../support/pebble.ts";
 import { makeProject, type Project } from "../support/project.ts";
-import { isolateCache, ok, page, SECRETS } from "../support/ops.ts";
+import { isolateCache, ok, page, registryYml, SECRETS, SSH_YML } from "../support/ops.ts";
 import { onHost, run, runOk, testbed, type Testbed } from "../support/testbed.ts";
 
 const bed = testbed();
@@ -42,17 +42,9 @@ ${proxy}
   healthcheck:
     path: /up
     interval: 1
-registry:
-  server: ${b.registry}
-  username: ${b.registryUser}
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
+${registryYml(b)}builder:
   arch: amd64
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 10
+${SSH_YML}deploy_timeout: 10
 drain_timeout: 1
 readiness_delay: 0
 `;

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { makeProject, type Project } from "../support/project.ts";
 import { builderEnv, onHost, run, runOk, sextantBinary, testbed } from "../support/testbed.ts";
+import { SSH_YML } from "../support/ops.ts";
 
 const bed = testbed();
 const host = bed.hosts[2] ?? bed.hosts[0]!;
@@ -63,10 +64,7 @@ registry:
   server: localhost:${PORT}
 builder:
   arch: amd64
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 10
+${SSH_YML}deploy_timeout: 10
 drain_timeout: 1
 `;
 

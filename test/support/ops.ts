@@ -17,6 +17,14 @@ export interface ServiceYmlOptions {
   extra?: string;
 }
 
+/** The bed's registry as a deploy.yml section; the password comes from `.kamal/secrets` (see SECRETS). */
+export function registryYml(bed: Testbed): string {
+  return `registry:\n  server: ${bed.registry}\n  username: ${bed.registryUser}\n  password:\n    - KAMAL_REGISTRY_PASSWORD\n`;
+}
+
+/** SSH through the OpenSSH config that makeProject writes for the bed (its key and known_hosts). */
+export const SSH_YML = 'ssh:\n  user: root\n  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>\n';
+
 export function serviceYml(bed: Testbed, o: ServiceYmlOptions): string {
   const roles = Object.entries(o.roles)
     .map(([name, hosts]) => {
@@ -39,17 +47,9 @@ proxy:
 ${o.proxyHost ? `  host: ${o.proxyHost}\n` : ""}  healthcheck:
     path: /up
     interval: 1
-registry:
-  server: ${bed.registry}
-  username: ${bed.registryUser}
-  password:
-    - KAMAL_REGISTRY_PASSWORD
-builder:
+${registryYml(bed)}builder:
   arch: amd64
-ssh:
-  user: root
-  config: <%= ENV.fetch("DEMO_SSH_CONFIG") %>
-deploy_timeout: 10
+${SSH_YML}deploy_timeout: 10
 drain_timeout: 1
 readiness_delay: 0
 ${o.extra ?? ""}

@@ -1,34 +1,16 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { withRun } from "../_run.ts";
+import { opCommand, withRun } from "../_run.ts";
 import { commandFrom, printByHost, versionOrLatest } from "../_output.ts";
 import { globalOptions } from "../context.ts";
 
 const ops = () => import("../../orchestration/app-ops.ts");
 
-const boot = defineCommand({
-  meta: { name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" },
-  async run() {
-    const { appBoot } = await ops();
-    await withRun({ command: "app", subcommand: "boot", version: versionOrLatest() }, (run) => appBoot(run));
-  },
-});
+const boot = opCommand({ name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" }, "app", async () => (await ops()).appBoot, () => ({ version: versionOrLatest() }));
 
-const start = defineCommand({
-  meta: { name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" },
-  async run() {
-    const { appStart } = await ops();
-    await withRun({ command: "app", subcommand: "start" }, (run) => appStart(run));
-  },
-});
+const start = opCommand({ name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" }, "app", async () => (await ops()).appStart);
 
-const stop = defineCommand({
-  meta: { name: "stop", description: "Take the app out of the proxy and stop its running containers" },
-  async run() {
-    const { appStop } = await ops();
-    await withRun({ command: "app", subcommand: "stop" }, (run) => appStop(run));
-  },
-});
+const stop = opCommand({ name: "stop", description: "Take the app out of the proxy and stop its running containers" }, "app", async () => (await ops()).appStop);
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the app's containers (docker ps) per role and host" },

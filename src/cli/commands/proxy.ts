@@ -1,17 +1,11 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { withRun } from "../_run.ts";
+import { opCommand, withRun } from "../_run.ts";
 import { confirm, printByHost, versionOrLatest } from "../_output.ts";
 
 const ops = () => import("../../orchestration/proxy-ops.ts");
 
-const boot = defineCommand({
-  meta: { name: "boot", description: "Start the proxy on the proxy hosts (run it if it does not exist)" },
-  async run() {
-    const { proxyBoot } = await ops();
-    await withRun({ command: "proxy", subcommand: "boot" }, (run) => proxyBoot(run));
-  },
-});
+const boot = opCommand({ name: "boot", description: "Start the proxy on the proxy hosts (run it if it does not exist)" }, "proxy", async () => (await ops()).proxyBoot);
 
 const rebootArgs = {
   rolling: { type: "boolean", description: "One host at a time, each back up before the next (no outage behind a load balancer)" },
@@ -38,29 +32,11 @@ const upgrade = defineCommand({
   },
 });
 
-const start = defineCommand({
-  meta: { name: "start", description: "Start the existing proxy container" },
-  async run() {
-    const { proxyStart } = await ops();
-    await withRun({ command: "proxy", subcommand: "start" }, (run) => proxyStart(run));
-  },
-});
+const start = opCommand({ name: "start", description: "Start the existing proxy container" }, "proxy", async () => (await ops()).proxyStart);
 
-const stop = defineCommand({
-  meta: { name: "stop", description: "Stop the proxy container (every app on the host stops being served)" },
-  async run() {
-    const { proxyStop } = await ops();
-    await withRun({ command: "proxy", subcommand: "stop" }, (run) => proxyStop(run));
-  },
-});
+const stop = opCommand({ name: "stop", description: "Stop the proxy container (every app on the host stops being served)" }, "proxy", async () => (await ops()).proxyStop);
 
-const restart = defineCommand({
-  meta: { name: "restart", description: "Stop and start the proxy container" },
-  async run() {
-    const { proxyRestart } = await ops();
-    await withRun({ command: "proxy", subcommand: "restart" }, (run) => proxyRestart(run));
-  },
-});
+const restart = opCommand({ name: "restart", description: "Stop and start the proxy container" }, "proxy", async () => (await ops()).proxyRestart);
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the proxy container (docker ps) on each proxy host" },
