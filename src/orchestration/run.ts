@@ -14,7 +14,7 @@ import type { Reporter } from "../output/events.ts";
 import { hookEnv, hookFile, HOOKS_WITH_SECRETS, type HookName } from "../commands/hooks.ts";
 import { runHook } from "./hooks.ts";
 import { select, type Selection, type SelectionOptions } from "./selection.ts";
-import { Session } from "./session.ts";
+import { Session, type HostPool } from "./session.ts";
 
 export interface RunOptions extends SelectionOptions {
   config: SextantConfig;
@@ -26,6 +26,8 @@ export interface RunOptions extends SelectionOptions {
   /** Environment of this process (KAMAL_LOCK=true means a parent sextant holds the lock). */
   env?: Record<string, string | undefined>;
   lockWait?: { timeoutSeconds: number; intervalSeconds: number };
+  /** Where remote commands go (default: SSH); orchestration tests pass a recording pool. */
+  pool?: HostPool;
 }
 
 function git(args: string[], cwd: string): string | undefined {
@@ -55,7 +57,7 @@ export class Run {
     this.options = options;
     this.config = options.config;
     this.selection = select(options.config, options);
-    this.session = new Session({ config: options.config, reporter: options.reporter });
+    this.session = new Session({ config: options.config, reporter: options.reporter, pool: options.pool });
     this.holdingLock = (options.env ?? process.env).KAMAL_LOCK === "true";
   }
 

@@ -14,7 +14,15 @@ export interface SessionOptions {
   reporter: Reporter;
   /** Extra SSH settings (tests, --ssh-option style overrides). */
   sshOverrides?: Partial<import("../ssh/options.ts").SshSettings>;
+  /**
+   * Where commands go. Default: real SSH connections. Orchestration tests pass a recording pool
+   * that answers with scripted output and remembers every command per host.
+   */
+  pool?: HostPool;
 }
+
+/** What the session needs of a connection pool (SshPool is the real one). */
+export type HostPool = Pick<SshPool, "get" | "onHosts" | "closeAll">;
 
 /** A command for a host: the text sent, and the text shown (secrets removed). */
 export type Command = string | { run: string; show: string };
@@ -22,18 +30,22 @@ export type Command = string | { run: string; show: string };
 export class Session {
   readonly config: SextantConfig;
   readonly reporter: Reporter;
-  readonly pool: SshPool;
+  readonly pool: HostPool;
   private readonly knownSecrets = new Set<Secret>();
 
   constructor(options: SessionOptions) {
     this.config = options.config;
     this.reporter = options.reporter;
+    this.pool = options.pool ?? this.sshPool(options);
+  }
+
+  private sshPool(options: SessionOptions): SshPool {
     const raw = options.config.raw as { ssh?: KamalSshSection; sshkit?: KamalSshkitSection };
     const settings = {
       ...settingsFromKamal(raw.ssh, raw.sshkit, (name) => this.secret(name).reveal()),
       ...options.sshOverrides,
     };
-    this.pool = new SshPool(settings, {
+    return new SshPool(settings, {
       redact: (text) => this.redact(text),
       onEvent: (event) => this.onSshEvent(event),
     });
