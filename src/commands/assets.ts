@@ -63,6 +63,16 @@ export function createErrorPagesDirectory(config: Pick<AppConfig, "proxyAppConfi
   return makeDirectory(errorPagesDirectory(config));
 }
 
+/** Where this version's pages go: `.../error_pages/V` (the proxy is told the same path inside its container). */
+export function versionErrorPagesDirectory(config: Pick<AppConfig, "proxyAppConfigDirectory" | "version">): string {
+  return `${errorPagesDirectory(config)}/${config.version}`;
+}
+
+/** `mkdir -p .../error_pages/V` before the pages are uploaded into it. */
+export function createVersionErrorPagesDirectory(config: Pick<AppConfig, "proxyAppConfigDirectory" | "version">): Argv {
+  return makeDirectory(versionErrorPagesDirectory(config));
+}
+
 /** Keep only this version's error pages. */
 export function cleanUpErrorPages(config: Pick<AppConfig, "proxyAppConfigDirectory" | "version">): Argv {
   return ["find", errorPagesDirectory(config), "-mindepth", "1", "-maxdepth", "1", "!", "-name", config.version, "-exec", "rm", "-rf", "{}", "+"];

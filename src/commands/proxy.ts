@@ -138,6 +138,11 @@ export function version(): Argv {
   return pipe(docker("inspect", PROXY_CONTAINER, "--format", "'{{.Config.Image}}'"), ["awk", "-F:", "'{print $NF}'"]);
 }
 
+/** The proxy container's image (`REPO:TAG`); fails when there is no proxy container. */
+export function containerImage(): Argv {
+  return docker("container", "inspect", PROXY_CONTAINER, "--format", "'{{.Config.Image}}'");
+}
+
 export function info(): Argv {
   return docker("ps", "--filter", `'name=^${PROXY_CONTAINER}$'`);
 }

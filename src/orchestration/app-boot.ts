@@ -13,6 +13,7 @@ import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
 import { Barrier } from "./barrier.ts";
 import { waitUntilReady } from "./health.ts";
+import { cleanUpAfterBoot, prepareHosts } from "./app-prepare.ts";
 import { uploadSslCertificates } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
 
@@ -39,7 +40,9 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   const groups: string[][] = [];
   for (let i = 0; i < hosts.length; i += Math.max(1, limit)) groups.push(hosts.slice(i, i + Math.max(1, limit)));
 
-  // Custom certificates are on every host before any container starts (Kamal's order).
+  // Error pages, assets and custom certificates are on every host before any container starts
+  // (Kamal's order); a missing error pages directory fails here, before anything changed.
+  await prepareHosts(run, hosts, options.currentVersions);
   await uploadSslCertificates(run, hosts);
 
   for (const [index, group] of groups.entries()) {
@@ -138,6 +141,7 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
   }
   if (oldVersion && oldVersion !== version) {
     await session.tryExec(host, render(app.stop({ version: oldVersion })));
+    await cleanUpAfterBoot(run, host, role);
   }
 }
 

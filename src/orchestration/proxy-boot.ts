@@ -37,6 +37,30 @@ async function needsOwnImage(run: Run, host: string): Promise<boolean> {
   return probe.stdout.trim() === SEXTANT_PROXY_IMAGE;
 }
 
+/**
+ * Kamal refuses to deploy behind a kamal-proxy older than its minimum (v0.9.2): older ones lack
+ * commands and flags Kamal sends. Only an existing container is checked — `proxy reboot` replaces it
+ * — and sextant's own proxy image, versioned with sextant itself, always speaks the protocol.
+ */
+async function checkProxyVersions(run: Run, hosts: readonly string[]): Promise<void> {
+  const session = run.session;
+  const tooOld: string[] = [];
+  await session.onHosts(hosts, "proxy version checked", async (host) => {
+    const image = (await session.tryExec(host, `${render(proxy.containerImage())} 2>/dev/null`)).stdout.trim();
+    if (!image || image.startsWith(`${SEXTANT_PROXY_REPOSITORY}:`)) return;
+    const tag = image.includes(":") ? image.slice(image.lastIndexOf(":") + 1) : "latest";
+    if (proxy.olderProxyVersion(tag)) tooOld.push(`${host} (${tag})`);
+  });
+  if (tooOld.length > 0) {
+    const first = tooOld[0]!.replace(/^.* \((.*)\)$/, "$1");
+    throw new SextantError(
+      `kamal-proxy version ${first} is too old, run \`sextant proxy reboot\` in order to update to at least ${proxy.PROXY_MINIMUM_VERSION}` +
+        (tooOld.length > 1 || hosts.length > 1 ? ` (on ${tooOld.join(", ")})` : ""),
+      { hint: "`sextant proxy reboot` replaces the proxy container (a second or so without the proxy on each host; --rolling does one host at a time)." },
+    );
+  }
+}
+
 export async function bootProxy(run: Run, options: { hosts?: readonly string[]; proxyHosts?: readonly string[] } = {}): Promise<void> {
   const session = run.session;
   const hosts = options.hosts ?? run.selection.hosts;
@@ -48,6 +72,7 @@ export async function bootProxy(run: Run, options: { hosts?: readonly string[]; 
     }
   });
   if (proxyHosts.length === 0) return;
+  await checkProxyVersions(run, proxyHosts);
   const own: string[] = [];
   for (const host of proxyHosts) if (await needsOwnImage(run, host)) own.push(host);
   await ensureProxyImage(session, own);
