@@ -46,3 +46,17 @@ export async function confirm(question: string, confirmed: boolean | undefined, 
   if (ok !== true) process.stdout.write("Aborted\n");
   return ok === true;
 }
+
+/**
+ * `--lines` and `--since` of `app logs` / `accessory logs`, checked before they reach a remote shell
+ * (they are pasted into the `docker logs` command line).
+ */
+export function logWindow(args: { lines?: string; since?: string }): { lines?: number; since?: string } {
+  if (args.lines !== undefined && !/^\d+$/.test(args.lines)) {
+    throw new UsageError(`--lines takes a number (got "${args.lines}")`, { hint: "e.g. --lines 200" });
+  }
+  if (args.since !== undefined && !/^[0-9A-Za-z][0-9A-Za-z:.+-]*$/.test(args.since)) {
+    throw new UsageError(`--since takes a duration or a timestamp (got "${args.since}")`, { hint: "e.g. --since 10m, --since 2h or --since 2026-01-01T00:00:00" });
+  }
+  return { lines: args.lines === undefined ? undefined : Number(args.lines), since: args.since };
+}

@@ -65,6 +65,7 @@ export function parseDotenv(text: string, options: DotenvOptions): Record<string
       throw new DotenvError(`line ${line}: expected \`=\` after ${key}`, options.file, line, `e.g. ${key}=value`);
     }
     while (text[pos] === " " || text[pos] === "\t") pos++;
+    const runCommand = commandRunnerFor(options, key, line);
     const quote = text[pos];
     let value: string;
     if (quote === "'" || quote === '"') {
@@ -86,17 +87,34 @@ export function parseDotenv(text: string, options: DotenvOptions): Record<string
       }
       pos = endOfLine(text, pos);
       if (quote === "'") value = inner.replaceAll("\\'", "'");
-      else value = substitute(unescape(inner.replaceAll("\\n", "\n").replaceAll("\\r", "\r")), lookup, options.runCommand);
+      else value = substitute(unescape(inner.replaceAll("\\n", "\n").replaceAll("\\r", "\r")), lookup, runCommand);
     } else {
       const eol = endOfLine(text, pos);
       const hash = text.indexOf("#", pos);
       const stop = hash !== -1 && hash < eol ? hash : eol;
-      value = substitute(unescape(text.slice(pos, stop).trim()), lookup, options.runCommand);
+      value = substitute(unescape(text.slice(pos, stop).trim()), lookup, runCommand);
       pos = eol;
     }
     result[key] = value;
   }
   return result;
+}
+
+/**
+ * The command runner for one key's value: a failure names the file, line and key, never the
+ * command itself (by the time it runs, its `$VAR`s hold secrets).
+ */
+function commandRunnerFor(options: DotenvOptions, key: string, line: number): (command: string) => string {
+  return (command) => {
+    try {
+      return options.runCommand(command);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const hint = (error as { hint?: string }).hint;
+      const what = reason.startsWith("exited") ? reason : `failed: ${reason}`;
+      throw new DotenvError(`line ${line}: the \`$(…)\` command in the value of ${key} ${what}`, options.file, line, hint ?? "run it by hand to see why");
+    }
+  };
 }
 
 function endOfLine(text: string, pos: number): number {

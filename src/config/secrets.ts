@@ -126,7 +126,7 @@ export class Secrets {
     if (this.#loaded) return this.#loaded;
     const values: Record<string, string> = {};
     for (const file of this.existingFiles()) {
-      const text = readFileSync(resolve(this.cwd, file), "utf8");
+      const text = readSecretsFile(resolve(this.cwd, file), file);
       try {
         Object.assign(values, parseDotenv(text, { file, defined: { ...values }, env: this.#env, runCommand: this.#runCommand }));
       } catch (error) {
@@ -142,6 +142,23 @@ export class Secrets {
   }
 }
 
+/** A secrets file's text, or a clear error when it is a directory or cannot be read. */
+function readSecretsFile(path: string, shown: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "cannot be read (permission denied)" : `cannot be read (${code ?? (error as Error).message})`;
+    const hint =
+      code === "EISDIR"
+        ? `secrets live in a dotenv file: move the directory away and write KEY=value lines to ${shown}`
+        : code === "EACCES"
+          ? `make it readable by you (e.g. chmod 600 ${shown}, owned by your user)`
+          : `check the file ${shown}`;
+    throw new ConfigError([{ path: "", message: `${shown} ${why}` }], { hint });
+  }
+}
+
 function defaultRunCommand(command: string, cwd: string, env: Readonly<Record<string, string | undefined>>): string {
   try {
     return execSync(command, {
@@ -154,7 +171,7 @@ function defaultRunCommand(command: string, cwd: string, env: Readonly<Record<st
     });
   } catch (error) {
     const status = (error as { status?: number }).status;
-    throw new ConfigError([{ path: "", message: `secret command \`$(${command})\` failed${status === undefined ? "" : ` with exit status ${status}`}` }], {
+    throw new ConfigError([{ path: "", message: `exited with status ${status ?? "unknown"}` }], {
       hint: /^\s*kamal\s+secrets\b/.test(command)
         ? "`kamal secrets` helpers run through your shell here, so the kamal gem must be installed; or call the password manager's CLI directly"
         : "run the command by hand to see why; secrets are loaded only when a command needs them",

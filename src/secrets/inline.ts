@@ -123,8 +123,8 @@ function runShell(command: string, options: InlineOptions): string {
     });
   } catch (error) {
     const status = (error as { status?: number }).status;
-    const program = command.trim().split(/\s+/)[0] ?? "";
-    throw new ConfigError([{ path: "", message: `secret command \`$(${program} …)\` failed${status === undefined || status === null ? "" : ` with exit status ${status}`}` }], {
+    // Not even the program name: `$(TOKEN=... cmd)` would show a secret.
+    throw new ConfigError([{ path: "", message: `exited with status ${status ?? "unknown"}` }], {
       hint: "run the command by hand to see why",
     });
   }

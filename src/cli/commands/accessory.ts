@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import type { Run } from "../../orchestration/run.ts";
 import { withRun } from "../_run.ts";
+import { logWindow } from "../_output.ts";
 import { globalOptions } from "../context.ts";
 
 const nameArg = {
@@ -186,6 +187,7 @@ const logs = defineCommand({
   },
   async run({ args }) {
     const o = await load();
+    const window = logWindow(args);
     return accessoryRun("logs", async (run) => {
       const [accessory] = o.accessoriesNamed(run, args.name);
       if (args.name === "all") throw new UsageError("accessory logs needs one accessory's name, not `all`");
@@ -196,10 +198,10 @@ const logs = defineCommand({
         const { accessoryCommands } = await import("../../commands/accessory.ts");
         const { render } = await import("../../commands/shell.ts");
         const a = accessoryCommands(run.config, accessory!);
-        return interactive(run, host, render(a.followLogs({ grep: args.grep, grepOptions: args["grep-options"], timestamps, lines: args.lines })));
+        return interactive(run, host, render(a.followLogs({ grep: args.grep, grepOptions: args["grep-options"], timestamps, lines: window.lines })));
       }
-      const lines = args.lines ?? (args.since || args.grep ? undefined : "100");
-      print(`Accessory ${accessory!.name}`, await o.accessoryLogs(run, accessory!, { since: args.since, lines, grep: args.grep, grepOptions: args["grep-options"], timestamps }));
+      const lines = window.lines ?? (window.since || args.grep ? undefined : 100);
+      print(`Accessory ${accessory!.name}`, await o.accessoryLogs(run, accessory!, { since: window.since, lines, grep: args.grep, grepOptions: args["grep-options"], timestamps }));
       return 0;
     });
   },

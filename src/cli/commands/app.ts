@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { opCommand, withRun } from "../_run.ts";
-import { commandFrom, printByHost, versionOrLatest } from "../_output.ts";
+import { commandFrom, logWindow, printByHost, versionOrLatest } from "../_output.ts";
 import { globalOptions } from "../context.ts";
 
 const ops = () => import("../../orchestration/app-ops.ts");
@@ -79,12 +79,12 @@ const logs = defineCommand({
   },
   async run({ args }) {
     const { appLogs } = await ops();
-    if (args.lines !== undefined && !/^\d+$/.test(args.lines)) throw new UsageError(`--lines takes a number (got "${args.lines}")`);
+    const { lines, since } = logWindow(args);
     return withRun({ command: "app", subcommand: "logs" }, async (run) => {
       const result = await appLogs(run, {
         follow: args.follow,
-        since: args.since,
-        lines: args.lines === undefined ? undefined : Number(args.lines),
+        since,
+        lines,
         grep: args.grep,
         grepOptions: args["grep-options"],
         timestamps: !args["skip-timestamps"],

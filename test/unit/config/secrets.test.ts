@@ -97,7 +97,33 @@ describe("secrets files", () => {
     const dir = project({ ".kamal/secrets": "A=$(printf 'hi %s' there)\n", ".kamal/secrets.bad": "B=$(exit 3)\n" });
     try {
       expect(new Secrets({ cwd: dir, env: { PATH: process.env.PATH } }).get("A").reveal()).toBe("hi there");
-      expect(() => new Secrets({ cwd: dir, env: { PATH: process.env.PATH }, destination: "bad" }).get("B")).toThrow("exit status 3");
+      expect(() => new Secrets({ cwd: dir, env: { PATH: process.env.PATH }, destination: "bad" }).get("B")).toThrow(
+        ".kamal/secrets.bad:1:1: line 1: the `$(…)` command in the value of B exited with status 3",
+      );
+    } finally {
+      removeProject(dir);
+    }
+  });
+  test("a failing command's error names the file, line and key, never the command (it may hold secrets)", () => {
+    const dir = project({ ".kamal/secrets": "TOKEN=s3cr3t-token\nDB=$(TOKEN=$TOKEN sh -c 'exit 4' s3cr3t-arg)\n" });
+    try {
+      let message = "";
+      try {
+        new Secrets({ cwd: dir, env: { PATH: process.env.PATH } }).get("DB");
+      } catch (e) {
+        message = (e as Error).message + String((e as { hint?: string }).hint);
+      }
+      expect(message).toContain(".kamal/secrets:2:1: line 2: the `$(…)` command in the value of DB exited with status 4");
+      expect(message).not.toContain("s3cr3t");
+      expect(message).not.toContain("sh -c");
+    } finally {
+      removeProject(dir);
+    }
+  });
+  test("a secrets path that is a directory is a clear error, not a crash", () => {
+    const dir = project({ ".kamal/secrets-common/x": "A=1\n", ".kamal/secrets": "B=2\n" });
+    try {
+      expect(() => new Secrets({ cwd: dir, env: {} }).get("B")).toThrow(".kamal/secrets-common is a directory, not a file");
     } finally {
       removeProject(dir);
     }
