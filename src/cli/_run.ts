@@ -4,6 +4,8 @@
  */
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/index.ts";
+import { openDeployLog, type DeployLog } from "../output/deploy-log.ts";
+import type { OutputEvent } from "../output/events.ts";
 import { createReporter } from "../output/reporter.ts";
 import { Run } from "../orchestration/run.ts";
 import { globalOptions } from "./context.ts";
@@ -28,7 +30,15 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
     // `$(kamal secrets fetch ...)` in a secrets file runs inside sextant, as in Kamal.
     runCommand: secretsFileRunCommand({ cwd: process.cwd(), env: process.env }),
   });
-  const reporter = createReporter({ verbose: g.verbose && !options.quiet, quiet: g.quiet || options.quiet, json: options.json });
+  const shown = createReporter({ verbose: g.verbose && !options.quiet, quiet: g.quiet || options.quiet, json: options.json });
+  // Every event also reaches the deploy log (output.file / output.otel) once it is open.
+  let log: DeployLog | undefined;
+  const reporter = {
+    emit(event: OutputEvent) {
+      shown.emit(event);
+      log?.emit(event);
+    },
+  };
   const run = new Run({
     config,
     reporter,
@@ -40,8 +50,26 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
     skipHooks: g.skipHooks,
     lockWait: g.lockWait ? { timeoutSeconds: g.lockWaitTimeout, intervalSeconds: g.lockWaitInterval } : undefined,
   });
+  log = openDeployLog(config.output, {
+    command: options.command,
+    subcommand: options.subcommand,
+    service: config.service,
+    version: config.version,
+    destination: config.destination,
+    get performer() {
+      return run.performer;
+    },
+    cwd: config.cwd,
+    redact: (text) => run.session.redact(text),
+    notify: (event) => shown.emit(event),
+  });
   try {
-    return await fn(run);
+    const result = await fn(run);
+    await log?.finish();
+    return result;
+  } catch (error) {
+    await log?.finish(error);
+    throw error;
   } finally {
     await run.close();
   }
