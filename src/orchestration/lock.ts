@@ -70,7 +70,11 @@ export async function acquireLock(run: Run, message: string = lock.AUTOMATIC_LOC
       throw new LockError("Deploy lock held manually, not waiting", { hint: "Run `sextant lock release` when it is safe." });
     }
     const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new LockError(`Timed out after ${wait.timeoutSeconds}s waiting for the deploy lock`);
+    if (remaining <= 0) {
+      throw new LockError(`Timed out after ${wait.timeoutSeconds}s waiting for the deploy lock on ${lockHost(run)}, held by:\n${indent(holder)}`, {
+        hint: "Try again later (or with a longer --lock-wait-timeout), or run `sextant lock release` if that deploy was interrupted.",
+      });
+    }
     const pause = Math.min(wait.intervalSeconds * 1000, remaining);
     session.emit({ type: "info", message: `Retrying in ${Math.round(pause / 1000)}s (${Math.round(remaining / 1000)}s remaining)...` });
     await new Promise((r) => setTimeout(r, pause));
