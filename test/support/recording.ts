@@ -60,6 +60,19 @@ export class RecordingPool implements HostPool {
     return this.log.filter((r) => r.host === host).map((r) => r.command);
   }
 
+  /**
+   * The commands on a host as Kamal's reference writes them: an audit line becomes `AUDIT message`
+   * (its time and performer differ from run to run), so whole sequences can be compared exactly.
+   */
+  script(host: string): string[] {
+    return this.commands(host).map(abbreviateAudit);
+  }
+
+  /** Where the first command on `host` containing `text` sits in the log of all hosts (-1 when none): for order across hosts. */
+  position(host: string, text: string | RegExp): number {
+    return this.log.findIndex((r) => r.host === host && (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
+  }
+
   /** Every command on any host that contains `text`. */
   matching(text: string | RegExp): Recorded[] {
     return this.log.filter((r) => (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
@@ -122,6 +135,11 @@ export class RecordingPool implements HostPool {
   }
 
   async closeAll(): Promise<void> {}
+}
+
+/** `mkdir -p .kamal && echo "[time] [performer] [role] msg" >> .kamal/app-audit.log` → `AUDIT [role] msg`. */
+export function abbreviateAudit(command: string): string {
+  return command.replace(/mkdir -p \.kamal && echo "\[[^\]]*\] \[[^\]]*\] (.*?)" >> \.kamal\/[\w.-]+-audit\.log/g, "AUDIT $1");
 }
 
 /** A Run whose remote commands go to `pool`; hooks skipped unless asked for. */
