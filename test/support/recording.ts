@@ -73,6 +73,22 @@ export class RecordingPool implements HostPool {
     return this.log.findIndex((r) => r.host === host && (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
   }
 
+  /**
+   * Check that `expected` (substrings or regexps, audit lines abbreviated as in `script`) occur on
+   * `host` in this order, other commands allowed in between. Returns the first one not found after
+   * the previous match, or undefined when all are: `expect(pool.missingInOrder(h, [...])).toBeUndefined()`.
+   */
+  missingInOrder(host: string, expected: readonly (string | RegExp)[]): string | undefined {
+    const script = this.script(host);
+    let at = 0;
+    for (const want of expected) {
+      const found = script.findIndex((c, i) => i >= at && (typeof want === "string" ? c.includes(want) : want.test(c)));
+      if (found === -1) return String(want);
+      at = found + 1;
+    }
+    return undefined;
+  }
+
   /** Every command on any host that contains `text`. */
   matching(text: string | RegExp): Recorded[] {
     return this.log.filter((r) => (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
