@@ -56,6 +56,14 @@ describe("app boot", () => {
     expect(pool.indexOf("1.1.1.2", "docker container ls --all --filter 'name=^app-workers-999$' --quiet | xargs docker inspect --format")).toBeGreaterThan(workersRun);
   });
 
+  test("with only the other role selected it is the primary: it boots without waiting", async () => {
+    const { pool, run } = setup({ roles: ["workers"] });
+    pool.answer("| xargs docker inspect --format", "running\n");
+    await appBoot(run);
+    expect(pool.matching(/docker run/).map((r) => r.command.split(" --name ")[1]?.split(" ")[0])).toEqual(["app-workers-999"]);
+    expect(run.events.events.filter((e) => e.type === "info" && e.message.startsWith("Waiting for the first healthy"))).toEqual([]);
+  });
+
   test("a container of the same version is renamed out of the way before the new one runs", async () => {
     const { pool, run } = setup({ hosts: ["1.1.1.1"] });
     pool.answer("docker container ls --all --filter 'name=^app-web-999$' --quiet", "aaaaaaaaaaaa\n").answer("docker run --detach", "abcdef012345\n");

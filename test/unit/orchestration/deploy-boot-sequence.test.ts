@@ -72,6 +72,28 @@ describe("deploy: boot groups", () => {
   });
 });
 
+describe("deploy: the same version again", () => {
+  test("the running container is renamed out of the way and stopped under its new name after the switch", async () => {
+    const { pool, run } = setup({ servers: ["1.1.1.1"] });
+    // 999 runs already, and its container exists.
+    pool.answer("echo ---;", "999\n---\n999\n").answer("docker container ls --all --filter 'name=^app-web-999$' --quiet", "aaaaaaaaaaaa\n");
+    await deploy(run, { skipPush: true });
+    const commands = pool.commands("1.1.1.1");
+    const renamed = commands.find((c) => c.startsWith("docker rename app-web-999 "))?.split(" ").at(-1) ?? "";
+    expect(renamed).toMatch(/^app-web-999_replaced_[0-9a-f]{16}$/);
+    expect(
+      pool.missingInOrder("1.1.1.1", [
+        `docker rename app-web-999 ${renamed}`,
+        RUN_WEB,
+        DEPLOY_WEB,
+        `docker container ls --all --filter 'name=^${renamed}$' --quiet | xargs docker stop`,
+      ]),
+    ).toBeUndefined();
+    // The new container of the same name is never stopped.
+    expect(commands).not.toContain("docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop");
+  });
+});
+
 describe("deploy: two roles", () => {
   const roles = { servers: { web: ["1.1.1.1"], workers: { hosts: ["1.1.1.2"], cmd: "bin/jobs" } } };
 
