@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SextantConfig, type Raw } from "../../../src/config/model.ts";
 import { HOOK_NAMES } from "../../../src/commands/hooks.ts";
-import { deploy } from "../../../src/orchestration/deploy.ts";
+import { deploy, rollback } from "../../../src/orchestration/deploy.ts";
 import { proxyReboot } from "../../../src/orchestration/proxy-ops.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { BASE } from "../commands/_config.ts";
@@ -32,12 +32,14 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** The hooks run so far, as "NAME HOSTS" lines. */
 const hooksRun = () => (existsSync(join(dir, "hooks.log")) ? readFileSync(join(dir, "hooks.log"), "utf8").trim().split("\n") : []);
 
-function setup(raw: Raw, command = "deploy") {
+/** `answers` script the servers; the observer goes last, so it sees every command first. */
+function setup(raw: Raw, command = "deploy", answers: (pool: RecordingPool) => void = () => {}) {
   const config = new SextantConfig(
     { ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...raw },
     { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] },
   );
   const pool = new RecordingPool().answer("docker run --detach", "abcdef012345\n");
+  answers(pool);
   // For each command sent (its first time): the hooks that had run by then (answers nothing itself).
   const before = new Map<string, string[]>();
   pool.answer(/(?:)/, (command, host) => {
@@ -80,6 +82,22 @@ describe("deploy hooks", () => {
     expect(pool.matching(/docker network create|docker run/)).toEqual([]);
     expect(pool.commands("1.1.1.1").at(-1)).toBe("rm .kamal/lock-app/details && rm -r .kamal/lock-app");
     expect(hooksRun()).not.toContain("post-deploy 1.1.1.1");
+  });
+});
+
+describe("rollback hooks", () => {
+  test("pre-deploy after the version check, post-deploy at the end", async () => {
+    const { hooksBefore, run } = setup({ servers: ["1.1.1.1"] }, "rollback", (pool) => pool.answer("docker container ls --all --filter 'name=^app-web-999$' --quiet", "aaaaaaaaaaaa\n"));
+    await rollback(run);
+    expect(hooksBefore("1.1.1.1", "docker container ls --all --filter 'name=^app-web-999$' --quiet")).not.toContain("pre-deploy 1.1.1.1");
+    expect(hooksBefore("1.1.1.1", "docker run --detach")).toContain("pre-deploy 1.1.1.1");
+    expect(hooksRun().at(-1)).toBe("post-deploy 1.1.1.1");
+  });
+
+  test("a version that is not there: neither pre-deploy nor post-deploy runs", async () => {
+    const { run } = setup({ servers: ["1.1.1.1"] }, "rollback");
+    await expect(rollback(run)).rejects.toThrow("The app version '999' is not available as a container");
+    expect(hooksRun().filter((h) => h.startsWith("pre-deploy") || h.startsWith("post-deploy"))).toEqual([]);
   });
 });
 
