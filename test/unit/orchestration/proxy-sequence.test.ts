@@ -1,11 +1,12 @@
 /**
  * `proxy boot` (reference §4.4) and `proxy reboot` (§1.8): the `kamal` network on every selected host
  * (accessory hosts too), the proxy container started or run on proxy hosts only; a reboot stops,
- * removes and runs it again per host, all at once or one host at a time (`--rolling`).
+ * removes and runs it again per host, all at once or one host at a time (`--rolling`); `proxy remove`
+ * refuses while any proxy host has an app installed, unless forced.
  * Web runs on 1.1.1.1 and 1.1.1.2; redis (no proxy) on 1.1.1.3.
  */
 import { describe, expect, test } from "bun:test";
-import { proxyBoot, proxyReboot } from "../../../src/orchestration/proxy-ops.ts";
+import { proxyBoot, proxyReboot, proxyRemove } from "../../../src/orchestration/proxy-ops.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { makeConfig } from "../commands/_config.ts";
 import type { Raw } from "../../../src/config/model.ts";
@@ -137,5 +138,37 @@ describe("proxy reboot", () => {
     await proxyReboot(run);
     const firstBack = Math.min(...WEB.map((h) => pool.position(h, "kamal-proxy list")));
     for (const host of WEB) expect(pool.position(host, "docker container stop kamal-proxy")).toBeLessThan(firstBack);
+  });
+});
+
+describe("proxy remove", () => {
+  const REMOVAL = [
+    "AUDIT Stopped proxy",
+    "docker container stop kamal-proxy",
+    "AUDIT Removed proxy container",
+    "docker container prune --force --filter label=org.opencontainers.image.title=kamal-proxy",
+    "AUDIT Removed proxy image",
+    "docker image prune --all --force --filter label=org.opencontainers.image.title=kamal-proxy",
+    "rm -r .kamal/proxy",
+  ];
+
+  test("with no app installed: stop, container, image and directory on every proxy host", async () => {
+    const { pool, run } = setup();
+    await proxyRemove(run);
+    for (const host of WEB) expect(pool.missingInOrder(host, ["ls .kamal/apps", ...REMOVAL])).toBeUndefined();
+    expect(pool.commands(ACCESSORY).filter((c) => c.includes("kamal-proxy"))).toEqual([]);
+  });
+
+  test("refused on every host while an app is installed on one, unless forced", async () => {
+    const { pool, run } = setup();
+    pool.answer("ls .kamal/apps", "app\n", { host: "1.1.1.2" });
+    await expect(proxyRemove(run)).rejects.toThrow("Not removing the proxy, as other apps are installed on 1.1.1.2 (app)");
+    expect(pool.matching(/docker container stop kamal-proxy|rm -r \.kamal\/proxy/)).toEqual([]);
+    expect(pool.commands("1.1.1.1").at(-1)).toBe(LOCK_RELEASE);
+
+    const forced = setup();
+    forced.pool.answer("ls .kamal/apps", "app\n", { host: "1.1.1.2" });
+    await proxyRemove(forced.run, { force: true });
+    for (const host of WEB) expect(forced.pool.missingInOrder(host, REMOVAL)).toBeUndefined();
   });
 });
