@@ -1,9 +1,9 @@
 /**
- * `app boot|start|stop|remove|maintenance|live` (reference §1.5, §4.6): each under the lock, per
+ * `app boot|start|stop|remove|stale_containers --stop|maintenance|live` (reference §1.5, §4.5, §4.6): each under the lock, per
  * host and role, in Kamal's order. Hosts: web on 1.1.1.1 and 1.1.1.2, workers (no proxy) on 1.1.1.2.
  */
 import { describe, expect, test } from "bun:test";
-import { appBoot, appLive, appMaintenance, appRemove, appStart, appStop } from "../../../src/orchestration/app-ops.ts";
+import { appBoot, appLive, appMaintenance, appRemove, appStart, appStop, stopStale } from "../../../src/orchestration/app-ops.ts";
 import type { RunOptions } from "../../../src/orchestration/run.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { makeConfig } from "../commands/_config.ts";
@@ -169,6 +169,21 @@ describe("app remove", () => {
     const second = pool.commands("1.1.1.2");
     expect(second).toContain("docker ps -q -a --filter label=service=app --filter label=destination= --filter label=role=web | xargs -r docker container rm -f");
     expect(second.filter((c) => c.includes("role=workers") || c.includes("docker image prune") || c.startsWith("rm -r .kamal/apps"))).toEqual([]);
+  });
+});
+
+describe("app stale_containers --stop", () => {
+  test("under the lock, every running version but the current one is stopped", async () => {
+    const { pool, run } = setup({ hosts: ["1.1.1.1"] });
+    pool.answer("echo ---;", "456\nold1\nold2\n---\n456\n");
+    await stopStale(run);
+    expect(pool.script("1.1.1.1").slice(2)).toEqual([
+      expect.stringMatching(/^docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "\{\{\.Names\}\}" .*; echo ---; sh -c 'docker ps --latest/),
+      "docker container ls --all --filter 'name=^app-web-old1$' --quiet | xargs docker stop",
+      "docker container ls --all --filter 'name=^app-web-old2$' --quiet | xargs docker stop",
+      LOCK_RELEASE,
+    ]);
+    expect(run.events.events).toContainEqual({ type: "info", message: "Stopping stale container for role web with version old1 on 1.1.1.1" });
   });
 });
 
