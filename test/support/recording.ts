@@ -60,6 +60,35 @@ export class RecordingPool implements HostPool {
     return this.log.filter((r) => r.host === host).map((r) => r.command);
   }
 
+  /**
+   * The commands on a host as Kamal's reference writes them: an audit line becomes `AUDIT message`
+   * (its time and performer differ from run to run), so whole sequences can be compared exactly.
+   */
+  script(host: string): string[] {
+    return this.commands(host).map(abbreviateAudit);
+  }
+
+  /** Where the first command on `host` containing `text` sits in the log of all hosts (-1 when none): for order across hosts. */
+  position(host: string, text: string | RegExp): number {
+    return this.log.findIndex((r) => r.host === host && (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
+  }
+
+  /**
+   * Check that `expected` (substrings or regexps, audit lines abbreviated as in `script`) occur on
+   * `host` in this order, other commands allowed in between. Returns the first one not found after
+   * the previous match, or undefined when all are: `expect(pool.missingInOrder(h, [...])).toBeUndefined()`.
+   */
+  missingInOrder(host: string, expected: readonly (string | RegExp)[]): string | undefined {
+    const script = this.script(host);
+    let at = 0;
+    for (const want of expected) {
+      const found = script.findIndex((c, i) => i >= at && (typeof want === "string" ? c.includes(want) : want.test(c)));
+      if (found === -1) return String(want);
+      at = found + 1;
+    }
+    return undefined;
+  }
+
   /** Every command on any host that contains `text`. */
   matching(text: string | RegExp): Recorded[] {
     return this.log.filter((r) => (typeof text === "string" ? r.command.includes(text) : text.test(r.command)));
@@ -122,6 +151,11 @@ export class RecordingPool implements HostPool {
   }
 
   async closeAll(): Promise<void> {}
+}
+
+/** `mkdir -p .kamal && echo "[time] [performer] [role] msg" >> .kamal/app-audit.log` → `AUDIT [role] msg`. */
+export function abbreviateAudit(command: string): string {
+  return command.replace(/mkdir -p \.kamal && echo "\[[^\]]*\] \[[^\]]*\] (.*?)" >> \.kamal\/[\w.-]+-audit\.log/g, "AUDIT $1");
 }
 
 /** A Run whose remote commands go to `pool`; hooks skipped unless asked for. */
