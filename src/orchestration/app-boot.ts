@@ -36,6 +36,7 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   const config = run.config;
   const hosts = options.hosts ?? run.selection.appHosts;
   const barrier = new Barrier();
+  const primary = run.selection.primaryRole?.name;
   const limit = config.boot.limit ?? hosts.length;
   const groups: string[][] = [];
   for (let i = 0; i < hosts.length; i += Math.max(1, limit)) groups.push(hosts.slice(i, i + Math.max(1, limit)));
@@ -50,8 +51,17 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
     await run.session.onHosts(group, `booted ${config.version}`, async (host) => {
       const roles = run.selection.rolesOn(host);
       const known = options.currentVersions?.get(host);
-      if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier, known?.get(role.name))));
-      else for (const role of roles) await bootRole(run, host, role, barrier, known?.get(role.name));
+      try {
+        if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier, known?.get(role.name))));
+        else for (const role of roles) await bootRole(run, host, role, barrier, known?.get(role.name));
+      } catch (error) {
+        // Whatever failed on a primary-role host (unreachable, a rename, the boot itself), the
+        // other roles must not wait for a healthy container that will never come.
+        if (roles.some((r) => r.name === primary) && barrier.close()) {
+          run.session.emit({ type: "warn", message: `First ${primary} container failed on ${host}, not booting any other roles` });
+        }
+        throw error;
+      }
     });
     await run.hook("post-app-boot", { hosts: group });
     if (config.boot.wait && index < groups.length - 1) await new Promise((r) => setTimeout(r, config.boot.wait! * 1000));
@@ -127,10 +137,16 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
       session.emit({ type: "warn", message: `First ${role.name} container is unhealthy on ${host}, not booting any other roles` });
     }
     const logs = (await session.tryExec(host, render(app.containerLogs(version, 20)))).stdout.trim();
+    // Docker's own health check log, when the image has a HEALTHCHECK (Kamal prints it too).
+    const health = (await session.tryExec(host, render(app.healthLog(version)))).stdout.trim();
     await session.tryExec(host, render(app.stop({ version })));
     session.emit({ type: "warn", message: `Failed to boot ${role.name} on ${host}` });
     if (error instanceof BootError || error instanceof SextantError) {
-      const withLogs = logs ? `${error.message}\n  last lines of the container's log:\n${logs.split("\n").map((l) => `    ${l}`).join("\n")}` : error.message;
+      const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
+      const withLogs =
+        error.message +
+        (logs ? `\n  last lines of the container's log:\n${indent(logs)}` : "") +
+        (health && health !== "null" ? `\n  Docker health check log:\n${indent(health)}` : "");
       throw new BootError(withLogs, { hint: error.hint ?? "The previous version is still serving. Fix the app (or its health check path) and deploy again.", cause: error });
     }
     throw error;

@@ -6,7 +6,7 @@
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
+import { mapLimit, SshMultiHostError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
 import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
 
 export interface SessionOptions {
@@ -22,7 +22,7 @@ export interface SessionOptions {
 }
 
 /** What the session needs of a connection pool (SshPool is the real one). */
-export type HostPool = Pick<SshPool, "get" | "onHosts" | "closeAll">;
+export type HostPool = Pick<SshPool, "get" | "closeAll">;
 
 /** A command for a host: the text sent, and the text shown (secrets removed). */
 export type Command = string | { run: string; show: string };
@@ -129,21 +129,24 @@ export class Session {
    * its time. Throws one error naming every failed host once all have finished.
    */
   async onHosts<T>(hosts: readonly string[], what: string, fn: (host: string) => Promise<T>, limit?: number): Promise<T[]> {
-    return this.pool.onHosts(
-      hosts,
-      async (_ssh, host) => {
-        const started = performance.now();
-        try {
-          const result = await fn(host);
-          this.emit({ type: "host-done", host, what, ms: performance.now() - started });
-          return result;
-        } catch (error) {
-          this.emit({ type: "host-failed", host, what, error: firstLine(error) });
-          throw error;
-        }
-      },
-      { limit },
-    );
+    // The connection is opened by fn's first command, so a host that cannot be reached fails
+    // inside fn (reported like any other failure, and seen by fn's own error handling).
+    const unique = [...new Set(hosts)];
+    const results = await mapLimit(unique, limit ?? unique.length, async (host) => {
+      const started = performance.now();
+      try {
+        const result = await fn(host);
+        this.emit({ type: "host-done", host, what, ms: performance.now() - started });
+        return result;
+      } catch (error) {
+        this.emit({ type: "host-failed", host, what, error: firstLine(error) });
+        throw error;
+      }
+    });
+    const errors = new Map<string, unknown>();
+    results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
+    if (errors.size > 0) throw new SshMultiHostError(errors);
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   async close(): Promise<void> {
