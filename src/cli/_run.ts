@@ -48,6 +48,7 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
     roles: g.roles,
     primary: g.primary,
     skipHooks: g.skipHooks,
+    verbosity: g.quiet || options.quiet ? "quiet" : g.verbose ? "verbose" : "normal",
     lockWait: g.lockWait ? { timeoutSeconds: g.lockWaitTimeout, intervalSeconds: g.lockWaitInterval } : undefined,
   });
   log = openDeployLog(config.output, {

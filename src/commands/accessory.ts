@@ -7,7 +7,12 @@ import { containerIdFor } from "./app.ts";
 import * as proxy from "./proxy.ts";
 import { argumentize, docker, escape, makeDirectory, pipe, type Argv, type Token } from "./shell.ts";
 
-export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory" | "deployTimeout" | "drainTimeout">;
+export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory" | "deployTimeout" | "drainTimeout" | "proxyAppConfigDirectory" | "proxyAppConfigContainerDirectory">;
+
+/** Where a proxied accessory's custom certificate lives, below the app's proxy config directory. */
+export function accessoryTlsDirectory(base: string, accessory: Pick<Accessory, "name">): string {
+  return `${base}/tls/accessories/${accessory.name}`;
+}
 export type AccessorySpec = Pick<
   Accessory,
   "name" | "serviceName" | "image" | "port" | "cmd" | "labels" | "optionArgs" | "restart" | "envFile" | "volumes" | "network" | "proxy" | "files" | "directories"
@@ -89,9 +94,18 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
 
     deploy(target: string): Argv {
       if (!accessory.proxy) throw new Error(`accessory ${accessory.name} has no proxy`);
-      return proxy.deploy(name, accessory.proxy, { target, deployTimeout: config.deployTimeout, drainTimeout: config.drainTimeout });
+      const tls = accessory.proxy.customSslCertificate ? accessoryTlsDirectory(config.proxyAppConfigContainerDirectory, accessory) : undefined;
+      return proxy.deploy(name, accessory.proxy, {
+        target,
+        deployTimeout: config.deployTimeout,
+        drainTimeout: config.drainTimeout,
+        tlsCertificatePath: tls && `${tls}/cert.pem`,
+        tlsPrivateKeyPath: tls && `${tls}/key.pem`,
+      });
     },
     removeFromProxy: (): Argv => proxy.remove(name),
+    /** `mkdir -p` of the directory a custom certificate is uploaded to. */
+    ensureTlsDirectory: (): Argv => makeDirectory(accessoryTlsDirectory(config.proxyAppConfigDirectory, accessory)),
   };
 }
 

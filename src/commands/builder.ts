@@ -102,6 +102,9 @@ function packBuild(config: BuildConfig, output: string, context: string, options
     ...(options.noCache ? ["--clear-cache"] : []),
     "--env", `BP_IMAGE_LABELS=service=${config.service}`,
     ...argumentize("--env", config.builder.args, { sensitive: true }),
+    // Build secrets by name only: pack reads a value-less `--env NAME` from its own environment,
+    // where the build step exports them, so no value is on a command line.
+    ...config.builder.secrets.flatMap((name) => ["--env", name]),
     "--path", context,
   ];
   if (output !== "registry") return build;
@@ -155,6 +158,8 @@ export function remove(config: BuildConfig, localArch: string): Argv {
 /** Checks the builder exists (and, for remote builders, points at the configured remote). */
 export function inspect(config: BuildConfig, localArch: string): Argv {
   const b = config.builder;
+  // Buildpacks: the pack CLI checks (and pulls) its builder image.
+  if (b.pack) return ["pack", "builder", "inspect", b.pack.builder];
   const name = builderName(config, localArch);
   const kind = b.kind(localArch);
   if (kind !== "remote" && kind !== "hybrid") return docker("buildx", "inspect", name);

@@ -334,7 +334,8 @@ function registryCredentialProblems(registry: unknown, path: Path, add: (path: P
 function proxyProblems(proxy: Record<string, unknown>, path: Path, add: (path: Path, message: string, hint?: string) => void, options: { skipRun?: boolean } = {}): void {
   if (proxy.host !== undefined && proxy.hosts !== undefined) add(path, "Specify one of 'host' or 'hosts', not both");
   const hasHost = (proxy.host !== undefined && String(proxy.host).trim() !== "") || (Array.isArray(proxy.hosts) && proxy.hosts.length > 0);
-  if (proxy.ssl === true && !hasHost) add([...path, "ssl"], "Must set a host to enable automatic SSL", "e.g. host: app.example.com");
+  // As Kamal: any TLS (automatic or a custom certificate) needs the host names it is for.
+  if ((proxy.ssl === true || isHash(proxy.ssl)) && !hasHost) add([...path, "ssl"], "Must set a host to enable automatic SSL", "e.g. host: app.example.com");
   if (isHash(proxy.ssl)) {
     const { certificate_pem: cert, private_key_pem: key } = proxy.ssl;
     if (cert !== undefined && key === undefined) add([...path, "ssl"], "Missing private_key_pem setting (required when certificate_pem is present)");

@@ -7,12 +7,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { accessoryCommands, type AccessoryLogsOptions } from "../commands/accessory.ts";
+import { accessoryCommands, accessoryTlsDirectory, type AccessoryLogsOptions } from "../commands/accessory.ts";
 import { docker, render } from "../commands/shell.ts";
 import type { Accessory } from "../config/model.ts";
 import { renderErb } from "../config/erb.ts";
 import { SextantError, UsageError } from "../errors.ts";
 import { loginOnHosts } from "./registry.ts";
+import { writeCertificate } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
 
 export class AccessoryError extends SextantError {}
@@ -130,6 +131,12 @@ async function deployToProxy(run: Run, accessory: Accessory, host: string): Prom
   if (!accessory.proxy) return;
   const s = run.session;
   const a = commandsFor(run, accessory);
+  const certificate = accessory.proxy.sslCertificate;
+  if (certificate) {
+    s.emit({ type: "info", message: `Writing SSL certificates for accessory ${accessory.name} on ${host}` });
+    await s.exec(host, render(a.ensureTlsDirectory()));
+    await writeCertificate(run, host, certificate, accessoryTlsDirectory(run.config.proxyAppConfigDirectory, accessory));
+  }
   const id = await s.capture(host, render(a.containerId()));
   if (!id) throw new AccessoryError(`Failed to get endpoint for accessory ${accessory.name} on ${host}, did the container boot?`);
   const result = await s.tryExec(host, render(a.deploy(id)));

@@ -100,11 +100,17 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
         hint: `Install buildx to build for ${arches.join(", ")} or with a ${kind} builder; the classic builder only builds for ${arch}.`,
       });
     }
-    const inspect = await local(run, builder.inspect(config, arch), { allowFailure: true, cwd: dir });
-    if (inspect.code !== 0 && config.builder.name(arch) !== undefined) {
-      run.session.emit({ type: "info", message: "Missing compatible builder, so creating a new one first" });
-      await local(run, builder.remove(config, arch), { allowFailure: true, cwd: dir });
-      await local(run, builder.create(config, arch), { cwd: dir });
+    if (config.builder.pack) {
+      // pack manages its builder image itself; inspecting it fails clearly when pack is missing.
+      await local(run, builder.inspect(config, arch), { cwd: dir });
+    } else if (config.builder.name(arch) !== undefined) {
+      // The docker driver has no buildx builder to inspect or create.
+      const inspect = await local(run, builder.inspect(config, arch), { allowFailure: true, cwd: dir });
+      if (inspect.code !== 0) {
+        run.session.emit({ type: "info", message: "Missing compatible builder, so creating a new one first" });
+        await local(run, builder.remove(config, arch), { allowFailure: true, cwd: dir });
+        await local(run, builder.create(config, arch), { cwd: dir });
+      }
     }
     const builderHosts = config.registry.local && (kind === "remote" || kind === "hybrid") ? [sshBuilderHost(config.builder.remote)].filter((h): h is string => h !== undefined) : [];
     await withLocalRegistryTunnels(run, builderHosts, () => runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {

@@ -17,8 +17,8 @@ export interface HookRunOptions {
   skipHooks: boolean;
   reporter: Reporter;
   redact: (text: string) => string;
-  /** Output shown: "verbose" shows the hook's output, "quiet" hides even that it ran. */
-  output?: "quiet" | "verbose";
+  /** What is shown: "verbose" the hook's output too, "quiet" not even that it ran. */
+  output?: "quiet" | "normal" | "verbose";
 }
 
 /** Run a hook if it exists; returns whether it ran. */
@@ -37,7 +37,7 @@ export async function runHook(name: HookName, env: Record<string, string>, optio
     env,
     allowFailure: true,
     redact: options.redact,
-    reporter: options.output === "verbose" ? options.reporter : undefined,
+    reporter: options.output === "verbose" ? shownAsInfo(options.reporter) : undefined,
   });
   if (result.code !== 0) {
     const output = options.redact(`${result.stdout}${result.stderr}`).trim().split("\n").slice(-20).join("\n");
@@ -46,4 +46,14 @@ export async function runHook(name: HookName, env: Record<string, string>, optio
     });
   }
   return true;
+}
+
+/** The hook's output as plain info lines, so it shows at the normal level too (hooks_output: verbose). */
+function shownAsInfo(reporter: Reporter): Reporter {
+  return {
+    emit(event) {
+      if (event.type !== "output") return reporter.emit(event);
+      for (const line of event.text.replace(/\n$/, "").split("\n")) reporter.emit({ type: "info", message: `  ${line}` });
+    },
+  };
 }

@@ -26,6 +26,8 @@ export interface RunOptions extends SelectionOptions {
   /** Environment of this process (KAMAL_LOCK=true means a parent sextant holds the lock). */
   env?: Record<string, string | undefined>;
   lockWait?: { timeoutSeconds: number; intervalSeconds: number };
+  /** How much the user asked to see (-q / -v); hooks_output applies only at the normal level. */
+  verbosity?: "quiet" | "normal" | "verbose";
   /** Where remote commands go (default: SSH); orchestration tests pass a recording pool. */
   pool?: HostPool;
 }
@@ -40,6 +42,14 @@ function git(args: string[], cwd: string): string | undefined {
 
 export function utcSeconds(date: Date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * What a hook shows (Kamal's run_hook): at the normal level, `hooks_output` decides (verbose: its
+ * output, quiet: not even that it ran); -v shows every hook's output and -q none, whatever it says.
+ */
+export function hookVerbosity(cli: "quiet" | "normal" | "verbose", configured?: "quiet" | "verbose"): "quiet" | "normal" | "verbose" {
+  return cli === "normal" && configured !== undefined ? configured : cli;
 }
 
 export class Run {
@@ -111,7 +121,7 @@ export class Run {
       skipHooks: this.options.skipHooks ?? false,
       reporter: this.reporter,
       redact: (t) => this.session.redact(t),
-      output: c.hooksOutput.hooks[name] ?? c.hooksOutput.all,
+      output: hookVerbosity(this.options.verbosity ?? "normal", c.hooksOutput.hooks[name] ?? c.hooksOutput.all),
     });
   }
 

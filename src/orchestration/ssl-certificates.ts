@@ -17,6 +17,19 @@ import type { Run } from "./run.ts";
 /** The user the proxy container runs as. */
 export const PROXY_CONTAINER_UID = 1000;
 
+/** Write two PEMs from the secrets to `dir` on `host`, 0600 and owned by the proxy's user. */
+export async function writeCertificate(run: Run, host: string, names: { certificatePem: string; privateKeyPem: string }, dir: string): Promise<void> {
+  const { config, session } = run;
+  const keySecret = config.secret(names.privateKeyPem);
+  const cert = config.secret(names.certificatePem).reveal();
+  const key = keySecret.reveal();
+  session.protect([keySecret]);
+  const ssh = await session.connection(host);
+  await ssh.upload(cert, `${dir}/cert.pem`, { mode: 0o600 });
+  await ssh.upload(key, `${dir}/key.pem`, { mode: 0o600 });
+  await session.tryExec(host, `chown ${PROXY_CONTAINER_UID}:${PROXY_CONTAINER_UID} ${dir}/cert.pem ${dir}/key.pem 2>/dev/null`);
+}
+
 export async function uploadSslCertificates(run: Run, hosts: readonly string[]): Promise<void> {
   const { config, session } = run;
   const work = hosts.flatMap((host) =>
@@ -30,19 +43,9 @@ export async function uploadSslCertificates(run: Run, hosts: readonly string[]):
   for (const w of work) byHost.set(w.host, [...(byHost.get(w.host) ?? []), w]);
   await session.onHosts([...byHost.keys()], "SSL certificates written", async (host) => {
     for (const { role } of byHost.get(host)!) {
-      const names = role.proxy!.sslCertificate!;
-      const keySecret = config.secret(names.privateKeyPem);
-      const cert = config.secret(names.certificatePem).reveal();
-      const key = keySecret.reveal();
-      session.protect([keySecret]);
       session.emit({ type: "info", message: `Writing SSL certificates for ${role.name} on ${host}` });
-      const app = appCommands(config, role, host);
-      const dir = `${config.proxyAppConfigDirectory}/tls/${role.name}`;
-      await session.exec(host, render(app.ensureTlsDirectory()));
-      const ssh = await session.connection(host);
-      await ssh.upload(cert, `${dir}/cert.pem`, { mode: 0o600 });
-      await ssh.upload(key, `${dir}/key.pem`, { mode: 0o600 });
-      await session.tryExec(host, `chown ${PROXY_CONTAINER_UID}:${PROXY_CONTAINER_UID} ${dir}/cert.pem ${dir}/key.pem 2>/dev/null`);
+      await session.exec(host, render(appCommands(config, role, host).ensureTlsDirectory()));
+      await writeCertificate(run, host, role.proxy!.sslCertificate!, `${config.proxyAppConfigDirectory}/tls/${role.name}`);
     }
   });
 }

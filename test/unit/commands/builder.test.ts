@@ -68,6 +68,12 @@ describe("build push", () => {
     expect(render(builder.push(config, "amd64"))).toBe(
       'pack build dhh/app --platform linux/amd64 --creation-time now --builder heroku/builder:24 --buildpack heroku/ruby --buildpack heroku/procfile --buildpack paketo-buildpacks/image-labels -t dhh/app:abc123 -t dhh/app:latest --env BP_IMAGE_LABELS=service=app --env a="1" --path . && docker push dhh/app:abc123 && docker push dhh/app:latest',
     );
+    expect(render(builder.inspect(config, "amd64"))).toBe("pack builder inspect heroku/builder:24");
+  });
+
+  test("buildpacks get build secrets by name only (pack reads them from its environment)", () => {
+    const config = build({ builder: { arch: "amd64", pack: { builder: "heroku/builder:24", buildpacks: ["heroku/ruby"] }, secrets: ["GITHUB_TOKEN"] } });
+    expect(render(builder.push(config, "amd64"))).toContain("--env BP_IMAGE_LABELS=service=app --env GITHUB_TOKEN --path .");
   });
 });
 
