@@ -102,6 +102,20 @@ describe("taking over a Kamal server", () => {
     expect(ok(await project.sextant(["app", "version"])).stdout).toContain(KAMAL_VERSION);
   });
 
+  test("a kamal-proxy older than v0.9.2 stops the deploy with Kamal's message, the app still served", async () => {
+    // A server whose kamal-proxy container is v0.8.0: the real one keeps serving under another name.
+    await must("docker tag basecamp/kamal-proxy:v0.9.2 basecamp/kamal-proxy:v0.8.0 && docker rename kamal-proxy kamal-proxy-real && docker create --name kamal-proxy basecamp/kamal-proxy:v0.8.0 >/dev/null");
+    try {
+      const r = await project.sextant(["deploy"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("kamal-proxy version v0.8.0 is too old, run `sextant proxy reboot` in order to update to at least v0.9.2");
+      expect(await must(`docker ps -q --filter label=service=${SERVICE} --filter status=running | wc -l`)).toBe("1");
+    } finally {
+      await must("docker rm kamal-proxy && docker rename kamal-proxy-real kamal-proxy && docker rmi basecamp/kamal-proxy:v0.8.0 >/dev/null");
+    }
+    expect(await served(host)).toBe("kamal");
+  }, 120_000);
+
   test("deploy replaces Kamal's container under load without a failed request, keeping Kamal's proxy", async () => {
     const load = continuousLoad([`http://${host}/`]);
     const r = await project.sextant(["deploy"]);
