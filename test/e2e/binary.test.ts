@@ -3,7 +3,7 @@
  * speaks kamal-proxy's command line under that name, and the CLI also runs from source under Deno.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SEXTANT_VERSION } from "../../src/version.ts";
@@ -40,6 +40,28 @@ describe("the sextant binary", () => {
     expect(result.stderr).toContain('Unknown command "verison"');
     expect(result.stderr).toContain('Did you mean "version"?');
     expect(result.stderr).not.toContain("    at ");
+  });
+
+  test("bad input is a short error with the fix, never a crash: a secrets directory, a --lines that is not a number", async () => {
+    const project = mkdtempSync(join(tmpdir(), "sextant-bad-input-"));
+    try {
+      mkdirSync(join(project, "config"));
+      mkdirSync(join(project, ".kamal/secrets"), { recursive: true });
+      writeFileSync(
+        join(project, "config/deploy.yml"),
+        "service: app\nimage: app\nservers:\n  - 10.0.0.1\nregistry:\n  username: u\n  password:\n    - REGISTRY_PASSWORD\nbuilder:\n  arch: amd64\naccessories:\n  db:\n    image: mysql:8\n    host: 10.0.0.1\n",
+      );
+      const secrets = await run([sextantBinary(), "secrets", "print"], { cwd: project });
+      expect(secrets.code).toBe(1);
+      expect(secrets.stderr).toContain(".kamal/secrets is a directory, not a file");
+      expect(secrets.stderr).not.toContain("This looks like a bug");
+      const lines = await run([sextantBinary(), "accessory", "logs", "db", "--version", "1", "--lines", "5; reboot"], { cwd: project });
+      expect(lines.code).toBe(1);
+      expect(lines.stderr).toContain('--lines takes a number (got "5; reboot")');
+      expect(lines.stderr).not.toContain("This looks like a bug");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   test("started as kamal-proxy it speaks kamal-proxy's command line", async () => {
