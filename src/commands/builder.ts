@@ -268,3 +268,8 @@ export function cloneRevision(paths: ClonePaths): Argv {
 export function removeCloneDirectory(paths: ClonePaths): Argv {
   return ["rm", "-rf", shellEscape(paths.cloneDirectory)];
 }
+
+/** `DIR: N free of M` for the filesystem holding Docker's data (for a disk-full error). */
+export function dockerRootSpace(): Argv {
+  return ["df", "-h", "--output=target,avail,size", '"$(docker info --format \'{{.DockerRootDir}}\')"', "|", "awk", "'NR==2 {print $1\": \"$2\" free of \"$3}'"];
+}

@@ -24,7 +24,8 @@ export interface DeployOptions {
   noCache?: boolean;
 }
 
-async function deliver(run: Run, options: DeployOptions): Promise<void> {
+/** Build and push (unless skipped) — after checking that nobody holds the lock, so a held lock fails at once. */
+async function build(run: Run, options: DeployOptions): Promise<void> {
   const s = run.session;
   await checkLockFree(run);
   if (!options.skipPush) {
@@ -34,7 +35,14 @@ async function deliver(run: Run, options: DeployOptions): Promise<void> {
       s.emit({ type: "host-done", host: "local", what: `built and pushed ${run.config.absoluteImage}`, ms: performance.now() - started });
     });
   }
-  await s.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
+}
+
+/**
+ * The pull runs under the lock: it untags and re-pulls the image, which must not happen on a
+ * server while another deploy boots a container from it (Kamal pulls before taking the lock).
+ */
+async function pull(run: Run): Promise<void> {
+  await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
 }
 
 function summary(run: Run, message: string): void {
@@ -48,8 +56,9 @@ async function postDeploy(run: Run): Promise<void> {
 export async function deploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
   await run.hook("pre-connect");
-  await deliver(run, options);
+  await build(run, options);
   await withLock(run, async () => {
+    await pull(run);
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
     const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
@@ -66,7 +75,8 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
   await withLock(run, async () => {
     // As `server bootstrap`: the docker-setup hook runs every time, installed now or not.
     await s.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true }));
-    await deliver(run, options);
+    await build(run, options);
+    await pull(run);
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
     if (run.config.accessories.length > 0) await s.step("Boot accessories", () => bootAllAccessories(run));
@@ -81,8 +91,9 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
 export async function redeploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
   await run.hook("pre-connect");
-  await deliver(run, options);
+  await build(run, options);
   await withLock(run, async () => {
+    await pull(run);
     await run.hook("pre-deploy");
     const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
     await s.step(`Boot ${run.config.service} ${run.config.version}`, () => bootApp(run, { currentVersions }));

@@ -6,7 +6,7 @@
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { mapLimit, SshMultiHostError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
+import { mapLimit, SshCommandError, SshConnectError, SshMultiHostError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
 import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
 
 export interface SessionOptions {
@@ -96,6 +96,25 @@ export class Session {
     });
   }
 
+  /**
+   * Run an idempotent command (a pull, a check, a tag), running it again when the connection to
+   * the host was lost under it: the pool reconnects, and a network blip or a dropped SSH session
+   * costs a retry instead of the deploy. Steps that are not safe to repeat (starting a container,
+   * switching the proxy) use `exec` and fail the host instead.
+   */
+  async execIdempotent(host: string, command: string, what: string, options: ExecOptions & { attempts?: number; pauseMs?: number } = {}): Promise<ExecResult> {
+    const attempts = options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.exec(host, command, options);
+      } catch (error) {
+        if (attempt >= attempts || !connectionLost(error)) throw error;
+        this.emit({ type: "warn", message: `${host}: the connection was lost during ${what}; reconnecting and running it again (${attempt}/${attempts - 1})` });
+        await new Promise((r) => setTimeout(r, (options.pauseMs ?? 1000) * attempt));
+      }
+    }
+  }
+
   /** Run a command and return its trimmed stdout. */
   async capture(host: string, command: string, options: ExecOptions = {}): Promise<string> {
     return (await this.exec(host, command, options)).stdout.trim();
@@ -152,6 +171,12 @@ export class Session {
   async close(): Promise<void> {
     await this.pool.closeAll();
   }
+}
+
+/** The command never finished because the connection went away (not because it failed). */
+export function connectionLost(error: unknown): boolean {
+  if (error instanceof SshConnectError) return error.reason !== "auth" && error.reason !== "host-key" && error.reason !== "keys";
+  return error instanceof SshCommandError && error.code === null && error.signal === undefined;
 }
 
 function firstLine(error: unknown): string {

@@ -22,15 +22,17 @@ function recorded(overrides = {}) {
 }
 
 describe("deploy", () => {
-  test("the worked example's order: pull, lock, proxy, stale check, boot, switch, stop old, tag, prune, unlock", async () => {
+  // Kamal pulls before taking the lock; sextant pulls under it, so a second deploy never untags
+  // and re-pulls an image while the first one boots containers from it.
+  test("the worked example's order: lock, pull, proxy, stale check, boot, switch, stop old, tag, prune, unlock", async () => {
     const { pool, config } = recorded();
     await deploy(recordingRun(config, pool), { skipPush: true });
     expect(
       pool.missingInOrder("1.1.1.1", [
-        'docker login -u "dhh" --password-stdin',
-        /^AUDIT Pulled image with version 999 && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull dhh\/app:999 && /,
         "mkdir -p .kamal",
         LOCK_ACQUIRE,
+        'docker login -u "dhh" --password-stdin',
+        /^AUDIT Pulled image with version 999 && \{ docker image rm --force dhh\/app:999 \|\| true; \} && docker pull dhh\/app:999 && /,
         "docker network create kamal",
         'docker login -u "dhh" --password-stdin',
         "mkdir -p .kamal/proxy/apps-config",
@@ -66,13 +68,13 @@ describe("deploy", () => {
 });
 
 describe("redeploy", () => {
-  test("pull, lock, stale check, boot, unlock: no network, no proxy, no prune", async () => {
+  test("lock, pull, stale check, boot, unlock: no network, no proxy, no prune", async () => {
     const { pool, config } = recorded();
     await redeploy(recordingRun(config, pool, { command: "redeploy" }), { skipPush: true });
     expect(
       pool.missingInOrder("1.1.1.1", [
-        "docker pull dhh/app:999",
         LOCK_ACQUIRE,
+        "docker pull dhh/app:999",
         CURRENT_VERSION,
         /^docker run --detach .* dhh\/app:999$/,
         "kamal-proxy deploy app-web",
