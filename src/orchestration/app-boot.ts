@@ -14,6 +14,7 @@ import { SextantError } from "../errors.ts";
 import { Barrier } from "./barrier.ts";
 import { waitUntilReady } from "./health.ts";
 import { cleanUpAfterBoot, prepareHosts } from "./app-prepare.ts";
+import { diskFullError, isDiskFull } from "./disk-full.ts";
 import { uploadSslCertificates } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
 
@@ -136,11 +137,17 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
     if (isPrimary && barrier.close()) {
       session.emit({ type: "warn", message: `First ${role.name} container is unhealthy on ${host}, not booting any other roles` });
     }
-    const logs = (await session.tryExec(host, render(app.containerLogs(version, 20)))).stdout.trim();
+    // (Neither exists when the container never started.)
+    const output = async (command: string) => {
+      const result = await session.tryExec(host, command);
+      return result.code === 0 ? result.stdout.trim() : "";
+    };
+    const logs = await output(render(app.containerLogs(version, 20)));
     // Docker's own health check log, when the image has a HEALTHCHECK (Kamal prints it too).
-    const health = (await session.tryExec(host, render(app.healthLog(version)))).stdout.trim();
+    const health = await output(render(app.healthLog(version)));
     await session.tryExec(host, render(app.stop({ version })));
     session.emit({ type: "warn", message: `Failed to boot ${role.name} on ${host}` });
+    if (isDiskFull(error)) throw await diskFullError(run, host, error, `starting ${role.name} ${version}`);
     if (error instanceof BootError || error instanceof SextantError) {
       const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
       const withLogs =

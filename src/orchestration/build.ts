@@ -9,8 +9,8 @@ import * as builder from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
 import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
-import { SshCommandError } from "../ssh/index.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
+import { diskFullError } from "./disk-full.ts";
 import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
 import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
@@ -152,22 +152,8 @@ export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selec
       try {
         await run.session.execIdempotent(host, script, "the pull");
       } catch (error) {
-        throw await diskFullError(run, host, error);
+        throw await diskFullError(run, host, error, `pulling ${config.absoluteImage}`);
       }
     }),
   );
-}
-
-/**
- * A pull that failed because the server's disk is full says so, with where Docker keeps its data
- * and how much is left there, instead of a wall of registry output.
- */
-async function diskFullError(run: Run, host: string, error: unknown): Promise<unknown> {
-  const text = error instanceof SshCommandError ? `${error.stderr}\n${error.stdout}` : "";
-  if (!/no space left on device/i.test(text)) return error;
-  const where = (await run.session.tryExec(host, render(builder.dockerRootSpace()))).stdout.trim();
-  return new SextantError(`the disk is full: pulling ${run.config.absoluteImage} failed with "no space left on device"${where ? ` (${where})` : ""}`, {
-    hint: `Free space on ${host} (\`sextant prune all\` removes old images and containers), then deploy again. The running version is still serving.`,
-    cause: error,
-  });
 }
