@@ -6,7 +6,7 @@
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { mapLimit, SshCommandError, SshConnectError, SshMultiHostError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
+import { forEachHost, SshCommandError, SshConnectError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
 import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
 
 export interface SessionOptions {
@@ -150,22 +150,21 @@ export class Session {
   async onHosts<T>(hosts: readonly string[], what: string, fn: (host: string) => Promise<T>, limit?: number): Promise<T[]> {
     // The connection is opened by fn's first command, so a host that cannot be reached fails
     // inside fn (reported like any other failure, and seen by fn's own error handling).
-    const unique = [...new Set(hosts)];
-    const results = await mapLimit(unique, limit ?? unique.length, async (host) => {
-      const started = performance.now();
-      try {
-        const result = await fn(host);
-        this.emit({ type: "host-done", host, what, ms: performance.now() - started });
-        return result;
-      } catch (error) {
-        this.emit({ type: "host-failed", host, what, error: firstLine(error) });
-        throw error;
-      }
-    });
-    const errors = new Map<string, unknown>();
-    results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
-    if (errors.size > 0) throw new SshMultiHostError(errors);
-    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+    return forEachHost(
+      hosts,
+      async (host) => {
+        const started = performance.now();
+        try {
+          const result = await fn(host);
+          this.emit({ type: "host-done", host, what, ms: performance.now() - started });
+          return result;
+        } catch (error) {
+          this.emit({ type: "host-failed", host, what, error: firstLine(error) });
+          throw error;
+        }
+      },
+      { limit },
+    );
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@
  *     await pool.closeAll();
  *   }
  */
-export { SshPool, mapLimit, type OnHostsOptions, type PoolOptions } from "./pool.ts";
+export { SshPool, forEachHost, mapLimit, type OnHostsOptions, type PoolOptions } from "./pool.ts";
 export { SshHostConnection, type ExecOptions, type ExecResult, type HostConnection, type UploadOptions } from "./connection.ts";
 export { connect, expandProxyCommand, JumpCache, type ConnectOptions, type SshSession } from "./connect.ts";
 export { SshResolver, parseHostSpec, settingsFromKamal, type HostKeyPolicy, type KamalSshSection, type KamalSshkitSection, type SshSettings, type SshTarget } from "./options.ts";

@@ -37,6 +37,19 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/**
+ * `fn` for each distinct host, in parallel (at most `limit` at once), waiting for all of them;
+ * then either every result in order, or one SshMultiHostError naming every host that failed.
+ */
+export async function forEachHost<T>(hosts: readonly string[], fn: (host: string) => Promise<T>, options: OnHostsOptions = {}): Promise<T[]> {
+  const unique = [...new Set(hosts)];
+  const results = await mapLimit(unique, options.limit ?? unique.length, fn);
+  const errors = new Map<string, unknown>();
+  results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
+  if (errors.size > 0) throw new SshMultiHostError(errors);
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 class Semaphore {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -158,12 +171,7 @@ export class SshPool {
 
   /** Run `fn` on each host in parallel (at most `limit` at once). Throws SshMultiHostError naming every failed host. */
   async onHosts<T>(hosts: readonly string[], fn: (connection: HostConnection, host: string) => Promise<T>, options: OnHostsOptions = {}): Promise<T[]> {
-    const unique = [...new Set(hosts)];
-    const results = await mapLimit(unique, options.limit ?? unique.length, async (host) => fn(await this.get(host), host));
-    const errors = new Map<string, unknown>();
-    results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
-    if (errors.size > 0) throw new SshMultiHostError(errors);
-    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+    return forEachHost(hosts, async (host) => fn(await this.get(host), host), options);
   }
 
   private startIdleTimer(): void {

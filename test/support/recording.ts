@@ -13,7 +13,7 @@ import type { SextantConfig } from "../../src/config/model.ts";
 import { RecordingReporter } from "../../src/output/events.ts";
 import { Run, type RunOptions } from "../../src/orchestration/run.ts";
 import type { HostPool } from "../../src/orchestration/session.ts";
-import { mapLimit, SshCommandError, SshMultiHostError, type ExecOptions, type ExecResult, type HostConnection } from "../../src/ssh/index.ts";
+import { SshCommandError, type ExecOptions, type ExecResult, type HostConnection } from "../../src/ssh/index.ts";
 
 /** One thing that happened on a host: a command, or an upload (shown as `upload PATH (mode)`). */
 export interface Recorded {
@@ -139,15 +139,6 @@ export class RecordingPool implements HostPool {
       },
       close: async () => {},
     };
-  }
-
-  async onHosts<T>(hosts: readonly string[], fn: (connection: HostConnection, host: string) => Promise<T>, options: { limit?: number } = {}): Promise<T[]> {
-    const unique = [...new Set(hosts)];
-    const results = await mapLimit(unique, options.limit ?? unique.length, async (host) => fn(await this.get(host), host));
-    const errors = new Map<string, unknown>();
-    results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
-    if (errors.size > 0) throw new SshMultiHostError(errors);
-    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   async closeAll(): Promise<void> {}
