@@ -173,6 +173,16 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       });
     },
     removeFromProxy: (): Argv => proxy.remove(role.containerPrefix),
+    /** The canary container as the role's rollout target. */
+    rolloutDeploy(target: string): Argv {
+      if (!role.proxy) throw new Error(`role ${role.name} does not run the proxy`);
+      return proxy.rolloutDeploy(role.containerPrefix, `${target}:${role.proxy.appPort}`, { deployTimeout: config.deployTimeout, drainTimeout: config.drainTimeout });
+    },
+    rolloutSet: (options: { percent: number; list?: readonly string[] }): Argv => proxy.rolloutSet(role.containerPrefix, options),
+    rolloutStop: (): Argv => proxy.rolloutStop(role.containerPrefix),
+    /** Stop the containers `app boot` renamed out of the way for `version` (`PREFIX-V_replaced_*`). */
+    stopReplaced: (version: string): Argv =>
+      pipe(docker("container", "ls", "--quiet", "--filter", `'name=^${name(version)}_replaced_'`), ["xargs", "-r", ...docker("stop", ...stopArgs())]),
     maintenance: (options: { drainTimeout?: number; message?: string }): Argv => proxy.maintenance(role.containerPrefix, options),
     live: (): Argv => proxy.live(role.containerPrefix),
     /** `mkdir -p .kamal/proxy/apps-config/SVC[-DEST]/tls/ROLE` before uploading a custom certificate. */

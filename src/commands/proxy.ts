@@ -260,6 +260,24 @@ export function deploy(service: string, proxy: ProxySettings, options: DeployTar
   return kamalProxy("deploy", service, ...deployArgs(proxy, options));
 }
 
+/**
+ * `kamal-proxy rollout deploy SERVICE --target=ID:PORT ...`: a second (canary) target group for an
+ * existing service; it reuses the service's options, so only target and timeouts are sent.
+ */
+export function rolloutDeploy(service: string, target: string, options: { deployTimeout: number; drainTimeout: number }): Argv {
+  return kamalProxy("rollout", "deploy", service, ...optionize({ target, "deploy-timeout": seconds(options.deployTimeout), "drain-timeout": seconds(options.drainTimeout) }, { separator: "=" }));
+}
+
+/** `kamal-proxy rollout set SERVICE --percent=N [--list=a,b]`: requests whose `kamal-rollout` cookie falls in the split go to the canary. */
+export function rolloutSet(service: string, options: { percent: number; list?: readonly string[] }): Argv {
+  return kamalProxy("rollout", "set", service, ...optionize({ percent: String(options.percent), list: options.list && options.list.length > 0 ? options.list.join(",") : undefined }, { separator: "=" }));
+}
+
+/** `kamal-proxy rollout stop SERVICE`: every request to the main version again. */
+export function rolloutStop(service: string): Argv {
+  return kamalProxy("rollout", "stop", service);
+}
+
 /** `kamal-proxy remove SERVICE` (app stop, accessory stop). */
 export function remove(service: string): Argv {
   return kamalProxy("remove", service);

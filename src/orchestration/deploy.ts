@@ -14,6 +14,7 @@ import { bootApp, stopStaleContainers } from "./app-boot.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
+import { refuseDuringRollout } from "./rollout.ts";
 import { pruneAll } from "./prune.ts";
 import { logoutOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
@@ -58,6 +59,7 @@ export async function deploy(run: Run, options: DeployOptions = {}): Promise<voi
   await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
+    await refuseDuringRollout(run, "a deploy");
     await pull(run);
     await run.hook("pre-deploy");
     await s.step("Ensure the proxy is running", () => bootProxy(run));
@@ -93,6 +95,7 @@ export async function redeploy(run: Run, options: DeployOptions = {}): Promise<v
   await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
+    await refuseDuringRollout(run, "a redeploy");
     await pull(run);
     await run.hook("pre-deploy");
     const currentVersions = await s.step("Detect stale containers", () => stopStaleContainers(run));
@@ -108,6 +111,7 @@ export async function rollback(run: Run): Promise<void> {
   const version = run.config.version;
   await run.hook("pre-connect");
   await withLock(run, async () => {
+    await refuseDuringRollout(run, "a rollback");
     const missing: string[] = [];
     await s.step(`Check that ${version} is on every host`, () =>
       s.onHosts(run.selection.appHosts, "version present", async (host) => {

@@ -37,6 +37,7 @@ const LOGGED = new Set([
   "proxy boot", "proxy reboot", "proxy start", "proxy stop", "proxy restart", "proxy remove", "proxy upgrade",
   "accessory boot", "accessory reboot", "accessory start", "accessory stop", "accessory restart", "accessory remove", "accessory upgrade",
   "prune all", "prune images", "prune containers", "server bootstrap",
+  "rollout set", "rollout promote", "rollout stop",
 ]);
 
 export function isLoggedCommand(command: string, subcommand?: string): boolean {

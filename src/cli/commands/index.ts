@@ -10,6 +10,7 @@ export const commands = commandMap({
   deploy: lazy(() => import("./deploy.ts")),
   redeploy: lazy(() => import("./redeploy.ts")),
   rollback: lazy(() => import("./rollback.ts")),
+  rollout: lazy(() => import("./rollout.ts")),
   remove: lazy(() => import("./remove.ts")),
   lock: lazy(() => import("./lock.ts")),
   audit: lazy(() => import("./audit.ts")),

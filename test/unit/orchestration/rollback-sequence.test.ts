@@ -48,6 +48,8 @@ describe("rollback", () => {
     expect(pool.script("1.1.1.1")).toEqual([
       "mkdir -p .kamal",
       expect.stringMatching(/^mkdir \.kamal\/lock-app && echo "/),
+      // No canary may be out during a rollback.
+      "cat .kamal/apps/app/rollout 2> /dev/null || true",
       "docker container ls --all --filter 'name=^app-web-123$' --quiet",
       "docker container ls --all --filter 'name=^app-web-123$' --quiet",
       expect.stringMatching(/^AUDIT \[web\] Renaming container 123 to 123_replaced_[0-9a-f]{16}$/),
