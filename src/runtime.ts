@@ -13,14 +13,6 @@ const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal; Deno?: DenoGl
 const bun = runtimeGlobals.Bun;
 const deno = runtimeGlobals.Deno;
 
-export type RuntimeName = "bun" | "deno" | "node";
-
-export function runtimeName(): RuntimeName {
-  if (bun) return "bun";
-  if (deno) return "deno";
-  return "node";
-}
-
 export function runtimeVersion(): string {
   if (bun) return bun.version;
   if (deno) return deno.version.deno;

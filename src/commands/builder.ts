@@ -265,10 +265,6 @@ export function cloneRevision(paths: ClonePaths): Argv {
   return git(paths.buildDirectory, "rev-parse", "HEAD");
 }
 
-export function removeCloneDirectory(paths: ClonePaths): Argv {
-  return ["rm", "-rf", shellEscape(paths.cloneDirectory)];
-}
-
 /** `DIR: N free of M` for the filesystem holding Docker's data (for a disk-full error). */
 export function dockerRootSpace(): Argv {
   return ["df", "-h", "--output=target,avail,size", '"$(docker info --format \'{{.DockerRootDir}}\')"', "|", "awk", "'NR==2 {print $1\": \"$2\" free of \"$3}'"];

@@ -260,7 +260,3 @@ export function removeDirectory(path: string): Token[] {
   return ["rm", "-r", path];
 }
 
-/** `rm path` */
-export function removeFile(path: string): Token[] {
-  return ["rm", path];
-}

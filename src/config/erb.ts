@@ -40,10 +40,6 @@ export function localDockerArch(arch: string = process.arch): string {
   return arch === "arm64" ? "arm64" : arch === "x64" ? "amd64" : arch;
 }
 
-export function hasErb(source: string): boolean {
-  return source.includes("<%");
-}
-
 export function renderErb(source: string, context: ErbContext): ErbResult {
   let out = "";
   const lineMap: number[] = [];

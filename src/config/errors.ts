@@ -37,7 +37,3 @@ export class ConfigError extends SextantError {
   }
 }
 
-/** One problem, as an error. */
-export function configError(problem: Problem, hint?: string): ConfigError {
-  return new ConfigError([problem], { hint });
-}

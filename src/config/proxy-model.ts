@@ -5,7 +5,6 @@ import { toText } from "./env-model.ts";
 export const DEFAULT_LOG_REQUEST_HEADERS = ["Cache-Control", "Last-Modified", "User-Agent"] as const;
 export const PROXY_MINIMUM_VERSION = "v0.9.2";
 export const PROXY_REPOSITORY = "basecamp/kamal-proxy";
-export const PROXY_CONTAINER_NAME = "kamal-proxy";
 
 export interface ProxyRunSettings {
   httpPort: number;

@@ -81,7 +81,7 @@ export class Secrets {
     this.destination = options.destination;
     this.cwd = options.cwd ?? process.cwd();
     this.#env = options.env ?? process.env;
-    this.#runCommand = options.runCommand ?? ((command) => defaultRunCommand(command, this.cwd, this.#env));
+    this.#runCommand = options.runCommand ?? ((command) => runShellCommand(command, this.cwd, this.#env));
   }
 
   /** The files read, in order (later ones win), whether they exist or not. */
@@ -159,7 +159,11 @@ function readSecretsFile(path: string, shown: string): string {
   }
 }
 
-function defaultRunCommand(command: string, cwd: string, env: Readonly<Record<string, string | undefined>>): string {
+/**
+ * Run a secrets file's `$(command)` in /bin/sh and return its output. A failure says only the exit
+ * status: the command line may hold secrets (its `$VAR`s are already expanded).
+ */
+export function runShellCommand(command: string, cwd: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   try {
     return execSync(command, {
       cwd,

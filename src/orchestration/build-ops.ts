@@ -8,32 +8,10 @@ import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { ensureLocalRegistry } from "./local-registry.ts";
 import { runLocal } from "./local.ts";
+import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
 import { loginLocally } from "./registry.ts";
 import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
 import type { Run } from "./run.ts";
-
-function local(run: Run, argv: Argv, options: { cwd?: string; allowFailure?: boolean; env?: Record<string, string> } = {}) {
-  return runLocal(["sh", "-c", render(argv)], {
-    cwd: options.cwd ?? run.config.cwd,
-    env: options.env,
-    allowFailure: options.allowFailure,
-    reporter: run.reporter,
-    redact: (t) => run.session.redact(t),
-    display: render(argv, { redact: true }),
-  });
-}
-
-export async function hasBuildx(): Promise<boolean> {
-  return (await runLocal(["docker", "buildx", "version"], { allowFailure: true }).catch(() => ({ code: 1 }))).code === 0;
-}
-
-export async function localDockerArch(run: Run): Promise<string> {
-  const result = await local(run, builder.localArchitecture(), { allowFailure: true }).catch(() => ({ code: 1, stdout: "" }));
-  if (result.code !== 0) {
-    throw new SextantError("Docker is not installed locally (or its daemon is not reachable)", { hint: "Install Docker, start it, or point DOCKER_HOST at a Docker engine." });
-  }
-  return builder.dockerArch(result.stdout.trim());
-}
 
 export interface DevBuildOptions {
   /** `docker` (default: load into the local engine) or `registry` (push). */

@@ -10,6 +10,7 @@ import { classicBuild, pushTags } from "../commands/classic-build.ts";
 import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
+import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
 import { diskFullError } from "./disk-full.ts";
 import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
@@ -20,16 +21,6 @@ export interface BuildRunOptions {
   noCache?: boolean;
   /** `registry` (push, the default) or `docker` (load into the builder's engine only). */
   output?: string;
-}
-
-function local(run: Run, argv: Argv, options: { cwd?: string; allowFailure?: boolean } = {}) {
-  return runLocal(["sh", "-c", render(argv)], {
-    cwd: options.cwd ?? run.config.cwd,
-    allowFailure: options.allowFailure,
-    reporter: run.reporter,
-    redact: (t) => run.session.redact(t),
-    display: render(argv, { redact: true }),
-  });
 }
 
 async function gitRoot(run: Run): Promise<string> {
@@ -66,25 +57,11 @@ async function prepareClone(run: Run): Promise<string> {
   return paths.buildDirectory;
 }
 
-async function localDockerArch(run: Run): Promise<string> {
-  const result = await local(run, builder.localArchitecture(), { allowFailure: true });
-  if (result.code !== 0) {
-    throw new SextantError("Docker is not installed locally (or its daemon is not reachable)", {
-      hint: "Install Docker, start it, or point DOCKER_HOST at a Docker engine.",
-    });
-  }
-  return builder.dockerArch(result.stdout.trim());
-}
-
-async function hasBuildx(run: Run): Promise<boolean> {
-  return (await runLocal(["docker", "buildx", "version"], { allowFailure: true })).code === 0;
-}
-
 /** Build the image and push it to the registry. */
 export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Promise<void> {
   const config = run.config;
   const arch = await localDockerArch(run);
-  const buildx = await hasBuildx(run);
+  const buildx = await hasBuildx();
   if (config.registry.local) await ensureLocalRegistry(run);
   await loginLocally(run);
   await run.hook("pre-build");

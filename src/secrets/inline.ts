@@ -8,8 +8,8 @@
  * Errors never contain the command line: by the time it runs, `${SECRETS}` has been replaced by
  * fetched values.
  */
-import { execSync } from "node:child_process";
 import { ConfigError } from "../config/errors.ts";
+import { runShellCommand } from "../config/secrets.ts";
 import { SextantError } from "../errors.ts";
 import { SecretsError } from "./errors.ts";
 import { extractSecret } from "./extract.ts";
@@ -107,25 +107,7 @@ export function secretsFileRunCommand(options: InlineOptions = {}): (command: st
       throw error;
     }
     if (inline !== undefined) return inline;
-    return runShell(command, options);
+    return runShellCommand(command, options.cwd, options.env ?? process.env);
   };
 }
 
-function runShell(command: string, options: InlineOptions): string {
-  try {
-    return execSync(command, {
-      cwd: options.cwd,
-      env: (options.env ?? process.env) as NodeJS.ProcessEnv,
-      shell: "/bin/sh",
-      encoding: "utf8",
-      stdio: ["inherit", "pipe", "inherit"],
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (error) {
-    const status = (error as { status?: number }).status;
-    // Not even the program name: `$(TOKEN=... cmd)` would show a secret.
-    throw new ConfigError([{ path: "", message: `exited with status ${status ?? "unknown"}` }], {
-      hint: "run the command by hand to see why",
-    });
-  }
-}
