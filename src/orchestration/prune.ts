@@ -3,10 +3,11 @@ import * as prune from "../commands/prune.ts";
 import { render } from "../commands/shell.ts";
 import type { Run } from "./run.ts";
 
-export async function pruneContainers(run: Run, hosts: readonly string[] = run.selection.hosts): Promise<void> {
+/** Remove stopped containers of the app but the newest `retain` (default: retain_containers). */
+export async function pruneContainers(run: Run, hosts: readonly string[] = run.selection.hosts, retain: number = run.config.retainContainers): Promise<void> {
   await run.session.onHosts(hosts, "pruned containers", async (host) => {
     await run.audit(host, "Pruned containers");
-    await run.session.exec(host, render(prune.containers(run.config, run.config.retainContainers)));
+    await run.session.exec(host, render(prune.containers(run.config, retain)));
   });
 }
 
