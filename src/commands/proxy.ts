@@ -54,10 +54,12 @@ function formatBindIp(ip: string): string {
 }
 
 /** `--publish [IP:]HTTP:80 --publish [IP:]HTTPS:443`, once per bind IP. */
-export function publishArgs(httpPort: number, httpsPort: number, bindIps?: readonly string[]): Token[] {
+export function publishArgs(httpPort: number, httpsPort: number, bindIps?: readonly string[], http3 = false): Token[] {
   return (bindIps && bindIps.length > 0 ? bindIps : [undefined]).flatMap((ip) => {
     const prefix = ip === undefined ? "" : `${formatBindIp(ip)}:`;
-    return argumentize("--publish", [`${prefix}${httpPort}:${PROXY_HTTP_PORT}`, `${prefix}${httpsPort}:${PROXY_HTTPS_PORT}`]);
+    // HTTP/3 is QUIC: the HTTPS port over UDP as well.
+    const udp = http3 ? [`${prefix}${httpsPort}:${PROXY_HTTPS_PORT}/udp`] : [];
+    return argumentize("--publish", [`${prefix}${httpPort}:${PROXY_HTTP_PORT}`, `${prefix}${httpsPort}:${PROXY_HTTPS_PORT}`, ...udp]);
   });
 }
 
@@ -66,9 +68,9 @@ function logArgs(maxSize: string | undefined): Token[] {
   return maxSize && maxSize.trim() !== "" ? argumentize("--log-opt", [`max-size=${maxSize}`]) : [];
 }
 
-/** `kamal-proxy run [--debug] [--metrics-port "N"]` */
-function proxyRunCommand(debug: boolean, metricsPort: number | undefined): string[] {
-  return ["kamal-proxy", "run", ...optionize({ debug: debug || undefined, "metrics-port": metricsPort })];
+/** `kamal-proxy run [--debug] [--metrics-port "N"] [--http3]` */
+function proxyRunCommand(debug: boolean, metricsPort: number | undefined, http3 = false): string[] {
+  return ["kamal-proxy", "run", ...optionize({ debug: debug || undefined, "metrics-port": metricsPort, http3: http3 || undefined })];
 }
 
 /** Variant B: a `proxy.run` config applies to the host; the whole `docker run` line is explicit. */
@@ -76,12 +78,12 @@ export function runWithConfig(runDirectory: string, run: ProxyRunSettings): Argv
   return docker(
     "run",
     ...baseRunArgs(runDirectory),
-    ...(run.publish ? publishArgs(run.httpPort, run.httpsPort, run.bindIps) : []),
+    ...(run.publish ? publishArgs(run.httpPort, run.httpsPort, run.bindIps, run.http3) : []),
     ...logArgs(run.logMaxSize),
     run.metricsPort === undefined ? undefined : `--expose=${run.metricsPort}`,
     ...optionize(run.options),
     run.image,
-    ...proxyRunCommand(run.debug, run.metricsPort),
+    ...proxyRunCommand(run.debug, run.metricsPort, run.http3),
   );
 }
 
@@ -250,6 +252,11 @@ export function deployArgs(proxy: ProxySettings, options: DeployTarget): string[
       "log-request-header": proxy.logging.requestHeaders,
       "log-response-header": proxy.logging.responseHeaders,
       "error-pages": options.errorPages,
+      "health-check-port": proxy.healthcheck.port,
+      "client-ip-header": proxy.clientIpHeader,
+      "canonical-host": proxy.canonicalHost,
+      "exclude-metrics-path": proxy.excludeMetricsPaths.length > 0 ? proxy.excludeMetricsPaths : undefined,
+      "tls-on-demand-url": proxy.tlsOnDemandUrl,
     },
     { separator: "=" },
   );

@@ -20,6 +20,8 @@ export interface ProxyRunSettings {
   /** `[registry/]repository:version` */
   image: string;
   options: Record<string, unknown>;
+  /** `kamal-proxy run --http3`, the HTTPS port published over UDP too. */
+  http3: boolean;
   /** The `run` hash as written, for equality checks. */
   raw: Record<string, unknown>;
 }
@@ -38,7 +40,14 @@ export interface ProxySettings {
   responseTimeout?: number;
   pathPrefixes: string[];
   stripPathPrefix?: boolean;
-  healthcheck: { interval?: number; timeout?: number; path?: string };
+  healthcheck: { interval?: number; timeout?: number; path?: string; port?: number };
+  /** A CDN's client-address header (e.g. True-Client-IP) that replaces X-Forwarded-For. */
+  clientIpHeader?: string;
+  /** Requests for the service's other hosts are redirected here. */
+  canonicalHost?: string;
+  excludeMetricsPaths: string[];
+  /** On-demand TLS: the proxy asks this URL (or app path) whether a host may get a certificate. */
+  tlsOnDemandUrl?: string;
   buffering: { requests: boolean; responses: boolean; memory?: number; maxRequestBody?: number; maxResponseBody?: number };
   logging: { requestHeaders: string[]; responseHeaders: string[] };
   run?: ProxyRunSettings;
@@ -79,6 +88,7 @@ export function proxyRunSettings(raw: Record<string, unknown>): ProxyRunSettings
     version,
     image: `${[registry, repository].filter((p) => p !== undefined).join("/")}:${version}`,
     options: isHash(raw.options) ? raw.options : {},
+    http3: raw.http3 === true,
     raw,
   };
 }
@@ -107,7 +117,12 @@ export function proxySettings(raw: Record<string, unknown>): ProxySettings {
       interval: num(healthcheck.interval),
       timeout: num(healthcheck.timeout),
       path: healthcheck.path === undefined ? undefined : toText(healthcheck.path),
+      port: num(healthcheck.port),
     },
+    clientIpHeader: raw.client_ip_header === undefined ? undefined : toText(raw.client_ip_header),
+    canonicalHost: raw.canonical_host === undefined ? undefined : toText(raw.canonical_host),
+    excludeMetricsPaths: list(raw.exclude_metrics_paths),
+    tlsOnDemandUrl: raw.tls_on_demand_url === undefined ? undefined : toText(raw.tls_on_demand_url),
     buffering: {
       requests: buffering.requests !== false,
       responses: buffering.responses !== false,

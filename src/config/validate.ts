@@ -334,8 +334,22 @@ function registryCredentialProblems(registry: unknown, path: Path, add: (path: P
 function proxyProblems(proxy: Record<string, unknown>, path: Path, add: (path: Path, message: string, hint?: string) => void, options: { skipRun?: boolean } = {}): void {
   if (proxy.host !== undefined && proxy.hosts !== undefined) add(path, "Specify one of 'host' or 'hosts', not both");
   const hasHost = (proxy.host !== undefined && String(proxy.host).trim() !== "") || (Array.isArray(proxy.hosts) && proxy.hosts.length > 0);
-  // As Kamal: any TLS (automatic or a custom certificate) needs the host names it is for.
-  if ((proxy.ssl === true || isHash(proxy.ssl)) && !hasHost) add([...path, "ssl"], "Must set a host to enable automatic SSL", "e.g. host: app.example.com");
+  const onDemand = proxy.tls_on_demand_url !== undefined;
+  // As Kamal: any TLS (automatic or a custom certificate) needs the host names it is for — except
+  // on-demand TLS, where the proxy asks tls_on_demand_url which names may have a certificate.
+  if ((proxy.ssl === true || isHash(proxy.ssl)) && !hasHost && !onDemand) add([...path, "ssl"], "Must set a host to enable automatic SSL", "e.g. host: app.example.com");
+  if (onDemand) {
+    const key = [...path, "tls_on_demand_url"];
+    if (proxy.ssl !== true) add(key, "On-demand TLS needs ssl: true (certificates from Let's Encrypt)", "e.g. ssl: true");
+    if (hasHost) add(key, "Cannot set host or hosts with tls_on_demand_url: the proxy serves any host the URL allows", "remove host/hosts, or remove tls_on_demand_url");
+    if (proxy.canonical_host !== undefined) add(key, "Cannot set canonical_host with tls_on_demand_url");
+    const url = String(proxy.tls_on_demand_url);
+    if (!/^\/(?!\/)/.test(url) && !/^https?:\/\/[^/]/.test(url)) add(key, `tls_on_demand_url must be an app path or an http(s) URL (got ${url})`, "e.g. tls_on_demand_url: /tls/allowed");
+  }
+  if (proxy.canonical_host !== undefined && hasHost) {
+    const hosts = Array.isArray(proxy.hosts) ? proxy.hosts.map(String) : String(proxy.host).split(",").map((h) => h.trim());
+    if (!hosts.includes(String(proxy.canonical_host))) add([...path, "canonical_host"], `canonical_host ${proxy.canonical_host} must be one of the hosts (${hosts.join(", ")})`);
+  }
   if (isHash(proxy.ssl)) {
     const { certificate_pem: cert, private_key_pem: key } = proxy.ssl;
     if (cert !== undefined && key === undefined) add([...path, "ssl"], "Missing private_key_pem setting (required when certificate_pem is present)");
@@ -347,6 +361,7 @@ function proxyProblems(proxy: Record<string, unknown>, path: Path, add: (path: P
     if (run.publish === false && (run.http_port !== undefined || run.https_port !== undefined || run.bind_ips !== undefined)) {
       add([...path, "run"], "Cannot set http_port, https_port or bind_ips when publish is false");
     }
+    if (run.publish === false && run.http3 === true) add([...path, "run", "http3"], "Cannot enable http3 when publish is false (HTTP/3 needs the HTTPS port published over UDP)");
     if (Array.isArray(run.bind_ips)) {
       run.bind_ips.forEach((ip, i) => {
         const bare = String(ip).replace(/^\[(.*)\]$/, "$1");

@@ -14,6 +14,7 @@ export function proxyRunSchema(): AnySchema {
     repository: str(),
     version: str(),
     options: anyHash("e.g. options: { memory: 512m }"),
+    http3: bool(),
   });
 }
 
@@ -33,7 +34,16 @@ export function proxySchema(): AnySchema {
       path_prefix: str('e.g. path_prefix: "/api"'),
       path_prefixes: arrayOf(str(), 'e.g. path_prefixes: [ "/api", "/oauth_callback" ]'),
       strip_path_prefix: bool(),
-      healthcheck: hash({ interval: int("seconds, e.g. interval: 3"), path: str("e.g. path: /up"), timeout: int("seconds, e.g. timeout: 3") }),
+      healthcheck: hash({
+        interval: int("seconds, e.g. interval: 3"),
+        path: str("e.g. path: /up"),
+        timeout: int("seconds, e.g. timeout: 3"),
+        port: int("e.g. port: 3001 (when the app answers health checks on another port)"),
+      }),
+      client_ip_header: str("e.g. client_ip_header: True-Client-IP"),
+      canonical_host: str("e.g. canonical_host: www.example.com"),
+      exclude_metrics_paths: arrayOf(str(), 'e.g. exclude_metrics_paths: [ "/up" ]'),
+      tls_on_demand_url: str("e.g. tls_on_demand_url: /tls/allowed"),
       buffering: hash({
         requests: bool(),
         responses: bool(),
