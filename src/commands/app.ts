@@ -73,8 +73,20 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     );
   };
 
-  /** `while read line; do echo ${line#PREFIX-}; done`: container names to versions. */
-  const extractVersion = `while read line; do echo \${line#${role.containerPrefix}-}; done`;
+  /**
+   * Replicas (`replicas: N`, N > 1): replica 1 keeps Kamal's name `PREFIX-V`, the others are
+   * `PREFIX-V_replica_K`, and the "container of version V" becomes every name matching
+   * `^PREFIX-V(_replica_[0-9]+)?$`. With one replica every command is exactly Kamal's.
+   */
+  const multi = role.replicas > 1;
+  const replicaName = (version: string, replica: number) => (replica === 1 ? name(version) : `${name(version)}_replica_${replica}`);
+  const versionContainers = (version: string, options: { onlyRunning?: boolean } = {}): Argv =>
+    multi ? docker("container", "ls", options.onlyRunning ? undefined : "--all", "--filter", `'name=^${name(version)}(_replica_[0-9]+)?$'`, "--quiet") : containerIdFor(name(version), options);
+
+  /** `while read line; do echo ${line#PREFIX-}; done`: container names to versions (replica suffixes dropped). */
+  const extractVersion = multi
+    ? `while read line; do v=\${line#${role.containerPrefix}-}; echo \${v%_replica_*}; done`
+    : `while read line; do echo \${line#${role.containerPrefix}-}; done`;
 
   return {
     containerName: name,
@@ -83,13 +95,14 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
      * `docker run` for a new app container, in Kamal's fixed argument order.
      * `hostnameHex` (12 hex chars) gives the container a hostname derived from the server name.
      */
-    run(options: { hostnameHex?: string; hostname?: string } = {}): Argv {
+    run(options: { hostnameHex?: string; hostname?: string; replica?: number } = {}): Argv {
       const hostname = options.hostname ?? (options.hostnameHex === undefined ? undefined : containerHostname(host, options.hostnameHex));
       const asset = assetVolumeArgs(config, role);
+      const container = replicaName(config.version, options.replica ?? 1);
       return docker(
-        "run", "--detach", "--restart", role.restart, "--name", name(), "--network", NETWORK,
+        "run", "--detach", "--restart", role.restart, "--name", container, "--network", NETWORK,
         hostname === undefined ? undefined : ["--hostname", hostname],
-        "--env", `KAMAL_CONTAINER_NAME=${escape(name())}`,
+        "--env", `KAMAL_CONTAINER_NAME=${escape(container)}`,
         "--env", `KAMAL_VERSION=${escape(config.version)}`,
         "--env", `KAMAL_HOST=${escape(host)}`,
         config.destination === undefined ? undefined : ["--env", `KAMAL_DESTINATION=${escape(config.destination)}`],
@@ -98,36 +111,63 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       );
     },
 
-    start: (): Argv => docker("start", name()),
+    start: (): Argv => (multi ? pipe(versionContainers(config.version), xargs(docker("start"))) : docker("start", name())),
+
+    /** The names of the replicas of the config's version (1 for Kamal's single container). */
+    replicaNames: (version: string = config.version): string[] => Array.from({ length: role.replicas }, (_, i) => replicaName(version, i + 1)),
 
     /** Stop a version's container, or the current one; `-t` from the role's stop timeout. */
-    stop: (options: { version?: string } = {}): Argv =>
-      pipe(
-        options.version === undefined ? currentRunningContainer("--quiet") : containerIdFor(name(options.version)),
-        xargs(docker("stop", ...stopArgs())),
-      ),
+    stop: (options: { version?: string } = {}): Argv => {
+      if (options.version !== undefined) return pipe(versionContainers(options.version), xargs(docker("stop", ...stopArgs())));
+      if (!multi) return pipe(currentRunningContainer("--quiet"), xargs(docker("stop", ...stopArgs())));
+      // Every replica of the current version: that version's name, then its containers.
+      const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
+      return [
+        `v=$(${current});`,
+        ...docker("container", "ls", "--quiet", "--filter", `"name=^${role.containerPrefix}-$v(_replica_[0-9]+)?\$"`),
+        "|", "xargs", "-r", ...docker("stop", ...stopArgs()),
+      ];
+    },
 
     /** Docker health status, or the plain state when the image has no HEALTHCHECK. */
-    status: (version: string): Argv => pipe(containerIdFor(name(version)), xargs(docker("inspect", "--format", HEALTH_STATUS_FORMAT))),
+    status: (version: string, replica = 1): Argv => pipe(containerIdFor(replicaName(version, replica)), xargs(docker("inspect", "--format", HEALTH_STATUS_FORMAT))),
     healthLog: (version: string): Argv => pipe(containerIdFor(name(version)), xargs(docker("inspect", "--format", HEALTH_LOG_FORMAT))),
     containerLogs: (version: string, lines?: number): Argv =>
       pipe(containerIdFor(name(version)), xargs(docker("logs", lines === undefined ? undefined : ["--tail", String(lines)], "2>&1"))),
 
     info: (): Argv => docker("ps", ...filters()),
-    containerIdForVersion: (version: string, options: { onlyRunning?: boolean } = {}): Argv => containerIdFor(name(version), options),
+    /** The container(s) of a version: one id per replica. */
+    containerIdForVersion: (version: string, options: { onlyRunning?: boolean } = {}): Argv => versionContainers(version, options),
     currentRunningContainerId: (): Argv => currentRunningContainer("--quiet"),
     currentRunningVersion: (): Argv => pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion),
     /** Versions of the role's containers (running ones unless `--all` etc. is passed). */
     listVersions: (dockerArgs: readonly string[] = [], statuses: readonly string[] = []): Argv =>
-      pipe(docker("ps", ...filters(statuses), ...dockerArgs, "--format", '"{{.Names}}"'), extractVersion),
+      pipe(docker("ps", ...filters(statuses), ...dockerArgs, "--format", '"{{.Names}}"'), extractVersion, multi ? ["sort", "-u"] : undefined),
 
-    rename: (version: string, newVersion: string): Argv => docker("rename", name(version), name(newVersion)),
+    /** Rename a version's container(s) to another version's name (replicas keep their suffix). */
+    rename: (version: string, newVersion: string): Argv =>
+      multi
+        ? [
+            "for", "c", "in", `$(${render(docker("container", "ls", "--all", "--filter", `'name=^${name(version)}(_replica_[0-9]+)?$'`, "--format", "'{{.Names}}'"))});`,
+            "do", ...docker("rename", "$c", `${name(newVersion)}\${c#${name(version)}}`), ";", "done",
+          ]
+        : docker("rename", name(version), name(newVersion)),
     removeContainer: (version: string): Argv => pipe(containerIdFor(name(version)), xargs(docker("container", "rm"))),
     removeContainers: (): Argv => docker("container", "prune", "--force", ...filters()),
     ensureEnvDirectory: (): Argv => makeDirectory(role.envFile.slice(0, role.envFile.lastIndexOf("/"))),
 
     /** `... | xargs docker logs [--timestamps] [--since X] [--tail N] 2>&1 [| grep 'G' OPTS]` */
     logs(options: LogsOptions = {}): Argv {
+      if (multi && options.containerId === undefined) {
+        // Every replica of the current version, one after the other, each under its name.
+        const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
+        const each = [
+          `v=$(${current});`,
+          "for", "c", "in", `$(docker container ls --format '{{.Names}}' --filter "name=^${role.containerPrefix}-$v(_replica_[0-9]+)?\$");`,
+          "do", "echo", '"== $c";', ...docker("logs", logFlags(options), "$c", "2>&1;"), "done",
+        ];
+        return options.grep === undefined ? each : pipe(shell(each), grepCommand(`'${options.grep}'`, options.grepOptions));
+      }
       return pipe(
         options.containerId === undefined ? currentRunningContainer("--quiet") : ["echo", options.containerId],
         xargs(docker("logs", logFlags(options), "2>&1")),
@@ -159,8 +199,8 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       );
     },
 
-    /** Route the role's proxy service to a new container (`target` = container id). */
-    deploy(target: string): Argv {
+    /** Route the role's proxy service to the new container(s) (`target` = container id, or one per replica). */
+    deploy(target: string | readonly string[]): Argv {
       if (!role.proxy) throw new Error(`role ${role.name} does not run the proxy`);
       const tls = role.proxy.customSslCertificate ? `${config.proxyAppConfigContainerDirectory}/tls/${role.name}` : undefined;
       return proxy.deploy(role.containerPrefix, role.proxy, {

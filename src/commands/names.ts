@@ -45,6 +45,7 @@ export type AppRole = Pick<
   | "name"
   | "containerPrefix"
   | "containerName"
+  | "replicas"
   | "cmd"
   | "restart"
   | "labelArgs"

@@ -211,8 +211,8 @@ function seconds(value: number | undefined): string | undefined {
 }
 
 export interface DeployTarget {
-  /** Container id (12 hex) or address of the new container, without the port. */
-  target: string;
+  /** Container id (12 hex) or address of the new container, without the port; one per replica. */
+  target: string | readonly string[];
   deployTimeout: number;
   drainTimeout: number;
   /** Container paths of a custom certificate (`.../tls/ROLE/cert.pem`, `key.pem`). */
@@ -229,7 +229,7 @@ export interface DeployTarget {
 export function deployArgs(proxy: ProxySettings, options: DeployTarget): string[] {
   return optionize(
     {
-      target: `${options.target}:${proxy.appPort}`,
+      target: typeof options.target === "string" ? `${options.target}:${proxy.appPort}` : options.target.map((t) => `${t}:${proxy.appPort}`),
       host: proxy.hosts,
       tls: proxy.ssl || undefined,
       "tls-certificate-path": options.tlsCertificatePath,

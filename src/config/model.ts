@@ -50,6 +50,8 @@ export interface Role {
   assetPath?: string;
   /** Asset bridging applies (asset_path set and the role runs the proxy). */
   assets: boolean;
+  /** Containers of the role on each host (`replicas:`, default 1), all behind its proxy service. */
+  replicas: number;
   /** `SVC-ROLE[-DEST]` */
   containerPrefix: string;
   /** `SVC-ROLE[-DEST]-VERSION` (version defaults to the config version). */
@@ -506,6 +508,7 @@ export class SextantConfig {
       stopTimeout,
       assetPath,
       assets: assetPath !== undefined && assetPath !== "" && runningProxy,
+      replicas: typeof spec.replicas === "number" && spec.replicas >= 1 ? spec.replicas : 1,
       containerPrefix,
       containerName: (version?: string) => `${containerPrefix}-${version ?? config.version}`,
       env(host: string) {

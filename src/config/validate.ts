@@ -203,6 +203,13 @@ export function semanticProblems(config: SextantConfig, positions: PositionIndex
     for (const [name, role] of Object.entries(raw.servers)) {
       if (!isHash(role)) continue;
       if (isHash(role.labels)) reservedLabels(role.labels, ["servers", name, "labels"], add);
+      if (typeof role.replicas === "number" && (!Number.isInteger(role.replicas) || role.replicas < 1 || role.replicas > 32)) {
+        add(["servers", name, "replicas"], `replicas must be a whole number from 1 to 32 (got ${role.replicas})`, "e.g. replicas: 3");
+      }
+      // Published ports would clash between the replicas of one host.
+      if (typeof role.replicas === "number" && role.replicas > 1 && isHash(role.options) && ("publish" in role.options || "p" in role.options)) {
+        add(["servers", name, "replicas"], "replicas cannot publish ports: they would clash on the host", "let the proxy reach the replicas, or use one replica");
+      }
     }
   }
 

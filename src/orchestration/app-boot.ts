@@ -110,28 +110,36 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
     session.protect(Object.values(env.secretValues()));
     const ssh = await session.connection(host);
     await ssh.upload(env.envFileContent(), role.envFile, { mode: 0o600 });
-    // `docker run --detach` prints the new container's id: no second lookup needed.
-    const started = await session.capture(host, render(app.run({ hostnameHex: hex(6) })));
+    // `docker run --detach` prints the new container's id: no second lookup needed. With replicas,
+    // one container each, all handed to the proxy in one deploy (it health-checks every target).
+    const ids: string[] = [];
+    for (let replica = 1; replica <= role.replicas; replica++) {
+      const started = await session.capture(host, render(app.run({ hostnameHex: hex(6), replica })));
+      const id = started.split("\n").at(-1)?.trim().slice(0, 12);
+      if (role.runningProxy && (!id || !/^[0-9a-f]{12}$/.test(id))) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+      ids.push(id ?? "");
+    }
 
     if (role.runningProxy) {
-      const id = started.split("\n").at(-1)?.trim().slice(0, 12);
-      if (!id || !/^[0-9a-f]{12}$/.test(id)) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+      const id = ids.length === 1 ? ids[0]! : ids;
       const deploy = await session.tryExec(host, render(app.deploy(id)));
       if (deploy.code !== 0) {
         const reason = (deploy.stderr || deploy.stdout).trim().replace(/^Error: /, "");
         const check = role.proxy?.healthcheck.path ?? "/up";
         throw new BootError(
           `the new container did not pass its health check on ${host}: ${reason}\n` +
-            `  checked: http://${id}:${role.proxy?.appPort ?? 80}${check} from the proxy`,
+            `  checked: ${ids.map((i) => `http://${i}:${role.proxy?.appPort ?? 80}${check}`).join(", ")} from the proxy`,
         );
       }
     } else {
-      await waitUntilReady(session, {
-        host,
-        statusCommand: render(app.status(version)),
-        deployTimeoutSeconds: config.deployTimeout,
-        readinessDelaySeconds: config.readinessDelay,
-      });
+      for (let replica = 1; replica <= role.replicas; replica++) {
+        await waitUntilReady(session, {
+          host,
+          statusCommand: render(app.status(version, replica)),
+          deployTimeoutSeconds: config.deployTimeout,
+          readinessDelaySeconds: config.readinessDelay,
+        });
+      }
     }
   } catch (error) {
     if (isPrimary && barrier.close()) {

@@ -163,7 +163,9 @@ export async function appStart(run: Run): Promise<void> {
         }
         if (role.runningProxy) {
           const running = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
-          const id = running ? await session.capture(host, render(app.containerIdForVersion(running))) : "";
+          // One id per replica.
+          const ids = running ? (await session.capture(host, render(app.containerIdForVersion(running)))).split("\n").map((l) => l.trim()).filter(Boolean) : [];
+          const id = ids.length > 1 ? ids : ids[0];
           if (!id) {
             throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, {
               hint: `Look at \`sextant app containers -h ${host}\` and \`sextant app logs -h ${host}\`; \`sextant app boot\` starts a fresh container.`,

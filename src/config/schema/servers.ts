@@ -18,6 +18,7 @@ export function roleSchema(): AnySchema {
         labels: labels(),
         env: envSchema({ allowTags: false, context: "role" }),
         asset_path: str(),
+        replicas: int("containers of this role per host, e.g. replicas: 3"),
       }),
     },
     "should be an array or a hash\u0000a role is a list of hosts, or a hash with `hosts:` and role settings",
