@@ -37,5 +37,6 @@ export async function documentation(section?: string): Promise<string> {
       hint: `Sections: ${DOC_SECTIONS.join(", ")} (e.g. \`sextant docs proxy\`)`,
     });
   }
-  return (await loader()).default;
+  const { SEXTANT_ADDITIONS } = await import("./sextant.ts");
+  return (await loader()).default + (SEXTANT_ADDITIONS[name] ?? "");
 }

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DOC_SECTIONS, documentation, NoDocumentationError } from "../../../src/docs/index.ts";
+import { SEXTANT_ADDITIONS } from "../../../src/docs/sextant.ts";
 import { SEXTANT_VERSION } from "../../../src/version.ts";
 
 const MAIN = join(import.meta.dir, "../../../src/main.ts");
@@ -21,8 +22,11 @@ describe("docs", () => {
     expect(DOC_SECTIONS).toEqual(["accessory", "alias", "boot", "builder", "configuration", "env", "logging", "output", "proxy", "registry", "role", "servers", "ssh", "sshkit"]);
   });
 
-  test.each(DOC_SECTIONS.map((s) => [s]))("%s: the embedded text is Kamal's file, byte for byte", async (section) => {
-    expect(await documentation(section)).toBe(readFileSync(join(DOCS, `${section}.yml`), "utf8"));
+  test.each(DOC_SECTIONS.map((s) => [s]))("%s: the embedded text is Kamal's file, byte for byte (then sextant's additions)", async (section) => {
+    const text = await documentation(section);
+    const kamal = readFileSync(join(DOCS, `${section}.yml`), "utf8");
+    expect(text.slice(0, kamal.length)).toBe(kamal);
+    expect(text.slice(kamal.length)).toBe(SEXTANT_ADDITIONS[section] ?? "");
   });
 
   test.each([
@@ -31,7 +35,7 @@ describe("docs", () => {
     ["Proxy", "proxy"],
     ["SSHKIT", "sshkit"],
   ])("%j shows %s", async (section, file) => {
-    expect(await documentation(section)).toBe(readFileSync(join(DOCS, `${file}.yml`), "utf8"));
+    expect(await documentation(section)).toBe(readFileSync(join(DOCS, `${file}.yml`), "utf8") + (SEXTANT_ADDITIONS[file] ?? ""));
   });
 
   test.each([["aliases"], ["nope"], ["constructor"], ["__proto__"]])("%s: no documentation", async (section) => {
@@ -59,5 +63,15 @@ describe("docs", () => {
 describe("version", () => {
   test.each([[["version"]], [["--version"]]])("%j prints sextant's version", (args) => {
     expect(sextant(args)).toEqual({ status: 0, stdout: `${SEXTANT_VERSION}\n`, stderr: "" });
+  });
+});
+
+describe("sextant's additions", () => {
+  test("every key beyond Kamal 2.12 is documented with an example, and parses as YAML", async () => {
+    const { parse } = await import("yaml");
+    const proxy = await documentation("proxy");
+    for (const key of ["client_ip_header:", "canonical_host:", "exclude_metrics_paths:", "port: 3001", "tls_on_demand_url:", "http3: true"]) expect(proxy).toContain(key);
+    expect(await documentation("role")).toContain("replicas: 3");
+    for (const text of Object.values(SEXTANT_ADDITIONS)) expect(() => parse(text)).not.toThrow();
   });
 });
