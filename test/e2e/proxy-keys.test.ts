@@ -43,6 +43,7 @@ proxy:
     interval: 1
   run:
     http3: true
+    metrics_port: 9090
 ${registryYml(bed)}builder:
   arch: amd64
 ${SSH_YML}deploy_timeout: 15
@@ -84,5 +85,18 @@ describe("proxy keys in deploy.yml", () => {
     await run(["curl", "-s", "-o", "/dev/null", "-H", "Host: www.keys.test", "-H", "True-Client-IP: 203.0.113.77", `http://${host}/from-cdn`]);
     const logs = await project.sextant(["proxy", "logs", "--grep", "from-cdn", "-n", "50"]);
     expect(logs.stdout).toContain("203.0.113.77");
+  });
+
+  test("exclude_metrics_paths: requests for /up are not counted in the proxy's metrics, others are", async () => {
+    const count = async () => {
+      const ip = (await onHost(bed, host, "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' kamal-proxy")).stdout.trim();
+      const metrics = (await onHost(bed, host, `curl -s http://${ip}:9090/metrics`)).stdout;
+      return [...metrics.matchAll(/^kamal_proxy_http_requests_total\{[^}]*service="keys-web"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await count();
+    for (let i = 0; i < 5; i++) await run(["curl", "-s", "-o", "/dev/null", "-H", "Host: www.keys.test", `http://${host}/up`]);
+    expect(await count()).toBe(before);
+    for (let i = 0; i < 5; i++) await run(["curl", "-s", "-o", "/dev/null", "-H", "Host: www.keys.test", `http://${host}/`]);
+    expect(await count()).toBe(before + 5);
   });
 });
