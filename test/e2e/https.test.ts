@@ -20,6 +20,7 @@ const [acmeHost, customHost] = bed.hosts as [string, string];
 const bridge = acmeHost.replace(/\.\d+$/, ".1");
 const ACME_NAME = "autossl.test";
 const CUSTOM_NAME = "customssl.test";
+const ON_DEMAND_NAME = "ondemand.test";
 const CERT_LIFETIME_S = 45;
 const CA_IN_PROXY = "/home/kamal-proxy/.apps-config/acme-test-ca.pem";
 
@@ -81,6 +82,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "sextant-https-"));
   pebble = await startPebble({ address: bridge, httpPort: 80, tlsPort: 443, certificateValiditySeconds: CERT_LIFETIME_S });
   await pebble.addA(ACME_NAME, acmeHost);
+  await pebble.addA(ON_DEMAND_NAME, acmeHost);
   root = await pebble.rootPem();
   writeFileSync(join(work, "pebble-root.pem"), root);
   // The proxy trusts Pebble's API certificate through a file in the apps-config volume, and a proxy
@@ -189,6 +191,38 @@ describe("proxy.ssl: true with Pebble", () => {
     expect(Object.keys(statuses)).toEqual(["200"]);
     expect(statuses["200"]!).toBeGreaterThan(20);
   }, 90_000);
+});
+
+describe("proxy.tls_on_demand_url", () => {
+  test("a service without hosts gets a certificate for a name the app allows, on that name's first request", async () => {
+    const proxy = [
+      "  ssl: true",
+      "  tls_on_demand_url: /allowed",
+      "  run:",
+      "    options:",
+      "      env:",
+      `        - KAMAL_PROXY_TLS_ACME_DIRECTORY=${pebble.directoryUrl}`,
+      `        - KAMAL_PROXY_TLS_ACME_CA=${CA_IN_PROXY}`,
+    ].join("\n");
+    const project = await makeProject(bed, { "config/deploy.yml": deployYml(bed, "ondemand", acmeHost, proxy), ".kamal/secrets": SECRETS });
+    isolateCache(project, bed);
+    projects.push(project);
+    project.write("www/index.html", page("ondemand", "1"));
+    project.write("www/allowed", "yes\n");
+    await project.commit("1");
+    const result = await project.sextant(["setup", "-v"]);
+    ok(result);
+    expect(result.stdout).toContain('--tls --deploy-timeout="10s"');
+    expect(result.stdout).toContain('--tls-on-demand-url="/allowed"');
+    const issued = issuedCount();
+    await fetch(`http://${acmeHost}/`, { headers: { host: ON_DEMAND_NAME }, redirect: "manual" }).then((r) => r.arrayBuffer());
+    const body = await until(async () => {
+      const r = await curlHttps(acmeHost, ON_DEMAND_NAME, join(work, "pebble-root.pem"));
+      return r.startsWith("200 ") ? r : undefined;
+    }, 30_000, "HTTPS for the on-demand name");
+    expect(body).toMatch(/ondemand <b id="version">1</);
+    expect(issuedCount()).toBe(issued + 1);
+  }, 240_000);
 });
 
 describe("proxy.ssl with a custom certificate from secrets", () => {
