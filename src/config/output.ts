@@ -34,7 +34,32 @@ export function kamalConfigHash(config: SextantConfig): Record<string, unknown> 
     accessories: config.raw.accessories,
     logging: config.loggingArgs,
   };
+  const extras = beyondKamal(config);
+  if (Object.keys(extras).length > 0) out.beyond_kamal = extras;
   for (const key of Object.keys(out)) if (out[key] === undefined || out[key] === null) delete out[key];
+  return out;
+}
+
+/**
+ * The settings sextant adds to Kamal's, per role, only where they are used — so a plain Kamal
+ * config prints exactly what `kamal config` prints.
+ */
+function beyondKamal(config: SextantConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const role of config.roles) {
+    const p = role.proxy;
+    const entry: Record<string, unknown> = {
+      replicas: role.replicas > 1 ? role.replicas : undefined,
+      client_ip_header: p?.clientIpHeader,
+      canonical_host: p?.canonicalHost,
+      exclude_metrics_paths: p && p.excludeMetricsPaths.length > 0 ? p.excludeMetricsPaths : undefined,
+      healthcheck_port: p?.healthcheck.port,
+      tls_on_demand_url: p?.tlsOnDemandUrl,
+      http3: p?.run?.http3 || undefined,
+    };
+    for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
+    if (Object.keys(entry).length > 0) out[role.name] = entry;
+  }
   return out;
 }
 

@@ -53,3 +53,12 @@ describe("proxy keys from Kamal's open pull requests", () => {
     for (const [yaml, message] of cases) expect(loadError(`${BASE}${yaml}`).message).toContain(message);
   });
 });
+
+describe("sextant config", () => {
+  test("shows the keys beyond Kamal per role, and nothing more for a plain Kamal config", async () => {
+    const { kamalConfigHash } = await import("../../../src/config/output.ts");
+    const extended = load(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 2\n")}proxy:\n  host: a.example.com\n  canonical_host: a.example.com\n  healthcheck:\n    port: 3001\n`);
+    expect(kamalConfigHash(extended).beyond_kamal).toEqual({ web: { replicas: 2, canonical_host: "a.example.com", healthcheck_port: 3001 } });
+    expect(kamalConfigHash(load(BASE)).beyond_kamal).toBeUndefined();
+  });
+});
