@@ -69,6 +69,8 @@ export function deployFlags(dataDir: string): FlagSpec[] {
     { name: "log-response-header", type: "list", default: [], usage: "Additional response header to log (may be specified multiple times)" },
     { name: "exclude-metrics-path", type: "list", default: [], usage: "Exclude requests to these paths from metrics" },
     { name: "forward-headers", type: "bool", default: false, usage: "Forward X-Forwarded headers to target (default false if TLS enabled; otherwise true)" },
+    { name: "basic-auth", type: "string", default: "", usage: "Require HTTP Basic authentication with these credentials (username:password)" },
+    { name: "basic-auth-file", type: "string", default: "", usage: "Require HTTP Basic authentication with the username:password read from this file" },
     { name: "client-ip-header", type: "string", default: "", usage: "Header to use as the client IP (replaces X-Forwarded-For)" },
     { name: "scope-cookie-paths", type: "bool", default: false, usage: "Scope cookie paths to the path prefix" },
   ];

@@ -3,6 +3,7 @@
  * binary is started as `kamal-proxy`. It speaks kamal-proxy's commands and flags, prints errors as
  * `Error: <message>` on stderr and returns exit code 1 for them (as cobra does).
  */
+import { basicAuthFromFlags } from "./basic-auth.ts";
 import { deployFlags, pauseFlags, rolloutDeployFlags, rolloutSetFlags, runFlags, stopFlags } from "./cli-flags.ts";
 import { readFileSync } from "node:fs";
 import { callControl } from "./control-client.ts";
@@ -194,6 +195,8 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
       read_targets_accept_websockets: v["read-target-websockets"] as boolean,
       exclude_metrics_paths: (v["exclude-metrics-path"] as string[]).length ? (v["exclude-metrics-path"] as string[]) : null,
       client_ip_header: v["client-ip-header"] as string,
+      // Read here, in the command-line client: the server only ever gets the password's hash.
+      basic_auth: basicAuthFromFlags(v["basic-auth"] as string, v["basic-auth-file"] as string),
     },
     target_options: {
       health_check_config: {

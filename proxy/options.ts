@@ -22,6 +22,7 @@ export function defaultServiceOptions(): ServiceOptions {
     read_targets_accept_websockets: false,
     exclude_metrics_paths: null,
     client_ip_header: "",
+    basic_auth: null,
   };
 }
 

@@ -31,6 +31,8 @@ export interface ServiceOptions {
   read_targets_accept_websockets: boolean;
   exclude_metrics_paths: string[] | null;
   client_ip_header: string;
+  /** HTTP Basic authentication: the username and the password's SHA-256 (never the password). */
+  basic_auth?: { username: string; password_sha256: string } | null;
 }
 
 export interface TargetOptions {

@@ -3,6 +3,7 @@
  * (HTTPS and canonical host, 301), pause/stop (health-check paths still answer 200), rollout group
  * choice, target claim (503 when none), then WebSocket relay or HTTP forwarding.
  */
+import { authorized } from "./basic-auth.ts";
 import type { Clock } from "./clock.ts";
 import type { RequestContext } from "./context.ts";
 import { getCookie } from "./cookies.ts";
@@ -73,6 +74,12 @@ export class Service {
     const redirect = this.redirect(ctx);
     if (redirect) return redirect;
 
+    // Basic auth before anything reaches the app; the health check path stays open for load balancers.
+    const auth = this.options.basic_auth;
+    if (auth && !this.isHealthCheckRequest(ctx) && !authorized(auth, ctx.req.headers.get("authorization"))) {
+      return this.error(401, "", { "www-authenticate": `Basic realm="${this.name}", charset="UTF-8"` });
+    }
+
     // The running case skips the (async) wait entirely: it is every request's path.
     if (this.pause.state !== "running") {
       if (this.isHealthCheckRequest(ctx)) return new Response(null, { status: 200 });
@@ -142,8 +149,8 @@ export class Service {
     return new Response(`<a href="${location.replace(/"/g, "&quot;")}">Moved Permanently</a>.\n\n`, { status: 301, headers });
   }
 
-  error(status: number, message = ""): Response {
-    return renderErrorPage(status, message, this.pages);
+  error(status: number, message = "", headers?: HeadersInit): Response {
+    return renderErrorPage(status, message, this.pages, headers);
   }
 
   /** Drain both groups at once (pause/stop), keeping the targets' states afterwards. */
