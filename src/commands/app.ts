@@ -210,6 +210,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
         tlsCertificatePath: tls && `${tls}/cert.pem`,
         tlsPrivateKeyPath: tls && `${tls}/key.pem`,
         errorPages: config.errorPagesPath === undefined ? undefined : `${config.proxyAppConfigContainerDirectory}/error_pages/${config.version}`,
+        basicAuthFile: role.proxy.basicAuth ? `${config.proxyAppConfigContainerDirectory}/basic_auth/${role.name}` : undefined,
       });
     },
     removeFromProxy: (): Argv => proxy.remove(role.containerPrefix),

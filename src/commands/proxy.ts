@@ -220,6 +220,8 @@ export interface DeployTarget {
   tlsPrivateKeyPath?: string;
   /** Container path of this version's error pages. */
   errorPages?: string;
+  /** Container path of a file holding `user:password` (read by kamal-proxy's client, then deleted). */
+  basicAuthFile?: string;
 }
 
 /**
@@ -257,6 +259,7 @@ export function deployArgs(proxy: ProxySettings, options: DeployTarget): string[
       "canonical-host": proxy.canonicalHost,
       "exclude-metrics-path": proxy.excludeMetricsPaths.length > 0 ? proxy.excludeMetricsPaths : undefined,
       "tls-on-demand-url": proxy.tlsOnDemandUrl,
+      "basic-auth-file": options.basicAuthFile,
     },
     { separator: "=" },
   );

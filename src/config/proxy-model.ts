@@ -48,6 +48,8 @@ export interface ProxySettings {
   excludeMetricsPaths: string[];
   /** On-demand TLS: the proxy asks this URL (or app path) whether a host may get a certificate. */
   tlsOnDemandUrl?: string;
+  /** HTTP Basic auth: the username (a secret's name, or the name itself) and the password's secret name. */
+  basicAuth?: { username: string; password: string };
   buffering: { requests: boolean; responses: boolean; memory?: number; maxRequestBody?: number; maxResponseBody?: number };
   logging: { requestHeaders: string[]; responseHeaders: string[] };
   run?: ProxyRunSettings;
@@ -123,6 +125,10 @@ export function proxySettings(raw: Record<string, unknown>): ProxySettings {
     canonicalHost: raw.canonical_host === undefined ? undefined : toText(raw.canonical_host),
     excludeMetricsPaths: list(raw.exclude_metrics_paths),
     tlsOnDemandUrl: raw.tls_on_demand_url === undefined ? undefined : toText(raw.tls_on_demand_url),
+    basicAuth:
+      isHash(raw.basic_auth) && raw.basic_auth.username !== undefined && raw.basic_auth.password !== undefined
+        ? { username: toText(raw.basic_auth.username), password: toText(raw.basic_auth.password) }
+        : undefined,
     buffering: {
       requests: buffering.requests !== false,
       responses: buffering.responses !== false,

@@ -363,6 +363,13 @@ function proxyProblems(proxy: Record<string, unknown>, path: Path, add: (path: P
     if (key !== undefined && cert === undefined) add([...path, "ssl"], "Missing certificate_pem setting (required when private_key_pem is present)");
   }
   if (proxy.path_prefix !== undefined && proxy.path_prefixes !== undefined) add(path, "Specify one of 'path_prefix' or 'path_prefixes', not both");
+  if (isHash(proxy.basic_auth) && path[0] === "accessories") {
+    add([...path, "basic_auth"], "basic_auth is supported for the app's roles, not for accessories", "put the accessory behind an app role, or protect it in the accessory itself");
+  }
+  if (isHash(proxy.basic_auth)) {
+    if (proxy.basic_auth.username === undefined) add([...path, "basic_auth"], "Missing username (required with basic_auth)", "e.g. basic_auth: { username: admin, password: BASIC_AUTH_PASSWORD }");
+    if (proxy.basic_auth.password === undefined) add([...path, "basic_auth"], "Missing password (required with basic_auth)", "the name of a secret, e.g. password: BASIC_AUTH_PASSWORD");
+  }
   const run = proxy.run;
   if (!options.skipRun && isHash(run)) {
     if (run.publish === false && (run.http_port !== undefined || run.https_port !== undefined || run.bind_ips !== undefined)) {

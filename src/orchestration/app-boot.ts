@@ -14,6 +14,7 @@ import { SextantError } from "../errors.ts";
 import { Barrier } from "./barrier.ts";
 import { waitUntilReady } from "./health.ts";
 import { cleanUpAfterBoot, prepareHosts } from "./app-prepare.ts";
+import { withBasicAuthFiles } from "./basic-auth.ts";
 import { diskFullError, isDiskFull } from "./disk-full.ts";
 import { uploadSslCertificates } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
@@ -47,26 +48,29 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   await prepareHosts(run, hosts, options.currentVersions);
   await uploadSslCertificates(run, hosts);
 
-  for (const [index, group] of groups.entries()) {
-    await run.hook("pre-app-boot", { hosts: group });
-    await run.session.onHosts(group, `booted ${config.version}`, async (host) => {
-      const roles = run.selection.rolesOn(host);
-      const known = options.currentVersions?.get(host);
-      try {
-        if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier, known?.get(role.name))));
-        else for (const role of roles) await bootRole(run, host, role, barrier, known?.get(role.name));
-      } catch (error) {
-        // Whatever failed on a primary-role host (unreachable, a rename, the boot itself), the
-        // other roles must not wait for a healthy container that will never come.
-        if (roles.some((r) => r.name === primary) && barrier.close()) {
-          run.session.emit({ type: "warn", message: `First ${primary} container failed on ${host}, not booting any other roles` });
+  // Credentials for proxy basic auth exist on the servers only while the proxy deploys run.
+  await withBasicAuthFiles(run, hosts, async () => {
+    for (const [index, group] of groups.entries()) {
+      await run.hook("pre-app-boot", { hosts: group });
+      await run.session.onHosts(group, `booted ${config.version}`, async (host) => {
+        const roles = run.selection.rolesOn(host);
+        const known = options.currentVersions?.get(host);
+        try {
+          if (config.boot.parallelRoles) await Promise.all(roles.map((role) => bootRole(run, host, role, barrier, known?.get(role.name))));
+          else for (const role of roles) await bootRole(run, host, role, barrier, known?.get(role.name));
+        } catch (error) {
+          // Whatever failed on a primary-role host (unreachable, a rename, the boot itself), the
+          // other roles must not wait for a healthy container that will never come.
+          if (roles.some((r) => r.name === primary) && barrier.close()) {
+            run.session.emit({ type: "warn", message: `First ${primary} container failed on ${host}, not booting any other roles` });
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
-    await run.hook("post-app-boot", { hosts: group });
-    if (config.boot.wait && index < groups.length - 1) await new Promise((r) => setTimeout(r, config.boot.wait! * 1000));
-  }
+      });
+      await run.hook("post-app-boot", { hosts: group });
+      if (config.boot.wait && index < groups.length - 1) await new Promise((r) => setTimeout(r, config.boot.wait! * 1000));
+    }
+  });
 
   await run.session.onHosts(hosts, `tagged ${config.latestTag}`, async (host) => {
     await run.audit(host, `Tagging ${config.absoluteImage} as the latest image`);

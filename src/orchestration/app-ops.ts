@@ -16,6 +16,7 @@ import { bootApp, BootError, stopStaleContainers } from "./app-boot.ts";
 import { runInteractive, stdinIsTty } from "./interactive.ts";
 import { withLock } from "./lock.ts";
 import { loginOnHosts } from "./registry.ts";
+import { withBasicAuthFiles } from "./basic-auth.ts";
 import type { Run } from "./run.ts";
 
 /** What one host answered. */
@@ -150,8 +151,9 @@ export async function appStart(run: Run): Promise<void> {
   const { session, config } = run;
   const version = config.version;
   await preConnect(run);
-  await withLock(run, () =>
-    session.onHosts(requireAppHosts(run, "app start"), `started ${version}`, async (host) => {
+  const hosts = requireAppHosts(run, "app start");
+  await withLock(run, () => withBasicAuthFiles(run, hosts, () =>
+    session.onHosts(hosts, `started ${version}`, async (host) => {
       for (const role of run.selection.rolesOn(host)) {
         const app = appCommands(config, role, host);
         await run.audit(host, `Started app version ${version}`, { role: role.name });
@@ -174,7 +176,7 @@ export async function appStart(run: Run): Promise<void> {
           await proxyCommand(run, host, render(app.deploy(id)));
         }
       }
-    }),
+    })),
   );
 }
 

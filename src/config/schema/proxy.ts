@@ -44,6 +44,7 @@ export function proxySchema(): AnySchema {
       canonical_host: str("e.g. canonical_host: www.example.com"),
       exclude_metrics_paths: arrayOf(str(), 'e.g. exclude_metrics_paths: [ "/up" ]'),
       tls_on_demand_url: str("e.g. tls_on_demand_url: /tls/allowed"),
+      basic_auth: hash({ username: str("a secret name or the user name"), password: str("the name of a secret in .kamal/secrets") }),
       buffering: hash({
         requests: bool(),
         responses: bool(),
