@@ -56,6 +56,7 @@ function beyondKamal(config: SextantConfig): Record<string, unknown> {
       healthcheck_port: p?.healthcheck.port,
       tls_on_demand_url: p?.tlsOnDemandUrl,
       http3: p?.run?.http3 || undefined,
+      basic_auth: p?.basicAuth ? { username: p.basicAuth.username, password: p.basicAuth.password } : undefined,
     };
     for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
     if (Object.keys(entry).length > 0) out[role.name] = entry;

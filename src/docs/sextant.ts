@@ -32,6 +32,13 @@ proxy:
   run:
     # HTTP/3: kamal-proxy run --http3, with the HTTPS port published over UDP too (needs publish):
     http3: true
+
+  # HTTP Basic authentication in front of the app (kamal-proxy's proposed --basic-auth). The
+  # password is the name of a secret in .kamal/secrets; the username is a secret's name or the name
+  # itself. The health check path stays open. Use it with ssl: the browser sends it on every request.
+  basic_auth:
+    username: staff
+    password: BASIC_AUTH_PASSWORD
 `,
   role: `
 # Beyond Kamal 2.12 (sextant)
