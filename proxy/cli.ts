@@ -11,6 +11,7 @@ import { serviceOptionsProblem } from "./options.ts";
 import { dataDir, socketPath, stateFilePath, type Env } from "./paths.ts";
 import type { ControlRequest, DeployArgs, ListResult } from "./protocol.ts";
 import { ProxyServer } from "./server.ts";
+import { timeoutProblem } from "./conn-timeouts.ts";
 import { fileStateStore } from "./state.ts";
 
 export interface ProxyCommandInfo {
@@ -251,6 +252,16 @@ export function renderList(result: ListResult, color = false): string {
 
 async function runServer(argv: string[], prog: string, env: Env): Promise<number> {
   const p = parse(argv, runFlags(env), `${prog} run`, 0);
+  const timeouts = {
+    readHeader: p.values["read-header-timeout"] as number,
+    idle: p.values["idle-timeout"] as number,
+    requestBody: p.values["request-body-timeout"] as number,
+  };
+  for (const [flag, ms] of [["read-header-timeout", timeouts.readHeader], ["idle-timeout", timeouts.idle]] as const) {
+    const problem = timeoutProblem(flag, ms);
+    if (problem) throw new Error(problem);
+  }
+  if (timeouts.requestBody < 0) throw new Error("request-body-timeout must not be negative");
   const dir = dataDir(env);
   const server = new ProxyServer({
     httpPort: p.values["http-port"] as number,
@@ -260,6 +271,7 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
     http3: p.values.http3 as boolean,
     socketPath: socketPath(env),
     state: fileStateStore(stateFilePath(dir)),
+    timeouts,
     acme: {
       directory: p.values["tls-acme-directory"] as string,
       cachePath: `${dir}/certs`,
