@@ -10,6 +10,7 @@ import type { Server } from "bun";
 import { runProxyCli } from "../../proxy/cli.ts";
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
+import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { fileStateStore, type StateStore } from "../../proxy/state.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -44,7 +45,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean } = {}): Promise<Harness> {
+export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean; timeouts?: Partial<ConnTimeouts> } = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "proxy-test-"));
   const home = join(dir, "home");
   const socket = join(dir, "kamal-proxy.sock");
@@ -59,6 +60,7 @@ export async function startProxy(opts: { metricsPort?: number; dir?: string; htt
     socketPath: socket,
     state,
     hostname: "127.0.0.1",
+    timeouts: opts.timeouts,
     logWrite: (l) => logs.push(l),
   });
   await server.start();
