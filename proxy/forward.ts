@@ -79,6 +79,11 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     ctx.onFinish(() => requestBuffer!.dispose());
   }
 
+  // Bun drops a connection on which a pipelined request follows one still being handled, and aborts the
+  // first request's signal only after the current event-loop turn. Sending nothing upstream before that
+  // turn has passed means such a request is never executed by the app (see pipelining.test.ts).
+  await afterThisTurn();
+  if (req.signal.aborted) return clientGone(ctx);
   const onClientAbort = () => abort.abort("client");
   req.signal.addEventListener("abort", onClientAbort, { once: true });
   ctx.onFinish(() => req.signal.removeEventListener("abort", onClientAbort));
@@ -160,6 +165,8 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
 function bodyTimedOut(pages: PageSet | undefined): Response {
   return renderErrorPage(408, "", pages, { connection: "close" });
 }
+
+const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The client went away: nothing to send, logged as 499. */
 function clientGone(ctx: RequestContext): Response {

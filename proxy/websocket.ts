@@ -73,6 +73,12 @@ export async function proxyWebSocket(
   const headerObj: Record<string, string> = {};
   headers.forEach((v, k) => (headerObj[k] = v));
 
+  // As in forward.ts: a pipelined request behind this one makes Bun drop the connection after this turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (ctx.req.signal.aborted) {
+    ctx.loggedStatus = 499;
+    return new Response(null, { status: 499 });
+  }
   const url = `ws://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
   const upstream = new WebSocket(url, { headers: headerObj, protocols } as unknown as string[]) as PausableWebSocket;
   upstream.binaryType = "arraybuffer";

@@ -41,7 +41,7 @@ async function proxyProcess() {
 }
 
 /** Sends 1 MiB messages (numbered) as fast as `canSend` allows, up to `total` bytes. */
-function flood(send: (m: Uint8Array) => void, canSend: () => boolean, total: number) {
+function flood(send: (m: Uint8Array<ArrayBuffer>) => void, canSend: () => boolean, total: number) {
   const state = { sent: 0, stop: false };
   const pump = async () => {
     let seq = 0;
