@@ -227,25 +227,3 @@ test("two deploys of one service at once run one after the other: the later comm
   expect((await p.text("/")).body).toBe("fast");
   expect(JSON.parse(p.state.read()!)[0].active_targets).toEqual([fast.addr]);
 });
-
-test("list --json prints the newer kamal-proxy shape; rollout disable/enable keep the split", async () => {
-  const p = await startProxy();
-  const a = upstream("active");
-  const r = upstream("rollout");
-  expect((await p.deploy("web", a.addr, "--host=a.test", "--host=b.test")).code).toBe(0);
-  const listed = await p.cli("list", "--json");
-  expect(JSON.parse(listed.out)).toEqual({ web: { hosts: ["a.test", "b.test"], path_prefixes: ["/"], tls: false, targets: [a.addr], state: "running" } });
-  expect((await p.cli("rollout", "enable", "web")).err).toBe("Error: rollout target not set\n");
-  expect((await p.cli("rollout", "deploy", "web", `--target=${r.addr}`, "--deploy-timeout=2s")).code).toBe(0);
-  expect((await p.cli("rollout", "set", "web", "--list=beta")).code).toBe(0);
-  const asBeta = { host: "a.test", headers: { cookie: "kamal-rollout=beta" } };
-  expect((await p.text("/", asBeta)).body).toBe("rollout");
-  expect((await p.cli("rollout", "disable", "web")).code).toBe(0);
-  expect((await p.text("/", asBeta)).body).toBe("active");
-  expect(JSON.parse(p.state.read()!)[0].rollout_controller).toMatchObject({ allowlist: ["beta"], disabled: true });
-  const restarted = await p.restart();
-  expect((await restarted.text("/", asBeta)).body).toBe("active");
-  expect((await restarted.cli("rollout", "enable", "web")).code).toBe(0);
-  expect((await restarted.text("/", asBeta)).body).toBe("rollout");
-  expect((await restarted.cli("list", "--bogus")).err).toContain("unknown flag: --bogus");
-});
