@@ -14,9 +14,15 @@ import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { fileStateStore, type StateStore } from "../../proxy/state.ts";
 
 const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
+/**
+ * Runs the registered cleanups. This module registers it once, and Bun scopes that hook to the first
+ * test file that imports the module, so a file whose cleanups must run (mounts, processes) in a run of
+ * many files also registers it itself: `afterEach(runCleanups)` (a second call finds nothing to do).
+ */
+export async function runCleanups(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+}
+afterEach(runCleanups);
 export const onCleanup = (fn: () => unknown) => cleanups.push(fn);
 
 export interface CliResult {

@@ -5,10 +5,12 @@
  * so it makes sure the first one is never executed upstream: it sends nothing upstream until Bun has had
  * its turn to drop the connection.
  */
-import { expect, test } from "bun:test";
-import { sleep, startProxy } from "../helpers.ts";
+import { afterEach, expect, test } from "bun:test";
+import { runCleanups, sleep, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
+
+afterEach(runCleanups);
 
 const TWO = "POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /second HTTP/1.1\r\nHost: x\r\n\r\n";
 

@@ -2,10 +2,12 @@
  * Request smuggling and header hygiene with raw bytes: for each malformed request, the status the client
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
-import { expect, test } from "bun:test";
-import { sleep, startProxy } from "../helpers.ts";
+import { afterEach, expect, test } from "bun:test";
+import { runCleanups, sleep, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream, type Received } from "./recording-upstream.ts";
+
+afterEach(runCleanups);
 
 async function setup() {
   const p = await startProxy();

@@ -2,48 +2,27 @@
  * The state file and the control socket under crashes, full disks, damaged files and concurrent or hostile
  * local clients. Real proxy processes, a real tmpfs, real upstreams on 127.0.0.1.
  */
-import { expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runProxyCli } from "../../../proxy/cli.ts";
 import { MAX_COMMAND_BYTES } from "../../../proxy/control-server.ts";
-import { onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
+import { onCleanup, runCleanups, sleep, startProxy, upstream } from "../helpers.ts";
+import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
 
-const MAIN = join(import.meta.dir, "../../../src/main.ts");
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
+afterEach(runCleanups);
+afterEach(killProxyProcesses);
 
 function stateDirOf(home: string): string {
   return join(home, ".config", "kamal-proxy");
 }
 
-/** A proxy as its own process, so it can be killed with SIGKILL. */
-async function spawnProxy(home: string, port: number) {
-  const env = { ...process.env, HOME: home, KAMAL_PROXY_SOCKET: join(home, "kamal-proxy.sock"), KAMAL_PROXY_HTTP_PORT: String(port), KAMAL_PROXY_HTTPS_PORT: "0" };
-  const proc = Bun.spawn(["bun", MAIN, "proxy-server", "run"], { env, stdout: "pipe", stderr: "pipe" });
-  onCleanup(() => proc.kill("SIGKILL"));
-  const started = Date.now();
-  while (Date.now() - started < 10_000) {
-    if ((await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 404) break;
-    await sleep(30);
-  }
-  const cli = (...args: string[]) => runProxyCli(args, "kamal-proxy", { out: () => {}, err: () => {} }, env);
-  return { proc, env, cli };
-}
-
 test("kill -9 during a loop of deploys: after restart every route a deploy reported as saved answers", async () => {
-  const home = mkdtempSync(join(tmpdir(), "proxy-crash-"));
-  onCleanup(() => rmSync(home, { recursive: true, force: true }));
+  const home = tempHome("proxy-crash-");
   const up = upstream("crash-app");
   const port = await freePort();
-  const first = await spawnProxy(home, port);
+  const first = await spawnProxyProcess(home, port);
   const saved: string[] = [];
   let stop = false;
   const loop = (async () => {
@@ -62,7 +41,7 @@ test("kill -9 during a loop of deploys: after restart every route a deploy repor
 
   const text = readFileSync(join(stateDirOf(home), "kamal-proxy.state"), "utf8");
   expect(() => JSON.parse(text)).not.toThrow();
-  const second = await spawnProxy(home, port);
+  const second = await spawnProxyProcess(home, port);
   for (const host of saved) {
     const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { host } });
     expect({ host, status: res.status, body: await res.text() }).toEqual({ host, status: 200, body: "crash-app" });

@@ -3,14 +3,15 @@
  * counting only the wait for the response. Bun's connection timer has whole-second, coarse steps, so the
  * waits below are bounded generously; no assertion is about speed.
  */
-import { expect, test } from "bun:test";
-import { join } from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterEach, expect, test } from "bun:test";
 import { runProxyCli } from "../../../proxy/cli.ts";
-import { onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
+import { onCleanup, runCleanups, sleep, startProxy, upstream } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
+import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
+
+afterEach(runCleanups);
+afterEach(killProxyProcesses);
 
 const SHORT = { readHeader: 1000, idle: 1000, requestBody: 1000 };
 /** Bun's timer is coarse (measured: a 1 s timeout closes a silent new connection after ~12 s). */
@@ -53,21 +54,10 @@ test("Bun limitation: a client trickling header bytes resets the inactivity time
 }, 30_000);
 
 test("idle clients cannot exhaust descriptors: with 256 fds and 240 idle clients, a new client is served", async () => {
-  const home = mkdtempSync(join(tmpdir(), "proxy-fds-"));
-  onCleanup(() => rmSync(home, { recursive: true, force: true }));
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  const env = { ...process.env, HOME: home, KAMAL_PROXY_SOCKET: join(home, "s.sock"), KAMAL_PROXY_HTTP_PORT: String(port), KAMAL_PROXY_HTTPS_PORT: "0" };
-  const main = join(import.meta.dir, "../../../src/main.ts");
-  const proc = Bun.spawn(["sh", "-c", 'ulimit -n 256 && exec bun "$0" proxy-server run --read-header-timeout=1s --idle-timeout=1s', main], { env, stdout: "ignore", stderr: "pipe" });
-  onCleanup(() => proc.kill("SIGKILL"));
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 404) break;
-    await sleep(30);
-  }
+  const port = await freePort();
+  const px = await spawnProxyProcess(tempHome("proxy-fds-"), port, { flags: ["--read-header-timeout=1s", "--idle-timeout=1s"], limitFds: 256 });
   const up = upstream("still-serving");
-  expect(await runProxyCli(["deploy", "web", `--target=${up.addr}`, "--health-check-interval=20ms"], "kamal-proxy", { out: () => {}, err: () => {} }, env)).toBe(0);
+  expect(await px.cli("deploy", "web", `--target=${up.addr}`, "--health-check-interval=20ms")).toBe(0);
   const idle = await Promise.all(Array.from({ length: 240 }, () => rawConnect(port)));
   onCleanup(() => idle.forEach((c) => c.destroy()));
   // Every idle client is closed by the proxy...

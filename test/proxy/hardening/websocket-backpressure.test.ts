@@ -2,13 +2,14 @@
  * WebSocket back-pressure through a proxy process: a client that does not read (or an app that does not
  * read) must hold back the other side instead of growing the proxy's memory. RSS is read from /proc.
  */
-import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterEach, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { ServerWebSocket } from "bun";
-import { runProxyCli } from "../../../proxy/cli.ts";
-import { onCleanup, sleep, upstream } from "../helpers.ts";
+import { runCleanups, sleep, upstream } from "../helpers.ts";
+import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
+
+afterEach(runCleanups);
+afterEach(killProxyProcesses);
 
 const MiB = 1 << 20;
 const FLOOD = 300 * MiB;
@@ -23,21 +24,9 @@ function rss(pid: number): number {
 }
 
 async function proxyProcess() {
-  const home = mkdtempSync(join(tmpdir(), "proxy-ws-bp-"));
-  onCleanup(() => rmSync(home, { recursive: true, force: true }));
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  const env = { ...process.env, HOME: home, KAMAL_PROXY_SOCKET: join(home, "s.sock"), KAMAL_PROXY_HTTP_PORT: String(port), KAMAL_PROXY_HTTPS_PORT: "0" };
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "../../../src/main.ts"), "proxy-server", "run"], { env, stdout: "ignore", stderr: "inherit" });
-  onCleanup(() => proc.kill("SIGKILL"));
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 404) break;
-    await sleep(30);
-  }
-  const deploy = (target: string) =>
-    runProxyCli(["deploy", "ws", `--target=${target}`, "--health-check-interval=20ms"], "kamal-proxy", { out: () => {}, err: () => {} }, env);
-  return { proc, port, deploy };
+  const px = await spawnProxyProcess(tempHome("proxy-ws-bp-"), await freePort());
+  const deploy = (target: string) => px.cli("deploy", "ws", `--target=${target}`, "--health-check-interval=20ms");
+  return { ...px, deploy };
 }
 
 /** Sends 1 MiB messages (numbered) as fast as `canSend` allows, up to `total` bytes. */
