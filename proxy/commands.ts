@@ -323,11 +323,19 @@ export class CommandHandler {
    */
   restore(): void {
     const { logger } = this.deps;
+    const setAside = (): string => {
+      try {
+        return this.deps.state.setAside() ?? "";
+      } catch (err) {
+        return `not moved: ${(err as Error).message}`;
+      }
+    };
     let text: string | undefined;
     try {
       text = this.deps.state.read();
     } catch (e) {
-      return void logger.error("Failed to read saved state", { error: (e as Error).message });
+      // Unreadable (permissions, I/O error): keep it aside too, or the next save would replace it.
+      return void logger.error("Failed to read saved state", { error: (e as Error).message, kept_as: setAside() });
     }
     if (text === undefined) return void logger.info("No previous state to restore");
     let states: ServiceState[];
@@ -339,13 +347,7 @@ export class CommandHandler {
         else logger.error("Skipped a service of the saved state", { service: e.name, error: e.error });
       }
     } catch (e) {
-      let aside: string | undefined;
-      try {
-        aside = this.deps.state.setAside();
-      } catch (err) {
-        aside = `not moved: ${(err as Error).message}`;
-      }
-      return void logger.error("Failed to restore saved state", { error: (e as Error).message, kept_as: aside });
+      return void logger.error("Failed to restore saved state", { error: (e as Error).message, kept_as: setAside() });
     }
     const restored: string[] = [];
     for (const st of states) {

@@ -117,6 +117,20 @@ test("a state file that is not JSON: the proxy starts empty, keeps the file asid
   await p.stop();
 });
 
+test("a state file the proxy cannot read (a directory in its place) is kept aside too", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "proxy-unreadable-"));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = stateDirOf(join(dir, "home"));
+  mkdirSync(join(stateDir, "kamal-proxy.state", "inside"), { recursive: true });
+  const p = await startProxy({ dir });
+  const failure = p.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "Failed to read saved state");
+  expect(failure?.kept_as).toMatch(/kamal-proxy\.state\.corrupt-/);
+  expect(statSync(join(failure!.kept_as, "inside")).isDirectory()).toBe(true);
+  expect((await p.deploy("fresh", upstream("fresh").addr)).code).toBe(0);
+  expect(JSON.parse(readFileSync(join(stateDir, "kamal-proxy.state"), "utf8"))).toHaveLength(1);
+  await p.stop();
+});
+
 test("one wrongly typed service: the proxy starts, the good services answer, the bad one is named in the log", async () => {
   const dir = mkdtempSync(join(tmpdir(), "proxy-badservice-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
