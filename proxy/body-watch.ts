@@ -14,6 +14,8 @@ export class BodyTimeoutError extends Error {
 export interface WatchedBody {
   stream: ReadableStream<Uint8Array>;
   readonly timedOut: boolean;
+  /** Stop the timer when the request is over, whether or not the body was read to its end. */
+  dispose(): void;
 }
 
 export function watchBody(body: ReadableStream<Uint8Array>, timeoutMs: number, onEnd: () => void, onTimeout: () => void): WatchedBody {
@@ -85,5 +87,6 @@ export function watchBody(body: ReadableStream<Uint8Array>, timeoutMs: number, o
     get timedOut() {
       return state.timedOut;
     },
+    dispose: stop,
   };
 }

@@ -61,8 +61,9 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   let body: BodyInit | null = req.body;
   let watched: WatchedBody | undefined;
   if (body && req.headers.get("content-length") !== "0") {
-    watched = watchBody(req.body!, input.bodyTimeout ?? 0, startTargetTimeout, () => abort.abort(BODY_TIMEOUT_ABORT));
-    body = watched.stream;
+    const w = (watched = watchBody(req.body!, input.bodyTimeout ?? 0, startTargetTimeout, () => abort.abort(BODY_TIMEOUT_ABORT)));
+    ctx.onFinish(() => w.dispose());
+    body = w.stream;
   } else body = null;
   let requestBuffer: BufferedBody | undefined;
   if (watched && options.buffer_requests) {
