@@ -4,7 +4,7 @@
  * fails throws, so the command that asked for it can fail and say why. A file that cannot be decoded is
  * set aside under a timestamped name instead of being overwritten by the next save.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export interface StateStore {
@@ -28,8 +28,12 @@ function fsyncDir(dir: string): void {
 
 export function fileStateStore(path: string): StateStore {
   const dir = dirname(path);
+  // One proxy writes one state file, so one temp name will do; a crash mid-write leaves it behind, and
+  // the next start (which reads the state once) removes it.
+  const tmp = join(dir, `.${basename(path)}.tmp`);
   return {
     read() {
+      rmSync(tmp, { force: true });
       try {
         return readFileSync(path, "utf8");
       } catch (e) {
@@ -39,7 +43,6 @@ export function fileStateStore(path: string): StateStore {
     },
     write(text) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
       let fd: number | undefined;
       try {
         fd = openSync(tmp, "w", 0o600);

@@ -46,7 +46,7 @@ test("kill -9 during a loop of deploys: after restart every route a deploy repor
     const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { host } });
     expect({ host, status: res.status, body: await res.text() }).toEqual({ host, status: 200, body: "crash-app" });
   }
-  // No temp file is left behind by the atomic write either.
+  // A temp file left by a write the kill interrupted is removed at start.
   expect(readdirSync(stateDirOf(home)).filter((f) => f.includes(".tmp"))).toEqual([]);
   second.proc.kill("SIGTERM");
   await second.proc.exited;
