@@ -1,4 +1,5 @@
 /** Flag tables for every proxy command, with kamal-proxy's names, defaults and usage texts. */
+import { DEFAULT_CONN_TIMEOUTS } from "./conn-timeouts.ts";
 import type { FlagSpec } from "./flags.ts";
 import type { Env } from "./paths.ts";
 
@@ -25,6 +26,11 @@ export function runFlags(env: Env): FlagSpec[] {
     { name: "https-port", type: "int", default: envInt(env, "HTTPS_PORT", 443), usage: "Port to serve HTTPS traffic on" },
     { name: "metrics-port", type: "int", default: envInt(env, "METRICS_PORT", 0), usage: "Publish metrics on the specified port (default zero to disable)" },
     { name: "http3", type: "bool", default: false, usage: "Enable HTTP/3" },
+    // kamal-proxy's newer releases have these three timeouts (ReadHeaderTimeout, IdleTimeout,
+    // RequestBodyTimeout) but no published flag names yet; these follow its field names.
+    { name: "read-header-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.readHeader, usage: "Close a connection that stops sending its request headers for this long (0 disables)" },
+    { name: "idle-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.idle, usage: "Close a keep-alive connection that stays idle for this long (0 disables)" },
+    { name: "request-body-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.requestBody, usage: "Answer 408 when a client stops sending its request body for this long (0 disables)" },
     { name: "tls-acme-directory", type: "string", default: envString(env, "TLS_ACME_DIRECTORY"), usage: "ACME directory URL for automatic certificates (default Let's Encrypt)" },
     { name: "tls-acme-ca", type: "string", default: envString(env, "TLS_ACME_CA"), usage: "PEM file of extra CA certificates to trust when talking to the ACME server" },
     { name: "tls-acme-eab-kid", type: "string", default: envString(env, "TLS_ACME_EAB_KID"), usage: "External account binding key id, for ACME CAs that require one" },
@@ -75,6 +81,8 @@ export function deployFlags(dataDir: string): FlagSpec[] {
     { name: "scope-cookie-paths", type: "bool", default: false, usage: "Scope cookie paths to the path prefix" },
   ];
 }
+
+export const listFlags: FlagSpec[] = [{ name: "json", type: "bool", default: false, usage: "Print the services as JSON" }];
 
 export const drainFlag: FlagSpec = { name: "drain-timeout", type: "duration", default: 30_000, usage: "Drain timeout" };
 

@@ -4,7 +4,7 @@
  * `Error: <message>` on stderr and returns exit code 1 for them (as cobra does).
  */
 import { basicAuthFromFlags } from "./basic-auth.ts";
-import { deployFlags, pauseFlags, rolloutDeployFlags, rolloutSetFlags, runFlags, stopFlags } from "./cli-flags.ts";
+import { deployFlags, listFlags, pauseFlags, rolloutDeployFlags, rolloutSetFlags, runFlags, stopFlags } from "./cli-flags.ts";
 import { readFileSync } from "node:fs";
 import { callControl } from "./control-client.ts";
 import { parseFlags, renderFlagUsage, type FlagSpec, type ParsedFlags } from "./flags.ts";
@@ -12,6 +12,7 @@ import { serviceOptionsProblem } from "./options.ts";
 import { dataDir, socketPath, stateFilePath, type Env } from "./paths.ts";
 import type { ControlRequest, DeployArgs, ListResult } from "./protocol.ts";
 import { ProxyServer } from "./server.ts";
+import { timeoutProblem } from "./conn-timeouts.ts";
 import { fileStateStore } from "./state.ts";
 
 export interface ProxyCommandInfo {
@@ -99,8 +100,9 @@ export async function runProxyCli(
     if (known.name === "run") return await runServer(rest, prog, env);
     const request = buildRequest(known.name, rest, prog, env);
     const result = await callControl(socketPath(env), request);
+    if (request.method === "list" && parseFlags(rest, listFlags).values.json) io.out(renderListJson(result as ListResult));
     // lipgloss drops styling when stdout is not a terminal (as under a plain `docker exec`).
-    if (request.method === "list") io.out(renderList(result as ListResult, io === defaultIo && !!process.stdout.isTTY));
+    else if (request.method === "list") io.out(renderList(result as ListResult, io === defaultIo && !!process.stdout.isTTY));
     return 0;
   } catch (e) {
     if (e instanceof HelpRequested) {
@@ -119,7 +121,7 @@ function buildRequest(command: string, argv: string[], prog: string, env: Env): 
     case "remove":
       return { method: "remove", args: { service: parse(argv, [], `${prog} remove <service>`, 1).args[0]! } };
     case "list":
-      parse(argv, [], `${prog} list`, 0);
+      parse(argv, listFlags, `${prog} list`, 0);
       return { method: "list", args: {} };
     case "resume":
       return { method: "resume", args: { service: parse(argv, [], `${prog} resume <service>`, 1).args[0]! } };
@@ -139,7 +141,7 @@ function buildRequest(command: string, argv: string[], prog: string, env: Env): 
 
 function rolloutRequest(argv: string[], prog: string): ControlRequest {
   const [sub, ...rest] = argv;
-  const usage = `Usage:\n  ${prog} rollout [command]\n\nAvailable Commands:\n  deploy      Deploy a target host for rollout\n  set         Set the rollout traffic split\n  stop        Stop the rollout\n`;
+  const usage = `Usage:\n  ${prog} rollout [command]\n\nAvailable Commands:\n  deploy      Deploy a target host for rollout\n  disable     Stop sending traffic to the rollout, remembering its split\n  enable      Send traffic to the rollout, using the split it was last set to\n  set         Set the rollout traffic split\n  stop        Stop the rollout\n`;
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") throw new HelpRequested(usage);
   if (sub === "deploy") {
     const p = parse(rest, rolloutDeployFlags, `${prog} rollout deploy <service>`, 1);
@@ -159,6 +161,8 @@ function rolloutRequest(argv: string[], prog: string): ControlRequest {
     return { method: "rollout-set", args: { service: p.args[0]!, percentage: p.values.percent as number, allowlist: p.values.list as string[] } };
   }
   if (sub === "stop") return { method: "rollout-stop", args: { service: parse(rest, [], `${prog} rollout stop <service>`, 1).args[0]! } };
+  if (sub === "enable" || sub === "disable")
+    return { method: "rollout-enable", args: { service: parse(rest, [], `${prog} rollout ${sub} <service>`, 1).args[0]!, enabled: sub === "enable" } };
   throw new Error(`unknown command "${sub}" for "${prog} rollout"`);
 }
 
@@ -224,6 +228,16 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
   return args;
 }
 
+/** `list --json`: service name → { hosts, path_prefixes, tls, targets, state }, the shape newer kamal-proxy prints. */
+export function renderListJson(result: ListResult): string {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(result).sort()) {
+    const e = result[name]!;
+    out[name] = { hosts: e.hosts ?? [], path_prefixes: e.path_prefixes ?? [], tls: e.tls, targets: e.targets ?? [], state: e.state };
+  }
+  return JSON.stringify(out) + "\n";
+}
+
 export function renderList(result: ListResult, color = false): string {
   const header = ["Service", "Host", "Path", "Target", "State", "TLS"];
   const rows = Object.keys(result)
@@ -241,6 +255,16 @@ export function renderList(result: ListResult, color = false): string {
 
 async function runServer(argv: string[], prog: string, env: Env): Promise<number> {
   const p = parse(argv, runFlags(env), `${prog} run`, 0);
+  const timeouts = {
+    readHeader: p.values["read-header-timeout"] as number,
+    idle: p.values["idle-timeout"] as number,
+    requestBody: p.values["request-body-timeout"] as number,
+  };
+  for (const [flag, ms] of [["read-header-timeout", timeouts.readHeader], ["idle-timeout", timeouts.idle]] as const) {
+    const problem = timeoutProblem(flag, ms);
+    if (problem) throw new Error(problem);
+  }
+  if (timeouts.requestBody < 0) throw new Error("request-body-timeout must not be negative");
   const dir = dataDir(env);
   const server = new ProxyServer({
     httpPort: p.values["http-port"] as number,
@@ -250,6 +274,7 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
     http3: p.values.http3 as boolean,
     socketPath: socketPath(env),
     state: fileStateStore(stateFilePath(dir)),
+    timeouts,
     acme: {
       directory: p.values["tls-acme-directory"] as string,
       cachePath: `${dir}/certs`,

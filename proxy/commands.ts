@@ -1,6 +1,7 @@
 /**
  * Server-side command handling: deploy (health wait, atomic swap, drain), remove, list, pause, stop,
- * resume and rollouts, with state saved after every mutating command (even a failed one).
+ * resume and rollouts, with state saved after every mutating command (even a failed one). Commands for
+ * one service run one after another; a command whose state cannot be saved fails and says why.
  */
 import { readFileSync } from "node:fs";
 import { loadErrorPages, type PageSet } from "./error-pages.ts";
@@ -22,7 +23,8 @@ import type {
 import { RolloutController } from "./rollout-controller.ts";
 import { hostKeys, type Router } from "./router.ts";
 import { Service, type ServiceDeps } from "./service.ts";
-import { decodeState, encodeState, type ServiceState, type StateStore } from "./state.ts";
+import { decodeStateEntries, encodeState, type ServiceState, type StateStore } from "./state.ts";
+import { KeyedQueue } from "./keyed-queue.ts";
 
 export interface CommandDeps extends ServiceDeps {
   router: Router;
@@ -33,6 +35,9 @@ export class CommandHandler {
   /** Called after every mutating command, so listeners (TLS certificates) can follow the routes. */
   onChange: (() => void) | undefined;
 
+  /** Two deploys of one service at once would race their health checks; the later one waits its turn. */
+  private readonly queue = new KeyedQueue();
+
   constructor(private readonly deps: CommandDeps) {}
 
   private get router(): Router {
@@ -42,36 +47,51 @@ export class CommandHandler {
   async dispatch(req: ControlRequest): Promise<unknown> {
     switch (req.method) {
       case "deploy":
-        return this.mutating(() => this.deploy(req.args));
+        return this.mutating(req.args.service, () => this.deploy(req.args));
       case "remove":
-        return this.mutating(() => this.remove(req.args));
+        return this.mutating(req.args.service, () => this.remove(req.args));
       case "list":
         return this.list();
       case "pause":
-        return this.mutating(() => this.pause(req.args));
+        return this.mutating(req.args.service, () => this.pause(req.args));
       case "stop":
-        return this.mutating(() => this.stop(req.args));
+        return this.mutating(req.args.service, () => this.stop(req.args));
       case "resume":
-        return this.mutating(() => this.resume(req.args));
+        return this.mutating(req.args.service, () => this.resume(req.args));
       case "rollout-deploy":
-        return this.mutating(() => this.rolloutDeploy(req.args));
+        return this.mutating(req.args.service, () => this.rolloutDeploy(req.args));
       case "rollout-set":
-        return this.mutating(() => this.rolloutSet(req.args));
+        return this.mutating(req.args.service, () => this.rolloutSet(req.args));
       case "rollout-stop":
-        return this.mutating(() => this.rolloutStop(req.args));
+        return this.mutating(req.args.service, () => this.rolloutStop(req.args));
+      case "rollout-enable":
+        return this.mutating(req.args.service, () => this.rolloutEnable(req.args, req.args.enabled));
       default:
         throw new Error(`unknown method: ${(req as { method: string }).method}`);
     }
   }
 
-  /** kamal-proxy saves state after each mutating RPC, successful or not. */
-  private async mutating<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } finally {
-      this.save();
-      this.onChange?.();
-    }
+  /**
+   * kamal-proxy saves state after each mutating RPC, successful or not. A successful command whose state
+   * cannot be saved fails (the error of a failed command matters more than a second one from the save).
+   */
+  private mutating<T>(service: string, fn: () => Promise<T>): Promise<T> {
+    return this.queue.run(String(service), async () => {
+      let result: T;
+      try {
+        result = await fn();
+      } catch (e) {
+        this.trySave();
+        this.onChange?.();
+        throw e;
+      }
+      try {
+        this.save();
+      } finally {
+        this.onChange?.();
+      }
+      return result;
+    });
   }
 
   private service(name: string): Service {
@@ -137,6 +157,9 @@ export class CommandHandler {
       throw e;
     }
     const existing = this.router.services.get(a.service);
+    const revert = existing
+      ? { options: existing.options, targetOptions: existing.targetOptions, pages: existing.pages, active: existing.active }
+      : undefined;
     if (existing) {
       old = existing.active;
       existing.options = options;
@@ -147,7 +170,17 @@ export class CommandHandler {
       this.router.services.set(a.service, new Service(a.service, options, a.target_options, group, pages, this.deps));
     }
     this.router.rebuild();
-    this.save();
+    try {
+      this.save();
+    } catch (e) {
+      // Unsaved, the new route would vanish at the next start while Kamal believes it deployed: keep the
+      // old route serving and fail the command instead.
+      if (existing && revert) Object.assign(existing, revert);
+      else this.router.services.delete(a.service);
+      this.router.rebuild();
+      group.stopHealthChecks();
+      throw e;
+    }
     if (old) {
       old.stopHealthChecks();
       await old.drain(a.deployment.drain_timeout);
@@ -157,9 +190,16 @@ export class CommandHandler {
 
   async remove(a: ServiceArgs): Promise<void> {
     const s = this.service(a.service);
-    s.stopHealthChecks();
     this.router.services.delete(a.service);
     this.router.rebuild();
+    try {
+      this.save();
+    } catch (e) {
+      this.router.services.set(a.service, s);
+      this.router.rebuild();
+      throw e;
+    }
+    s.stopHealthChecks();
   }
 
   async list(): Promise<ListResult> {
@@ -171,6 +211,9 @@ export class CommandHandler {
         tls: s.options.tls_enabled,
         target: s.active.all.map((t) => t.address).join(","),
         state: s.pause.state,
+        hosts: s.options.hosts,
+        path_prefixes: s.options.path_prefixes,
+        targets: s.active.all.map((t) => t.address),
       };
     }
     return out;
@@ -225,6 +268,15 @@ export class CommandHandler {
     this.deps.logger.info("Set rollout split", { service: a.service, percentage: a.percentage, allowlist: a.allowlist });
   }
 
+  /** Turn rollout traffic off and on again, keeping the split it was set to. */
+  async rolloutEnable(a: ServiceArgs, enabled: boolean): Promise<void> {
+    const s = this.service(a.service);
+    if (!s.rollout) throw new Error("rollout target not set");
+    if (!s.rolloutController) throw new Error("rollout split not set");
+    s.rolloutController.enabled = enabled;
+    this.deps.logger.info(enabled ? "Enabled rollout" : "Disabled rollout", { service: a.service });
+  }
+
   async rolloutStop(a: ServiceArgs): Promise<void> {
     const s = this.service(a.service);
     s.rolloutController = undefined;
@@ -245,27 +297,63 @@ export class CommandHandler {
     }));
   }
 
+  /** Write the state file; throws `unable to save state: <reason>` (logged too). */
   save(): void {
     try {
       this.deps.state.write(encodeState(this.snapshot()));
     } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       this.deps.logger.error("Unable to save state", { error: (e as Error).message });
+      throw new Error(`unable to save state: ${describeWriteError(e as NodeJS.ErrnoException, reason)}`);
     }
   }
 
-  /** Restore services from the state file; targets are trusted as healthy at once. */
+  private trySave(): void {
+    try {
+      this.save();
+    } catch {
+      // Already logged; the command's own error is reported.
+    }
+  }
+
+  /**
+   * Restore services from the state file; targets are trusted as healthy at once. Each service stands on
+   * its own: a bad one is logged by name and skipped. A file that cannot be decoded at all is set aside
+   * (never overwritten by the next save) and the proxy starts empty.
+   */
   restore(): void {
     const { logger } = this.deps;
-    const text = this.deps.state.read();
+    const setAside = (): string => {
+      try {
+        return this.deps.state.setAside() ?? "";
+      } catch (err) {
+        return `not moved: ${(err as Error).message}`;
+      }
+    };
+    let text: string | undefined;
+    try {
+      text = this.deps.state.read();
+    } catch (e) {
+      // Unreadable (permissions, I/O error): keep it aside too, or the next save would replace it.
+      return void logger.error("Failed to read saved state", { error: (e as Error).message, kept_as: setAside() });
+    }
     if (text === undefined) return void logger.info("No previous state to restore");
     let states: ServiceState[];
     try {
-      states = decodeState(text);
+      const entries = decodeStateEntries(text);
+      states = [];
+      for (const e of entries) {
+        if (e.ok) states.push(e.state);
+        else logger.error("Skipped a service of the saved state", { service: e.name, error: e.error });
+      }
     } catch (e) {
-      return void logger.error("Failed to restore saved state", { error: (e as Error).message });
+      return void logger.error("Failed to restore saved state", { error: (e as Error).message, kept_as: setAside() });
     }
+    const restored: string[] = [];
     for (const st of states) {
       try {
+        validateServiceOptions(st.options);
+        if (this.router.conflict(st.name, st.options.hosts, st.options.path_prefixes)) throw new Error("host settings conflict with another service");
         const pages = this.prepare(st.options);
         const group = this.newGroup(st.active_targets, st.active_readers, st.options, st.target_options);
         group.markAllHealthy();
@@ -278,11 +366,21 @@ export class CommandHandler {
         s.pause = PauseController.fromJSON(st.pause_controller);
         s.rolloutController = RolloutController.fromJSON(st.rollout_controller);
         this.router.services.set(st.name, s);
+        this.router.rebuild();
+        restored.push(st.name);
       } catch (e) {
-        logger.error("Failed to restore saved state", { service: st.name, error: (e as Error).message });
+        logger.error("Skipped a service of the saved state", { service: st.name, error: (e as Error).message });
       }
     }
     this.router.rebuild();
-    logger.info("Restored saved state", { services: states.map((s) => s.name) });
+    logger.info("Restored saved state", { services: restored });
   }
+}
+
+function describeWriteError(e: NodeJS.ErrnoException, fallback: string): string {
+  if (e.code === "ENOSPC") return "no space left on device";
+  if (e.code === "EACCES" || e.code === "EPERM") return `permission denied (${e.path ?? "state file"})`;
+  if (e.code === "EROFS") return "read-only file system";
+  if (e.code === "EDQUOT") return "disk quota exceeded";
+  return e.message || fallback;
 }

@@ -12,6 +12,7 @@ import type { FetchLike } from "./health-check.ts";
 import type { TargetOptions } from "./protocol.ts";
 import { DRAIN_ABORT, type Inflight } from "./target.ts";
 import { deadline } from "./deadlines.ts";
+import { watchBody, type WatchedBody } from "./body-watch.ts";
 
 export interface ForwardInput {
   ctx: RequestContext;
@@ -21,9 +22,12 @@ export interface ForwardInput {
   pages?: PageSet;
   fetch: FetchLike;
   log?: (level: "INFO" | "ERROR", msg: string, attrs: Record<string, unknown>) => void;
+  /** Longest wait for the client's next request-body bytes (ms, 0 = none). */
+  bodyTimeout?: number;
 }
 
 const TIMEOUT_ABORT = "target-timeout";
+const BODY_TIMEOUT_ABORT = "request-body-timeout";
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const SMALL_BODY = 64 * 1024;
 
@@ -41,13 +45,33 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   // an encoding itself; otherwise the upstream's encoding passes through untouched.
   const decompress = !req.headers.has("accept-encoding");
 
+  // The in-flight entry's controller doubles as the fetch's: a drain aborts it with DRAIN_ABORT, the
+  // header timeout, a stalled upload and a vanished client with their own reasons (one controller per
+  // request is cheaper).
+  const abort = inflight.controller;
+
+  // --target-timeout bounds only the wait for response headers after the whole request has been sent:
+  // for a streamed body it starts when the client's last byte has been read, not before.
+  let cancelTimeout: (() => void) | undefined;
+  let answered = false;
+  const startTargetTimeout = () => {
+    if (!answered && !cancelTimeout) cancelTimeout = deadline(options.response_timeout, () => abort.abort(TIMEOUT_ABORT));
+  };
+
   let body: BodyInit | null = req.body;
+  let watched: WatchedBody | undefined;
+  if (body && req.headers.get("content-length") !== "0") {
+    const w = (watched = watchBody(req.body!, input.bodyTimeout ?? 0, startTargetTimeout, () => abort.abort(BODY_TIMEOUT_ABORT)));
+    ctx.onFinish(() => w.dispose());
+    body = w.stream;
+  } else body = null;
   let requestBuffer: BufferedBody | undefined;
-  if (req.body && options.buffer_requests) {
+  if (watched && options.buffer_requests) {
     try {
-      requestBuffer = await bufferBody(req.body, options.max_memory_buffer_size, options.max_request_body_size);
+      requestBuffer = await bufferBody(watched.stream, options.max_memory_buffer_size, options.max_request_body_size);
     } catch (e) {
       if (e instanceof BufferTooLargeError) return renderErrorPage(413, "", pages);
+      if (watched.timedOut) return bodyTimedOut(pages);
       if (req.signal.aborted) return clientGone(ctx);
       return renderErrorPage(500, "", pages);
     }
@@ -56,14 +80,15 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     ctx.onFinish(() => requestBuffer!.dispose());
   }
 
-  // The in-flight entry's controller doubles as the fetch's: a drain aborts it with DRAIN_ABORT, the
-  // header timeout and a vanished client with their own reasons (one controller per request is cheaper).
-  const abort = inflight.controller;
+  // Bun drops a connection on which a pipelined request follows one still being handled, and aborts the
+  // first request's signal only after the current event-loop turn. Sending nothing upstream before that
+  // turn has passed means such a request is never executed by the app (see pipelining.test.ts).
+  await afterThisTurn();
+  if (req.signal.aborted) return clientGone(ctx);
   const onClientAbort = () => abort.abort("client");
   req.signal.addEventListener("abort", onClientAbort, { once: true });
   ctx.onFinish(() => req.signal.removeEventListener("abort", onClientAbort));
-  // --target-timeout bounds only the wait for response headers; bodies may stream for ever.
-  const cancelTimeout = deadline(options.response_timeout, () => abort.abort(TIMEOUT_ABORT));
+  if (!watched || requestBuffer) startTargetTimeout();
 
   const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
   const init = { method: req.method, headers, body, redirect: "manual", signal: abort.signal, decompress, duplex: "half" } as RequestInit;
@@ -74,6 +99,7 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     upstream = await input.fetch(url, init);
   } catch (e) {
     const reason = abort.signal.reason;
+    if (reason === BODY_TIMEOUT_ABORT) return bodyTimedOut(pages);
     if (reason === "client" || req.signal.aborted) return clientGone(ctx);
     if (reason === DRAIN_ABORT) {
       input.log?.("INFO", "Request cancelled due to draining", { target });
@@ -83,7 +109,8 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     input.log?.("ERROR", "Error while proxying", { target, path: ctx.path, error: (e as Error).message });
     return renderErrorPage(502, "", pages);
   } finally {
-    cancelTimeout();
+    answered = true;
+    cancelTimeout?.();
   }
 
   const out = responseHeaders(upstream.headers);
@@ -134,6 +161,13 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   }
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
 }
+
+/** The client stopped sending its body: 408, and the connection closes (the rest of the body is unread). */
+function bodyTimedOut(pages: PageSet | undefined): Response {
+  return renderErrorPage(408, "", pages, { connection: "close" });
+}
+
+const afterThisTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The client went away: nothing to send, logged as 499. */
 function clientGone(ctx: RequestContext): Response {

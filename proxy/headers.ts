@@ -7,7 +7,13 @@ const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "proxy-authe
 
 export function removeHopByHop(h: Headers): void {
   const listed = h.get("connection");
-  if (listed) for (const name of listed.split(",")) if (name.trim()) h.delete(name.trim());
+  // Host is end-to-end whatever Connection says: dropping it would make the upstream see the target's
+  // address as Host (Go keeps Host outside the header map, so it cannot be removed there either).
+  if (listed)
+    for (const raw of listed.split(",")) {
+      const name = raw.trim();
+      if (name && name.toLowerCase() !== "host") h.delete(name);
+    }
   const te = h.get("te");
   for (const name of HOP_BY_HOP) h.delete(name);
   // "TE: trailers" is the one hop-by-hop value that may be forwarded.

@@ -99,6 +99,10 @@ export interface ListEntry {
   tls: boolean;
   target: string;
   state: string;
+  /** Unjoined forms, for `list --json`. */
+  hosts?: string[];
+  path_prefixes?: string[];
+  targets?: string[];
 }
 
 export type ListResult = Record<string, ListEntry>;
@@ -112,7 +116,8 @@ export type ControlRequest =
   | { method: "resume"; args: ServiceArgs }
   | { method: "rollout-deploy"; args: RolloutDeployArgs }
   | { method: "rollout-set"; args: RolloutSetArgs }
-  | { method: "rollout-stop"; args: ServiceArgs };
+  | { method: "rollout-stop"; args: ServiceArgs }
+  | { method: "rollout-enable"; args: ServiceArgs & { enabled: boolean } };
 
 export type ControlMethod = ControlRequest["method"];
 

@@ -9,6 +9,8 @@ export interface RolloutControllerJson {
   percentage: number;
   percentage_split_point: number;
   allowlist: string[] | null;
+  /** Written only when `rollout disable` turned the split off (kamal-proxy's newer releases have the command). */
+  disabled?: boolean;
 }
 
 export function fnv1a32(text: string): number {
@@ -22,6 +24,8 @@ export function fnv1a32(text: string): number {
 
 export class RolloutController {
   readonly splitPoint: number;
+  /** `rollout disable` keeps the split but sends no traffic to the rollout group until `rollout enable`. */
+  enabled = true;
   constructor(
     readonly percentage: number,
     readonly allowlist: string[],
@@ -31,16 +35,21 @@ export class RolloutController {
 
   /** True when a request with this cookie value belongs to the rollout group. */
   selects(value: string | undefined): boolean {
-    if (value === undefined) return false;
+    if (value === undefined || !this.enabled) return false;
     if (this.allowlist.includes(value)) return true;
     return fnv1a32(value) <= this.splitPoint;
   }
 
   toJSON(): RolloutControllerJson {
-    return { percentage: this.percentage, percentage_split_point: Math.floor(this.splitPoint), allowlist: this.allowlist };
+    const json: RolloutControllerJson = { percentage: this.percentage, percentage_split_point: Math.floor(this.splitPoint), allowlist: this.allowlist };
+    if (!this.enabled) json.disabled = true;
+    return json;
   }
 
   static fromJSON(j: RolloutControllerJson | null | undefined): RolloutController | undefined {
-    return j ? new RolloutController(j.percentage ?? 0, j.allowlist ?? []) : undefined;
+    if (!j) return undefined;
+    const c = new RolloutController(j.percentage ?? 0, j.allowlist ?? []);
+    c.enabled = j.disabled !== true;
+    return c;
   }
 }

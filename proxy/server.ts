@@ -12,6 +12,7 @@ import { CommandHandler } from "./commands.ts";
 import { RequestContext, type ConnInfo } from "./context.ts";
 import { startControlServer, type ControlServer } from "./control-server.ts";
 import { renderErrorPage } from "./error-pages.ts";
+import { badRequest, badRequestReason } from "./request-checks.ts";
 import type { FetchLike } from "./health-check.ts";
 import { Logger, requestLogAttrs } from "./logging.ts";
 import { noopMetrics, PrometheusMetrics, type Metrics } from "./metrics.ts";
@@ -19,6 +20,7 @@ import { Router, stripPrefix } from "./router.ts";
 import type { StateStore } from "./state.ts";
 import { TlsListener } from "./tls.ts";
 import { closeRelays, websocketHandler } from "./websocket.ts";
+import { bunSeconds, ConnTimer, DEFAULT_CONN_TIMEOUTS, type ConnTimeouts } from "./conn-timeouts.ts";
 
 export interface ProxyServerOptions {
   httpPort: number;
@@ -33,6 +35,8 @@ export interface ProxyServerOptions {
   fetch?: FetchLike;
   clock?: Clock;
   logWrite?: (line: string) => void;
+  /** Client-side timeouts (header read, keep-alive idle, request-body stall); kamal-proxy-like defaults. */
+  timeouts?: Partial<ConnTimeouts>;
   /** Automatic certificates: directory and cache defaults, an extra CA for the ACME server. */
   acme?: { directory?: string; cachePath?: string; caPem?: string; eab?: { kid: string; hmacKey: string }; retryBaseMs?: number };
 }
@@ -54,8 +58,12 @@ export class ProxyServer {
   private control: ControlServer | undefined;
   readonly tls: TlsListener;
   readonly acme: AcmeManager;
+  readonly timeouts: ConnTimeouts;
+  private readonly connTimer: ConnTimer;
 
   constructor(readonly options: ProxyServerOptions) {
+    this.timeouts = { ...DEFAULT_CONN_TIMEOUTS, ...options.timeouts };
+    this.connTimer = new ConnTimer(this.timeouts);
     this.logger = new Logger(options.logWrite, options.debug ?? false);
     this.metrics = options.metricsPort > 0 ? new PrometheusMetrics() : noopMetrics;
     this.clock = options.clock ?? systemClock;
@@ -66,6 +74,7 @@ export class ProxyServer {
       clock: this.clock,
       logger: this.logger,
       metrics: this.metrics,
+      requestBodyTimeout: this.timeouts.requestBody,
     });
     this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger, options.http3 ?? false);
     this.acme = new AcmeManager({
@@ -81,6 +90,7 @@ export class ProxyServer {
         new Response(null, { status: 500 }),
     });
     this.tls.extraCertificates = () => this.acme.certificates();
+    this.tls.idleTimeout = bunSeconds(this.timeouts.readHeader);
   }
 
   get httpPort(): number {
@@ -105,7 +115,8 @@ export class ProxyServer {
     this.http = Bun.serve({
       port,
       hostname: this.options.hostname,
-      idleTimeout: 0,
+      // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
+      idleTimeout: bunSeconds(this.timeouts.readHeader),
       maxRequestBodySize: MAX_BODY,
       fetch: (req, server) => {
         const ip = server.requestIP(req);
@@ -125,6 +136,12 @@ export class ProxyServer {
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
   async handle(req: Request, conn: ConnInfo): Promise<Response | undefined> {
+    const refused = badRequestReason(req.headers);
+    if (refused) {
+      this.logger.info("Bad request", { reason: refused, remote_addr: conn.remoteAddr });
+      return badRequest();
+    }
+    this.connTimer.handling(conn.server, req);
     const ctx = new RequestContext(req, conn);
     if (!ctx.headers.has("x-request-start")) ctx.headers.set("x-request-start", `t=${this.clock.now()}`);
     if (!ctx.headers.has("x-request-id")) ctx.headers.set("x-request-id", crypto.randomUUID());
@@ -165,14 +182,18 @@ export class ProxyServer {
   /** Wrap the body to count bytes and to run the finish hooks (log line, in-flight release) at its end. */
   private track(ctx: RequestContext, res: Response, record: (status: number, bytes: number, h: Headers) => void): Response {
     const status = () => ctx.loggedStatus ?? res.status;
+    const { server } = ctx.conn;
     if (!res.body || ctx.knownLength !== undefined) {
       ctx.onFinish(() => record(status(), ctx.knownLength ?? 0, res.headers));
       ctx.finish();
+      this.connTimer.idle(server, ctx.req);
       return res;
     }
     let bytes = 0;
     const reader = res.body.getReader();
+    const connTimer = this.connTimer;
     const done = () => {
+      connTimer.idle(server, ctx.req);
       ctx.onFinish(() => record(status(), bytes, res.headers));
       ctx.finish();
     };

@@ -24,6 +24,8 @@ export interface ServiceDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** The request-body stall timeout (ms, 0 = none). */
+  requestBodyTimeout?: number;
 }
 
 export class Service {
@@ -116,6 +118,7 @@ export class Service {
       options: this.targetOptions,
       pages: this.pages,
       fetch: this.deps.fetch,
+      bodyTimeout: this.deps.requestBodyTimeout,
       log: (level, msg, attrs) => (level === "ERROR" ? logger.error(msg, attrs) : logger.info(msg, attrs)),
     });
     // Writes to a group with readers are wrapped for writer affinity, which also hides the opt-out header.

@@ -24,6 +24,8 @@ export class TlsListener {
   private boundPort = 0;
   /** Certificates from elsewhere (ACME); a custom certificate for the same name wins. */
   extraCertificates: () => CertEntry[] = () => [];
+  /** Bun's per-connection inactivity timer for new connections (seconds): the header-read timeout. */
+  idleTimeout = 0;
 
   constructor(
     private readonly router: Router,
@@ -81,7 +83,7 @@ export class TlsListener {
         port,
         reusePort: true,
         hostname: this.hostname,
-        idleTimeout: 0,
+        idleTimeout: this.idleTimeout,
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         tls: certs,
         // HTTP/2 over TLS as kamal-proxy offers it; with --http3 Bun also serves QUIC on the same port

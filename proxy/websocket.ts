@@ -2,6 +2,11 @@
  * WebSocket pass-through. Bun cannot hand over the raw socket after a 101, so the proxy opens a client
  * WebSocket to the upstream first (so a refusal becomes a 502 before the client is upgraded), then
  * upgrades the client with Bun.serve and relays messages and close codes both ways.
+ *
+ * Back-pressure flows both ways: when one side has more than RELAY_HIGH_WATER bytes queued and unsent,
+ * the proxy stops reading from the other side (pause()), so that side's TCP window closes and its sender
+ * waits, and resumes once the queue is below RELAY_LOW_WATER. What one connection can hold in the proxy
+ * is thus bounded by the high-water mark plus the messages already read when it was reached.
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { RequestContext } from "./context.ts";
@@ -12,14 +17,24 @@ import type { Inflight } from "./target.ts";
 
 type Message = string | ArrayBuffer | Uint8Array | Buffer;
 
+/** Bun's client WebSocket can stop reading its socket (the DOM type the compiler sees does not say so). */
+type PausableWebSocket = WebSocket & { pause(): boolean; resume(): boolean; readonly isPaused: boolean };
+
 export interface Relay {
   server: Server<any>;
-  upstream: WebSocket;
+  upstream: PausableWebSocket;
   client?: ServerWebSocket<Relay>;
   pending: Message[];
   closed: boolean;
   done: () => void;
+  /** Polls the upstream's queue while the client is paused (Bun's client WebSocket has no drain event). */
+  upstreamDrainTimer?: ReturnType<typeof setInterval>;
 }
+
+/** Queued bytes on one side above which the other side is no longer read. */
+export const RELAY_HIGH_WATER = 1 << 20;
+export const RELAY_LOW_WATER = 256 * 1024;
+const UPSTREAM_DRAIN_POLL_MS = 10;
 
 const open = new Set<Relay>();
 
@@ -58,8 +73,14 @@ export async function proxyWebSocket(
   const headerObj: Record<string, string> = {};
   headers.forEach((v, k) => (headerObj[k] = v));
 
+  // As in forward.ts: a pipelined request behind this one makes Bun drop the connection after this turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (ctx.req.signal.aborted) {
+    ctx.loggedStatus = 499;
+    return new Response(null, { status: 499 });
+  }
   const url = `ws://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
-  const upstream = new WebSocket(url, { headers: headerObj, protocols } as unknown as string[]);
+  const upstream = new WebSocket(url, { headers: headerObj, protocols } as unknown as string[]) as PausableWebSocket;
   upstream.binaryType = "arraybuffer";
   const relay: Relay = {
     server,
@@ -68,6 +89,7 @@ export async function proxyWebSocket(
     closed: false,
     done: () => {
       open.delete(relay);
+      if (relay.upstreamDrainTimer) clearInterval(relay.upstreamDrainTimer);
       ctx.finish();
     },
   };
@@ -84,8 +106,16 @@ export async function proxyWebSocket(
   }
 
   upstream.onmessage = (e) => {
-    if (relay.client) relay.client.send(e.data as Message);
-    else relay.pending.push(e.data as Message);
+    const client = relay.client;
+    if (!client) {
+      relay.pending.push(e.data as Message);
+      // Not upgraded yet: hold the upstream until the client can take what is pending.
+      if (relay.pending.length > 16) upstream.pause();
+      return;
+    }
+    client.send(e.data as Message);
+    // The client is not keeping up: stop reading from the upstream until websocketHandler.drain.
+    if (client.getBufferedAmount() > RELAY_HIGH_WATER && !upstream.isPaused) upstream.pause();
   };
   upstream.onclose = (e) => {
     if (relay.closed) return;
@@ -113,6 +143,7 @@ export async function proxyWebSocket(
 export const websocketHandler: WebSocketHandler<Relay> = {
   // kamal-proxy copies bytes with no limits or timeouts; Bun's defaults (16 MB messages, 120 s idle
   // timeout, dropping sends past 16 MB of backlog) would break long-lived or bulky connections.
+  // Bun's backpressureLimit would drop messages, never slow the sender: the relay pauses reading instead.
   maxPayloadLength: 4294967295,
   backpressureLimit: 0,
   idleTimeout: 0,
@@ -122,9 +153,27 @@ export const websocketHandler: WebSocketHandler<Relay> = {
     if (relay.closed) return void ws.close(1001, "");
     for (const m of relay.pending) ws.send(m);
     relay.pending = [];
+    if (relay.upstream.isPaused && ws.getBufferedAmount() <= RELAY_HIGH_WATER) relay.upstream.resume();
   },
   message(ws, message) {
-    ws.data.upstream.send(message);
+    const relay = ws.data;
+    const upstream = relay.upstream;
+    upstream.send(message);
+    // The upstream is not keeping up: stop reading from the client until the upstream's queue drains.
+    if (upstream.bufferedAmount > RELAY_HIGH_WATER && !relay.upstreamDrainTimer) {
+      ws.pause();
+      relay.upstreamDrainTimer = setInterval(() => {
+        if (relay.closed || upstream.bufferedAmount <= RELAY_LOW_WATER) {
+          clearInterval(relay.upstreamDrainTimer);
+          relay.upstreamDrainTimer = undefined;
+          if (!relay.closed) ws.resume();
+        }
+      }, UPSTREAM_DRAIN_POLL_MS);
+    }
+  },
+  drain(ws) {
+    const upstream = ws.data.upstream;
+    if (upstream.isPaused && ws.getBufferedAmount() <= RELAY_LOW_WATER) upstream.resume();
   },
   close(ws, code, reason) {
     const relay = ws.data;

@@ -10,12 +10,19 @@ import type { Server } from "bun";
 import { runProxyCli } from "../../proxy/cli.ts";
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
+import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { fileStateStore, type StateStore } from "../../proxy/state.ts";
 
 const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
+/**
+ * Runs the registered cleanups. This module registers it once, and Bun scopes that hook to the first
+ * test file that imports the module, so a file whose cleanups must run (mounts, processes) in a run of
+ * many files also registers it itself: `afterEach(runCleanups)` (a second call finds nothing to do).
+ */
+export async function runCleanups(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+}
+afterEach(runCleanups);
 export const onCleanup = (fn: () => unknown) => cleanups.push(fn);
 
 export interface CliResult {
@@ -44,7 +51,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean } = {}): Promise<Harness> {
+export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean; timeouts?: Partial<ConnTimeouts> } = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "proxy-test-"));
   const home = join(dir, "home");
   const socket = join(dir, "kamal-proxy.sock");
@@ -59,6 +66,7 @@ export async function startProxy(opts: { metricsPort?: number; dir?: string; htt
     socketPath: socket,
     state,
     hostname: "127.0.0.1",
+    timeouts: opts.timeouts,
     logWrite: (l) => logs.push(l),
   });
   await server.start();
