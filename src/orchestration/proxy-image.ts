@@ -135,6 +135,12 @@ async function upload(session: Session, host: string, archive: Archive, options:
 
 async function distribute(session: Session, hosts: string[], archive: Archive): Promise<void> {
   const [first, ...rest] = hosts as [string, ...string[]];
+  // SEXTANT_PROXY_IMAGE_PEERS=0: every host from this machine (servers that may not reach each
+  // other; and the naive baseline of scripts/bench-proxy-image).
+  if (process.env.SEXTANT_PROXY_IMAGE_PEERS === "0") {
+    await session.onHosts(hosts, "proxy image loaded", (host) => upload(session, host, archive));
+    return;
+  }
   if (rest.length === 0) {
     await session.onHosts([first], "proxy image loaded", (host) => upload(session, host, archive));
     return;
