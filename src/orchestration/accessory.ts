@@ -5,6 +5,7 @@
  * accessories are registered with the proxy. Reboot pulls first and keeps the old container
  * (stopped, renamed) until the new one runs, so a failed reboot puts the old one back.
  */
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { accessoryCommands, type AccessoryLogsOptions } from "../commands/accessory.ts";
@@ -281,10 +282,10 @@ export async function removeAccessory(run: Run, accessory: Accessory): Promise<v
 }
 
 /** Per host: the `docker ps` of the accessory's container. */
-export async function accessoryDetails(run: Run, accessory: Accessory): Promise<{ host: string; text: string }[]> {
+export async function accessoryDetails(run: Run, accessory: Accessory, options: ListingOptions = {}): Promise<{ host: string; text: string }[]> {
   const s = run.session;
   const a = commandsFor(run, accessory);
-  return s.onHosts(accessoryHosts(run, accessory), `details of ${accessory.name}`, async (host) => ({ host, text: (await s.exec(host, render(a.info()))).stdout }));
+  return s.onHosts(accessoryHosts(run, accessory), `details of ${accessory.name}`, async (host) => ({ host, text: (await s.exec(host, render(listing(a.info(), options)))).stdout }));
 }
 
 /** Run a command in the accessory (a new container, or the running one with `reuse`) on its hosts. */

@@ -4,6 +4,7 @@
  * works on the selection's roles and hosts; what the servers answer is returned per host for the
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
  */
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 import { randomBytes } from "node:crypto";
 import { appCommands, containerFilters, type LogsOptions } from "../commands/app.ts";
 import { listContainers, listImages, removeImages } from "../commands/images.ts";
@@ -71,18 +72,18 @@ function order(run: Run, outputs: HostOutput[]): HostOutput[] {
 }
 
 /** `app details`: `docker ps` of the app's containers per role and host. */
-export function appDetails(run: Run): Promise<HostOutput[]> {
-  return perRole(run, "app details", (host, role) => appCommands(run.config, role, host).info());
+export function appDetails(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return perRole(run, "app details", (host, role) => listing(appCommands(run.config, role, host).info(), options));
 }
 
 /** `app containers`: every container of the app (any version, any state) per host. */
-export async function appContainers(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, requireAppHosts(run, "app containers"), "containers listed", () => listContainers(run.config));
+export async function appContainers(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, requireAppHosts(run, "app containers"), "containers listed", () => listing(listContainers(run.config), options));
 }
 
 /** `app images`: the app's images per host. */
-export async function appImages(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, requireAppHosts(run, "app images"), "images listed", () => listImages(run.config));
+export async function appImages(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, requireAppHosts(run, "app images"), "images listed", () => listing(listImages(run.config), options));
 }
 
 export async function onEachHost(run: Run, hosts: readonly string[], what: string, build: (host: string) => Argv | string): Promise<HostOutput[]> {

@@ -3,6 +3,7 @@
  * one host at a time), start/stop/restart, details, logs, remove, upgrade and the legacy boot config
  * files. Proxy commands act on the selection's proxy hosts.
  */
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 import * as proxy from "../commands/proxy.ts";
 import { bootConfigFiles, bootFilePaths, removeBootFiles, type BootConfigOptions, type BootConfigFiles } from "../commands/proxy-boot-config.ts";
 import { render } from "../commands/shell.ts";
@@ -130,8 +131,8 @@ export async function proxyRestart(run: Run): Promise<void> {
   });
 }
 
-export function proxyDetails(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, proxyHosts(run, "proxy details"), "proxy details", () => proxy.info());
+export function proxyDetails(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, proxyHosts(run, "proxy details"), "proxy details", () => listing(proxy.info(), options));
 }
 
 export interface ProxyLogsOptions extends proxy.ProxyLogsOptions {
