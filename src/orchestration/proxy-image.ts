@@ -44,12 +44,20 @@ interface Archive {
  * very sextant when it is compiled for Linux. Only for this machine's architecture: its shared
  * libraries are read with this machine's `ldd`.
  */
-export function localProxyBinary(env: Record<string, string | undefined> = process.env): { path: string; arch: string } | undefined {
-  if (process.platform !== "linux") return undefined;
-  const path = env.SEXTANT_PROXY_BINARY || (isCompiledBinary() ? executablePath() : undefined);
+export function localProxyBinary(
+  env: Record<string, string | undefined> = process.env,
+  self: { platform: string; arch: string; compiled: boolean; executable: string } = {
+    platform: process.platform,
+    arch: process.arch,
+    compiled: isCompiledBinary(),
+    executable: executablePath(),
+  },
+): { path: string; arch: string } | undefined {
+  if (self.platform !== "linux") return undefined;
+  const path = env.SEXTANT_PROXY_BINARY || (self.compiled ? self.executable : undefined);
   if (!path) return undefined;
   const arch = elfArch(path);
-  if (!arch || arch !== DOCKER_ARCH[process.arch]) return undefined;
+  if (!arch || arch !== DOCKER_ARCH[self.arch]) return undefined;
   return { path, arch };
 }
 

@@ -81,6 +81,34 @@ describe("the proxy image when the CLI is not a Linux executable", () => {
     }
   }, 300_000);
 
+  // The app set up above, listed for scripts: every line (or the document) parses.
+  test("--json of the listing commands", async () => {
+    const lines = async (args: string[]) => {
+      const r = ok(await project.sextant(args));
+      expect(r.stderr).toBe("");
+      return r.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    };
+    const containers = await lines(["app", "containers", "--json"]);
+    expect(new Set(containers.map((c) => c.host))).toEqual(new Set(hosts));
+    for (const c of containers) expect(c).toMatchObject({ kind: "app", role: "web", Names: expect.stringMatching(/^pimg-web-/) });
+    const images = await lines(["app", "images", "--json"]);
+    expect(images.length).toBeGreaterThanOrEqual(hosts.length);
+    for (const i of images) expect(i.Repository).toBe(`${bed.registry}/e2e/pimg`);
+    const details = await lines(["details", "--json"]);
+    expect(details.filter((d) => d.kind === "proxy").map((d) => d.host).sort()).toEqual([...hosts].sort());
+    expect(details.filter((d) => d.kind === "app" && d.State === "running").length).toBe(hosts.length);
+    expect(await lines(["lock", "status", "--json"])).toEqual([{ locked: false }]);
+    ok(await project.sextant(["lock", "acquire", "-m", "json check"]));
+    try {
+      const [held] = await lines(["lock", "status", "--json"]);
+      expect(held).toMatchObject({ locked: true, message: "json check" });
+    } finally {
+      ok(await project.sextant(["lock", "release"]));
+    }
+    const config = JSON.parse(ok(await project.sextant(["config", "--json"])).stdout);
+    expect(config.service).toBe("pimg");
+  }, 120_000);
+
   test("a second run reuses the cached archive and finds the image present", async () => {
     const before = server.sent.size;
     const sentBefore = [...server.sent.values()].reduce((a, b) => a + b, 0);
