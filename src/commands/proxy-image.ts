@@ -66,6 +66,8 @@ export function startShare(options: { image: string; name: string; path: string;
     `chmod 644 ${p} && docker run --detach --rm --name ${shellEscape(options.name)} --publish ${SHARE_CONTAINER_PORT} ` +
     `--volume ${p}:/share/image:ro ${shellEscape(options.image)} sextant proxy-image-share /share/image ` +
     `--token ${shellEscape(options.token)} --downloads ${options.downloads} --timeout ${options.timeoutSeconds} > /dev/null && ` +
+    // `docker run --detach` returns before the server listens: wait (up to 10 s) for its first line.
+    `for i in $(seq 1 100); do docker logs ${shellEscape(options.name)} 2>&1 | grep -q serving && break; sleep 0.1; done && ` +
     `docker port ${shellEscape(options.name)} ${SHARE_CONTAINER_PORT}/tcp`
   );
 }
@@ -85,7 +87,7 @@ export function fetchProxyImage(url: string, sha256: string, path: string): stri
   const p = shellEscape(path);
   const u = shellEscape(url);
   return (
-    `if { curl -fsS --connect-timeout 5 --max-time 600 -o ${p} ${u} || wget -q -T 30 -O ${p} ${u}; }; then ` +
+    `if { curl -fsS --connect-timeout 5 --max-time 600 --retry 3 --retry-connrefused -o ${p} ${u} || wget -q -T 30 -t 3 -O ${p} ${u}; }; then ` +
     `if ${checksumMatches(p, sha256)}; then docker load --quiet -i ${p}; ` +
     `else echo "the proxy image from ${url.replace(/\/[^/]*$/, "/…")} does not match its sha256" >&2; false; fi; ` +
     `else echo "cannot download the proxy image from a peer (is curl or wget installed?)" >&2; false; fi; s=$?; rm -f ${p}; exit $s`

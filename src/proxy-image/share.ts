@@ -63,6 +63,7 @@ export function runShare(argv: readonly string[]): Promise<number> {
       server.closeAllConnections?.();
       resolve(code);
     }
-    server.listen(options.port, "0.0.0.0");
+    // The deployer waits for this line before sending peers here (docker run returns earlier).
+    server.listen(options.port, "0.0.0.0", () => process.stdout.write(`serving ${size} bytes on port ${options.port}\n`));
   });
 }

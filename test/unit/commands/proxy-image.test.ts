@@ -35,7 +35,8 @@ describe("proxy image commands", () => {
   test("share: a container of the image serves the file on a port Docker picks, and prints it", () => {
     expect(cmd.startShare({ image: "sextant/proxy:v0.1.0", name: "share-1", path: "/tmp/f", token: "t0k", downloads: 4, timeoutSeconds: 600 })).toBe(
       "chmod 644 /tmp/f && docker run --detach --rm --name share-1 --publish 8080 --volume /tmp/f:/share/image:ro sextant/proxy:v0.1.0 " +
-        "sextant proxy-image-share /share/image --token t0k --downloads 4 --timeout 600 > /dev/null && docker port share-1 8080/tcp",
+        "sextant proxy-image-share /share/image --token t0k --downloads 4 --timeout 600 > /dev/null && " +
+        "for i in $(seq 1 100); do docker logs share-1 2>&1 | grep -q serving && break; sleep 0.1; done && docker port share-1 8080/tcp",
     );
     expect(cmd.parseSharePort("0.0.0.0:49153\n[::]:49153\n")).toBe(49153);
     expect(cmd.parseSharePort("")).toBeUndefined();
@@ -45,7 +46,7 @@ describe("proxy image commands", () => {
   test("fetch from a peer: curl or wget, sha256 checked, loaded, file removed; the token is not echoed", () => {
     const command = cmd.fetchProxyImage("http://10.0.0.1:49153/secrettoken", SHA, "/tmp/g");
     expect(command).toBe(
-      "if { curl -fsS --connect-timeout 5 --max-time 600 -o /tmp/g http://10.0.0.1:49153/secrettoken || wget -q -T 30 -O /tmp/g http://10.0.0.1:49153/secrettoken; }; then " +
+      "if { curl -fsS --connect-timeout 5 --max-time 600 --retry 3 --retry-connrefused -o /tmp/g http://10.0.0.1:49153/secrettoken || wget -q -T 30 -t 3 -O /tmp/g http://10.0.0.1:49153/secrettoken; }; then " +
         `if [ "$(sha256sum /tmp/g | cut -c1-64)" = ${SHA} ]; then docker load --quiet -i /tmp/g; ` +
         `else echo "the proxy image from http://10.0.0.1:49153/… does not match its sha256" >&2; false; fi; ` +
         `else echo "cannot download the proxy image from a peer (is curl or wget installed?)" >&2; false; fi; s=$?; rm -f /tmp/g; exit $s`,
