@@ -90,7 +90,7 @@ describe("the proxy image when the CLI is not a Linux executable", () => {
     };
     const containers = await lines(["app", "containers", "--json"]);
     expect(new Set(containers.map((c) => c.host))).toEqual(new Set(hosts));
-    for (const c of containers) expect(c).toMatchObject({ kind: "app", role: "web", Names: expect.stringMatching(/^pimg-web-/) });
+    for (const c of containers) expect(c).toMatchObject({ kind: "app", Names: expect.stringMatching(/^pimg-web-/) });
     const images = await lines(["app", "images", "--json"]);
     expect(images.length).toBeGreaterThanOrEqual(hosts.length);
     for (const i of images) expect(i.Repository).toBe(`${bed.registry}/e2e/pimg`);
@@ -106,7 +106,8 @@ describe("the proxy image when the CLI is not a Linux executable", () => {
       ok(await project.sextant(["lock", "release"]));
     }
     const config = JSON.parse(ok(await project.sextant(["config", "--json"])).stdout);
-    expect(config.service).toBe("pimg");
+    expect(config.service_with_version).toMatch(/^pimg-/);
+    expect(config.hosts).toEqual(hosts);
   }, 120_000);
 
   test("a second run reuses the cached archive and finds the image present", async () => {
