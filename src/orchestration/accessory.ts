@@ -5,7 +5,6 @@
  * accessories are registered with the proxy. Reboot pulls first and keeps the old container
  * (stopped, renamed) until the new one runs, so a failed reboot puts the old one back.
  */
-import { listing, type ListingOptions } from "../commands/json-format.ts";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { accessoryCommands, type AccessoryLogsOptions } from "../commands/accessory.ts";
@@ -15,6 +14,7 @@ import { renderErb } from "../config/erb.ts";
 import { SextantError, UsageError } from "../errors.ts";
 import { loginOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 export class AccessoryError extends SextantError {}
 

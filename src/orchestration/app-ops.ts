@@ -4,7 +4,6 @@
  * works on the selection's roles and hosts; what the servers answer is returned per host for the
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
  */
-import { listing, type ListingOptions } from "../commands/json-format.ts";
 import { randomBytes } from "node:crypto";
 import { appCommands, containerFilters, type LogsOptions } from "../commands/app.ts";
 import { listContainers, listImages, removeImages } from "../commands/images.ts";
@@ -18,6 +17,7 @@ import { runInteractive, stdinIsTty } from "./interactive.ts";
 import { withLock } from "./lock.ts";
 import { loginOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 /** What one host answered. */
 export interface HostOutput {

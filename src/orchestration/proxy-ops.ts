@@ -3,7 +3,6 @@
  * one host at a time), start/stop/restart, details, logs, remove, upgrade and the legacy boot config
  * files. Proxy commands act on the selection's proxy hosts.
  */
-import { listing, type ListingOptions } from "../commands/json-format.ts";
 import * as proxy from "../commands/proxy.ts";
 import { bootConfigFiles, bootFilePaths, removeBootFiles, type BootConfigOptions, type BootConfigFiles } from "../commands/proxy-boot-config.ts";
 import { render } from "../commands/shell.ts";
@@ -17,6 +16,7 @@ import { ensureProxyImage, SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import { pruneAll } from "./prune.ts";
 import { loginOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 function proxyHosts(run: Run, what: string): string[] {
   const hosts = run.selection.proxyHosts;

@@ -2,7 +2,6 @@
  * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
  * top-level `details` (proxy and app containers).
  */
-import { type ListingOptions } from "../commands/json-format.ts";
 import { accessoryDetails, accessoryHosts } from "./accessory.ts";
 import { withLock } from "./lock.ts";
 import { appDetails, preConnect, type HostOutput } from "./app-ops.ts";
@@ -11,6 +10,7 @@ import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 import { UsageError } from "../errors.ts";
+import { type ListingOptions } from "../commands/json-format.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
