@@ -1,12 +1,14 @@
 /**
  * install.sh against a release directory served over HTTP on the test bed's bridge: it installs a
  * working sextant into a fresh directory, and a wrong checksum aborts with nothing installed. Run
- * with dash (POSIX sh) and an environment holding nothing but a minimal PATH and HOME.
+ * with dash (POSIX sh) and an environment holding nothing but a minimal PATH and HOME. And the
+ * composite action's step (action.yml) with the variables a GitHub runner sets.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { SEXTANT_VERSION } from "../../src/version.ts";
 import { makeReleaseDir, serveDirectory } from "../support/release.ts";
 import { repoRoot, run, sextantBinary, testbed } from "../support/testbed.ts";
@@ -81,4 +83,29 @@ describe("install.sh", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("lists no sextant-linux-x64: nothing installed");
   });
+
+  // What the composite action runs, with the variables a GitHub runner gives it.
+  test("action.yml installs into the tool cache and puts it on PATH", async () => {
+    const action = parseYaml(readFileSync(join(repoRoot, "action.yml"), "utf8"));
+    const step = action.runs.steps[0];
+    const runner = join(scratch, "runner");
+    const vars = {
+      PATH: "/usr/bin:/bin",
+      HOME: join(runner, "home"),
+      RUNNER_TOOL_CACHE: join(runner, "tool-cache"),
+      RUNNER_OS: "Linux",
+      GITHUB_ACTION_PATH: repoRoot,
+      GITHUB_PATH: join(runner, "path"),
+      GITHUB_OUTPUT: join(runner, "output"),
+      SEXTANT_VERSION: "",
+      SEXTANT_INSTALL_URL: server.url,
+    };
+    const result = await run(["/usr/bin/env", "-i", ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), "bash", "-e", "-c", step.run]);
+    expect(result.code).toBe(0);
+    const dir = join(runner, "tool-cache/sextant/bin");
+    expect(readFileSync(vars.GITHUB_PATH, "utf8")).toBe(`${dir}\n`);
+    expect(readFileSync(vars.GITHUB_OUTPUT, "utf8")).toBe(`path=${dir}/sextant\n`);
+    expect((await run([join(dir, "sextant"), "version"])).stdout).toBe(`${SEXTANT_VERSION}\n`);
+    expect(step.env).toEqual({ SEXTANT_VERSION: "${{ inputs.version }}", SEXTANT_INSTALL_URL: "${{ inputs.release-url }}" });
+  }, 120_000);
 });
