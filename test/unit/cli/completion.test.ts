@@ -2,9 +2,9 @@
  * The completion scripts, run in the real shells: bash and zsh call the completion function with
  * the words typed so far; fish answers `complete -C`. The tree is sextant's own command tree.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCommand } from "../../../src/cli/root.ts";
@@ -14,6 +14,7 @@ import { jsonLines, lockJson } from "../../../src/cli/_json-lines.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-completion-"));
 let tree: CompletionNode;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(async () => {
   tree = await completionTree(rootCommand);
   writeFileSync(join(dir, "c.bash"), bashCompletion(tree, globalFlags));
