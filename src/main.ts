@@ -18,6 +18,11 @@ async function main(argv: string[]): Promise<number> {
     const { runProxyCli } = await import("../proxy/cli.ts");
     return name === "kamal-proxy" ? runProxyCli(argv, "kamal-proxy") : runProxyCli(argv.slice(1), "sextant proxy-server");
   }
+  if (argv[0] === "proxy-image-share") {
+    // Runs on a server, inside the proxy image: passes the image on to the other servers.
+    const { runShare } = await import("./proxy-image/share.ts");
+    return runShare(argv.slice(1));
+  }
   handleInterrupts();
   const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/run.ts"), import("./cli/root.ts")]);
   return runCli(rootCommand, argv);

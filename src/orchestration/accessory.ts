@@ -15,6 +15,7 @@ import { SextantError, UsageError } from "../errors.ts";
 import { loginOnHosts } from "./registry.ts";
 import { writeCertificate } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 export class AccessoryError extends SextantError {}
 
@@ -288,10 +289,10 @@ export async function removeAccessory(run: Run, accessory: Accessory): Promise<v
 }
 
 /** Per host: the `docker ps` of the accessory's container. */
-export async function accessoryDetails(run: Run, accessory: Accessory): Promise<{ host: string; text: string }[]> {
+export async function accessoryDetails(run: Run, accessory: Accessory, options: ListingOptions = {}): Promise<{ host: string; text: string }[]> {
   const s = run.session;
   const a = commandsFor(run, accessory);
-  return s.onHosts(accessoryHosts(run, accessory), `details of ${accessory.name}`, async (host) => ({ host, text: (await s.exec(host, render(a.info()))).stdout }));
+  return s.onHosts(accessoryHosts(run, accessory), `details of ${accessory.name}`, async (host) => ({ host, text: (await s.exec(host, render(listing(a.info(), options)))).stdout }));
 }
 
 /** Run a command in the accessory (a new container, or the running one with `reuse`) on its hosts. */

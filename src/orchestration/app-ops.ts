@@ -18,6 +18,7 @@ import { withLock } from "./lock.ts";
 import { loginOnHosts } from "./registry.ts";
 import { withBasicAuthFiles } from "./basic-auth.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 /** What one host answered. */
 export interface HostOutput {
@@ -72,18 +73,18 @@ function order(run: Run, outputs: HostOutput[]): HostOutput[] {
 }
 
 /** `app details`: `docker ps` of the app's containers per role and host. */
-export function appDetails(run: Run): Promise<HostOutput[]> {
-  return perRole(run, "app details", (host, role) => appCommands(run.config, role, host).info());
+export function appDetails(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return perRole(run, "app details", (host, role) => listing(appCommands(run.config, role, host).info(), options));
 }
 
 /** `app containers`: every container of the app (any version, any state) per host. */
-export async function appContainers(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, requireAppHosts(run, "app containers"), "containers listed", () => listContainers(run.config));
+export async function appContainers(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, requireAppHosts(run, "app containers"), "containers listed", () => listing(listContainers(run.config), options));
 }
 
 /** `app images`: the app's images per host. */
-export async function appImages(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, requireAppHosts(run, "app images"), "images listed", () => listImages(run.config));
+export async function appImages(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, requireAppHosts(run, "app images"), "images listed", () => listing(listImages(run.config), options));
 }
 
 export async function onEachHost(run: Run, hosts: readonly string[], what: string, build: (host: string) => Argv | string): Promise<HostOutput[]> {

@@ -16,6 +16,7 @@ import { ensureProxyImage, SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import { pruneAll } from "./prune.ts";
 import { loginOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
+import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 function proxyHosts(run: Run, what: string): string[] {
   const hosts = run.selection.proxyHosts;
@@ -130,8 +131,8 @@ export async function proxyRestart(run: Run): Promise<void> {
   });
 }
 
-export function proxyDetails(run: Run): Promise<HostOutput[]> {
-  return onEachHost(run, proxyHosts(run, "proxy details"), "proxy details", () => proxy.info());
+export function proxyDetails(run: Run, options: ListingOptions = {}): Promise<HostOutput[]> {
+  return onEachHost(run, proxyHosts(run, "proxy details"), "proxy details", () => listing(proxy.info(), options));
 }
 
 export interface ProxyLogsOptions extends proxy.ProxyLogsOptions {

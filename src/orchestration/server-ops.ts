@@ -10,6 +10,7 @@ import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 import { UsageError } from "../errors.ts";
+import { type ListingOptions } from "../commands/json-format.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
@@ -41,13 +42,13 @@ export async function serverBootstrap(run: Run): Promise<void> {
 }
 
 /** `details`: the proxy, the app's containers and every accessory's (Kamal: proxy, app, accessory details all). */
-export async function details(run: Run): Promise<{ proxy: HostOutput[]; app: HostOutput[]; accessories: { name: string; outputs: HostOutput[] }[] }> {
-  const proxy = run.selection.proxyHosts.length > 0 ? await proxyDetails(run) : [];
-  const app = run.selection.appHosts.length > 0 ? await appDetails(run) : [];
+export async function details(run: Run, options: ListingOptions = {}): Promise<{ proxy: HostOutput[]; app: HostOutput[]; accessories: { name: string; outputs: HostOutput[] }[] }> {
+  const proxy = run.selection.proxyHosts.length > 0 ? await proxyDetails(run, options) : [];
+  const app = run.selection.appHosts.length > 0 ? await appDetails(run, options) : [];
   const accessories: { name: string; outputs: HostOutput[] }[] = [];
   for (const accessory of run.config.accessories) {
     if (accessoryHosts(run, accessory).length === 0) continue;
-    accessories.push({ name: accessory.name, outputs: await accessoryDetails(run, accessory) });
+    accessories.push({ name: accessory.name, outputs: await accessoryDetails(run, accessory, options) });
   }
   return { proxy, app, accessories };
 }

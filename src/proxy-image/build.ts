@@ -20,8 +20,11 @@ const PROXY_UID = 1000;
 export interface ProxyImageSpec {
   /** A Linux executable of sextant. */
   binary: string;
-  /** Shared libraries and the ELF interpreter it needs, absolute paths on this machine. */
-  libraries: string[];
+  /**
+   * Shared libraries and the ELF interpreter it needs: absolute paths on this machine, or (for
+   * another architecture's libraries unpacked from its packages) where to read each and its path in the image.
+   */
+  libraries: (string | { source: string; path: string })[];
   /** e.g. sextant/proxy:v0.1.0 */
   tag: string;
   sextantVersion: string;
@@ -43,8 +46,12 @@ function parentDirs(paths: string[]): TarEntry[] {
   return [...dirs].sort().map((path) => ({ type: "dir", path }));
 }
 
+function library(lib: string | { source: string; path: string }): { source: string; path: string } {
+  return typeof lib === "string" ? { source: lib, path: lib.replace(/^\/+/, "") } : { source: lib.source, path: lib.path.replace(/^\/+/, "") };
+}
+
 export function layerEntries(spec: ProxyImageSpec): TarEntry[] {
-  const libs = spec.libraries.map((lib) => lib.replace(/^\/+/, ""));
+  const libs = spec.libraries.map((lib) => library(lib).path);
   const passwd = `root:x:0:0:root:/root:/sbin/nologin\nkamal-proxy:x:${PROXY_UID}:${PROXY_UID}::/home/kamal-proxy:/sbin/nologin\n`;
   const group = `root:x:0:\nkamal-proxy:x:${PROXY_UID}:\n`;
   return [
@@ -60,12 +67,12 @@ export function layerEntries(spec: ProxyImageSpec): TarEntry[] {
     { type: "file", path: "etc/group", content: encoder.encode(group) },
     { type: "file-from-disk", path: "usr/local/bin/sextant", mode: 0o755, source: spec.binary, size: statSync(spec.binary).size },
     { type: "symlink", path: "usr/local/bin/kamal-proxy", target: "sextant" },
-    ...spec.libraries.map((lib): TarEntry => ({
+    ...spec.libraries.map(library).map((lib): TarEntry => ({
       type: "file-from-disk",
-      path: lib.replace(/^\/+/, ""),
+      path: lib.path,
       mode: 0o755,
-      source: lib,
-      size: statSync(lib).size,
+      source: lib.source,
+      size: statSync(lib.source).size,
     })),
   ];
 }
@@ -94,7 +101,7 @@ export function imageConfig(spec: ProxyImageSpec, layerDigest: string): string {
   });
 }
 
-async function sha256OfFile(path: string): Promise<string> {
+export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest("hex");
@@ -114,10 +121,10 @@ async function writeLayer(spec: ProxyImageSpec, path: string): Promise<string> {
 }
 
 /**
- * Write a gzipped `docker load` archive for the spec to `outPath` (atomically: a partial archive is
- * never left under the final name).
+ * Write a `docker load` archive for the spec to `outPath` (atomically: a partial archive is never
+ * left under the final name), gzipped unless `compression` is "none" (scripts/release compresses with xz).
  */
-export async function writeProxyImageArchive(spec: ProxyImageSpec, outPath: string): Promise<void> {
+export async function writeProxyImageArchive(spec: ProxyImageSpec, outPath: string, compression: "gzip" | "none" = "gzip"): Promise<void> {
   mkdirSync(dirname(outPath), { recursive: true });
   // Per-process scratch names: two deploys may build the same archive at once.
   const work = `${outPath}.${process.pid}.work`;
@@ -135,7 +142,8 @@ export async function writeProxyImageArchive(spec: ProxyImageSpec, outPath: stri
       { type: "file", path: "manifest.json", content: encoder.encode(JSON.stringify(manifest)) },
     ];
     const partial = `${outPath}.${process.pid}.partial`;
-    await pipeline(Readable.from(tarChunks(archive)), createGzip({ level: 3 }), createWriteStream(partial));
+    if (compression === "gzip") await pipeline(Readable.from(tarChunks(archive)), createGzip({ level: 3 }), createWriteStream(partial));
+    else await pipeline(Readable.from(tarChunks(archive)), createWriteStream(partial));
     renameSync(partial, outPath);
   } finally {
     rmSync(work, { recursive: true, force: true });

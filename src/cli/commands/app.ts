@@ -1,3 +1,4 @@
+import { jsonLines } from "../_json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { opCommand, withRun } from "../_run.ts";
@@ -14,25 +15,43 @@ const stop = opCommand({ name: "stop", description: "Take the app out of the pro
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the app's containers (docker ps) per role and host" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON object per line (Docker's fields, with kind, host and role)" } },
+  async run({ args }) {
     const { appDetails } = await ops();
-    await withRun({ command: "app", subcommand: "details" }, async (run) => printByHost(await appDetails(run)));
+    const json = !!args.json;
+    await withRun({ command: "app", subcommand: "details", quiet: json }, async (run) => {
+      const outputs = await appDetails(run, { json });
+      if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
+      else printByHost(outputs);
+    });
   },
 });
 
 const containers = defineCommand({
   meta: { name: "containers", description: "List all the app's containers on each host, any version and state (versions to roll back to)" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON object per line (Docker's fields, with kind, host and role)" } },
+  async run({ args }) {
     const { appContainers } = await ops();
-    await withRun({ command: "app", subcommand: "containers" }, async (run) => printByHost(await appContainers(run)));
+    const json = !!args.json;
+    await withRun({ command: "app", subcommand: "containers", quiet: json }, async (run) => {
+      const outputs = await appContainers(run, { json });
+      if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
+      else printByHost(outputs);
+    });
   },
 });
 
 const images = defineCommand({
   meta: { name: "images", description: "List the app's images on each host" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON object per line (Docker's fields, with kind, host and role)" } },
+  async run({ args }) {
     const { appImages } = await ops();
-    await withRun({ command: "app", subcommand: "images" }, async (run) => printByHost(await appImages(run)));
+    const json = !!args.json;
+    await withRun({ command: "app", subcommand: "images", quiet: json }, async (run) => {
+      const outputs = await appImages(run, { json });
+      if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
+      else printByHost(outputs);
+    });
   },
 });
 

@@ -1,13 +1,21 @@
 import { defineCommand } from "citty";
 import { withRun } from "../_run.ts";
 import { printByHost } from "../_output.ts";
+import { jsonLines } from "../_json-lines.ts";
 
 export default defineCommand({
   meta: { name: "details", description: "Show the proxy, the app's and the accessories' containers on each server" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON object per line (Docker's fields, with kind: proxy, app or accessory; host; role or accessory)" } },
+  async run({ args }) {
     const { details } = await import("../../orchestration/server-ops.ts");
-    await withRun({ command: "details" }, async (run) => {
-      const { proxy, app, accessories } = await details(run);
+    const json = !!args.json;
+    await withRun({ command: "details", quiet: json }, async (run) => {
+      const { proxy, app, accessories } = await details(run, { json });
+      if (json) {
+        process.stdout.write(jsonLines(proxy, { kind: "proxy" }) + jsonLines(app, { kind: "app" }));
+        for (const { name, outputs } of accessories) process.stdout.write(jsonLines(outputs, { kind: "accessory", accessory: name }));
+        return;
+      }
       printByHost(proxy, "Proxy");
       printByHost(app, "App");
       for (const { name, outputs } of accessories) printByHost(outputs, `Accessory ${name}`);

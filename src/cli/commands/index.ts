@@ -26,4 +26,5 @@ export const commands = commandMap({
   registry: lazy(() => import("./registry.ts")),
   secrets: lazy(() => import("./secrets.ts")),
   docs: lazy(() => import("./docs.ts")),
+  completion: lazy(() => import("./completion.ts")),
 });

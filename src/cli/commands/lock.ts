@@ -1,13 +1,16 @@
 import { defineCommand } from "citty";
 import { withRun } from "../_run.ts";
+import { lockJson } from "../_json-lines.ts";
 
 const status = defineCommand({
   meta: { name: "status", description: "Show who holds the deploy lock, if anyone" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON document: locked, lockedBy, at, version, message" } },
+  async run({ args }) {
     const { lockStatus } = await import("../../orchestration/lock.ts");
-    await withRun({ command: "lock", subcommand: "status" }, async (run) => {
+    await withRun({ command: "lock", subcommand: "status", quiet: !!args.json }, async (run) => {
       const details = await lockStatus(run);
-      process.stdout.write(details ? `${details}\n` : "There is no deploy lock\n");
+      if (args.json) process.stdout.write(lockJson(details));
+      else process.stdout.write(details ? `${details}\n` : "There is no deploy lock\n");
     });
   },
 });

@@ -1,3 +1,4 @@
+import { jsonLines } from "../_json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { opCommand, withRun } from "../_run.ts";
@@ -40,9 +41,15 @@ const restart = opCommand({ name: "restart", description: "Stop and start the pr
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the proxy container (docker ps) on each proxy host" },
-  async run() {
+  args: { json: { type: "boolean", description: "One JSON object per line (Docker's fields, with kind, host and role)" } },
+  async run({ args }) {
     const { proxyDetails } = await ops();
-    await withRun({ command: "proxy", subcommand: "details" }, async (run) => printByHost(await proxyDetails(run), "Proxy"));
+    const json = !!args.json;
+    await withRun({ command: "proxy", subcommand: "details", quiet: json }, async (run) => {
+      const outputs = await proxyDetails(run, { json });
+      if (json) process.stdout.write(jsonLines(outputs, { kind: "proxy" }));
+      else printByHost(outputs, "Proxy");
+    });
   },
 });
 
