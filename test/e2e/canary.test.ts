@@ -99,8 +99,8 @@ describe("canary releases", () => {
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toContain(`Canary ${versions.two} of ${SERVICE} gets 30% of requests`);
     for (const host of [h1, h2]) expect(await running(host)).toEqual([`${SERVICE}-web-${versions.one}`, `${SERVICE}-web-${versions.two}`].sort());
-    const measured = await split(1000, "two");
-    console.log(`canary at 30%: ${measured.share.toFixed(1)}% of 1000 clients on it`);
+    const measured = await split(2000, "two");
+    console.log(`canary at 30%: ${measured.share.toFixed(1)}% of 2000 clients on it`);
     expect(measured.failed).toBe(0);
     expect(measured.unstable).toBe(0);
     expect(Math.abs(measured.share - 30)).toBeLessThanOrEqual(5);
@@ -111,11 +111,16 @@ describe("canary releases", () => {
   test("rollout set 70 moves the split; status shows it; a normal deploy refuses while the canary is out", async () => {
     const set = await sextant(["rollout", "set", "70"]);
     expect(set.code, set.output).toBe(0);
-    const measured = await split(1000, "two");
-    console.log(`canary at 70%: ${measured.share.toFixed(1)}% of 1000 clients on it`);
+    const measured = await split(2000, "two");
+    console.log(`canary at 70%: ${measured.share.toFixed(1)}% of 2000 clients on it`);
     expect(measured.failed).toBe(0);
     expect(Math.abs(measured.share - 70)).toBeLessThanOrEqual(5);
     expect((await sextant(["rollout", "status"])).stdout).toContain(`Canary: ${versions.two} gets 70% of requests`);
+    const details = await sextant(["app", "details"]);
+    expect(details.stdout).toContain(`Canary: ${versions.two} gets 70% of requests`);
+    expect(details.stdout).toContain(`${SERVICE}-web-${versions.two}`);
+    const json = (await sextant(["app", "details", "--json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(json.at(-1)).toMatchObject({ kind: "canary", version: versions.two, percent: 70 });
     const deploy = await sextant(["deploy", "-P"]);
     expect(deploy.code).toBe(1);
     expect(deploy.stderr).toContain(`a canary of ${versions.two} is running at 70%, not starting a deploy`);

@@ -19,10 +19,17 @@ const details = defineCommand({
   async run({ args }) {
     const { appDetails } = await ops();
     const json = !!args.json;
+    const { currentRollout, describeRollout } = await import("../../orchestration/rollout.ts");
     await withRun({ command: "app", subcommand: "details", quiet: json }, async (run) => {
-      const outputs = await appDetails(run, { json });
-      if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
-      else printByHost(outputs);
+      const [outputs, canary] = await Promise.all([appDetails(run, { json }), currentRollout(run)]);
+      if (json) {
+        process.stdout.write(jsonLines(outputs, { kind: "app" }));
+        if (canary) process.stdout.write(`${JSON.stringify({ kind: "canary", ...canary })}\n`);
+      } else {
+        printByHost(outputs);
+        // A canary runs next to the main version: say which, and what share it gets.
+        if (canary) process.stdout.write(`${describeRollout(canary)}\n`);
+      }
     });
   },
 });
