@@ -144,7 +144,8 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     ctx.onFinish(() => buffered.dispose());
     if (!buffered.spilled) ctx.knownLength = buffered.size;
     out.set("content-length", String(buffered.size));
-    return new Response(buffered.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+    const init = { status: upstream.status, statusText: upstream.statusText, headers: out };
+    return buffered.body instanceof Uint8Array ? bytesResponse(buffered.body, init) : new Response(buffered.body, init);
   }
   // Small bodies of known length are read at once: cheaper in Bun than relaying them through a stream.
   const length = Number(out.get("content-length") ?? NaN);
@@ -157,9 +158,31 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
       return renderErrorPage(abort.signal.reason === DRAIN_ABORT ? 504 : 502, "", pages);
     }
     ctx.knownLength = bytes.byteLength;
-    return new Response(bytes, { status: upstream.status, statusText: upstream.statusText, headers: out });
+    return bytesResponse(new Uint8Array(bytes), { status: upstream.status, statusText: upstream.statusText, headers: out });
   }
   return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
+
+/**
+ * A body already in memory, sent as cheaply as Bun allows. Bun writes a buffer body produced after
+ * an `await` in many small send() calls once headers and body pass ~16 KiB (only the synchronous
+ * part of a handler is corked); the same bytes written to a direct stream in one write and one
+ * flush leave in two. Small bodies are cheaper as a plain buffer (no stream to set up).
+ */
+const DIRECT_STREAM_FROM = 16 * 1024;
+
+function bytesResponse(bytes: Uint8Array<ArrayBuffer>, init: ResponseInit & { headers: Headers }): Response {
+  if (bytes.byteLength < DIRECT_STREAM_FROM) return new Response(bytes, init);
+  init.headers.set("content-length", String(bytes.byteLength));
+  const body = new ReadableStream({
+    type: "direct",
+    pull(controller: { write(chunk: Uint8Array): unknown; flush(): unknown; close(): unknown }) {
+      controller.write(bytes);
+      controller.flush();
+      controller.close();
+    },
+  } as unknown as UnderlyingDefaultSource<Uint8Array>);
+  return new Response(body, init);
 }
 
 /** The client stopped sending its body: 408, and the connection closes (the rest of the body is unread). */

@@ -21,7 +21,8 @@
 import https from "node:https";
 import { readdirSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import * as acme from "acme-client";
+// Loaded on the first order: a proxy without TLS services never pays its memory (tens of MB).
+import type * as AcmeLib from "acme-client";
 import type { RequestContext } from "../context.ts";
 import type { Logger } from "../logging.ts";
 import type { ServiceOptions } from "../protocol.ts";
@@ -88,7 +89,8 @@ export const acmeManaged = (o: ServiceOptions): boolean => o.tls_enabled && !o.t
 export class AcmeManager {
   private readonly managed = new Map<string, Managed>();
   private readonly challenges = new Map<string, string>();
-  private readonly clients = new Map<string, Promise<acme.Client>>();
+  private readonly clients = new Map<string, Promise<AcmeLib.Client>>();
+  private library?: Promise<typeof AcmeLib>;
   private readonly denied = new Map<string, number>();
   private onDemandServices: AcmeService[] = [];
   private stopped = false;
@@ -96,13 +98,20 @@ export class AcmeManager {
 
   constructor(private readonly o: AcmeManagerOptions) {
     this.now = o.now ?? Date.now;
-    if (o.caPem) {
-      // acme-client talks through its own axios instance; trust the extra CA next to the public roots.
-      (acme as unknown as { axios: { defaults: { httpsAgent?: unknown } } }).axios.defaults.httpsAgent = new https.Agent({
-        ca: [...rootCertificates, o.caPem],
-        keepAlive: true,
-      });
-    }
+  }
+
+  /** acme-client, imported when the first certificate is ordered. */
+  private lib(): Promise<typeof AcmeLib> {
+    return (this.library ??= import("acme-client").then((acme) => {
+      if (this.o.caPem) {
+        // acme-client talks through its own axios instance; trust the extra CA next to the public roots.
+        (acme as unknown as { axios: { defaults: { httpsAgent?: unknown } } }).axios.defaults.httpsAgent = new https.Agent({
+          ca: [...rootCertificates, this.o.caPem],
+          keepAlive: true,
+        });
+      }
+      return acme;
+    }));
   }
 
   private directoryFor(options: ServiceOptions): string {
@@ -209,11 +218,12 @@ export class AcmeManager {
     return entry.inflight;
   }
 
-  private client(directory: string, store: AcmeStore): Promise<acme.Client> {
+  private client(directory: string, store: AcmeStore): Promise<AcmeLib.Client> {
     const key = `${directory}\n${store.dir}`;
     let client = this.clients.get(key);
     if (!client) {
       client = (async () => {
+        const acme = await this.lib();
         let accountKey = store.readAccountKey();
         if (!accountKey) {
           accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
@@ -262,6 +272,7 @@ export class AcmeManager {
         this.challenges.delete(challenge.token);
       }
     }
+    const acme = await this.lib();
     const [key, csr] = await acme.crypto.createCsr({ altNames: [entry.host] }, await acme.crypto.createPrivateEcdsaKey());
     const finalized = await client.finalizeOrder(order, csr);
     const cert = await client.getCertificate(finalized);
