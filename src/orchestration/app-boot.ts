@@ -78,6 +78,28 @@ export async function bootApp(run: Run, options: BootOptions = {}): Promise<void
   });
 }
 
+/**
+ * Audit, the role's env file (0600), then `docker run` for each replica; returns the new containers'
+ * ids (`docker run --detach` prints them: no second lookup). A proxy role needs an id to route to.
+ */
+export async function startContainers(run: Run, host: string, role: Role, options: { audit: string; replicas: number }): Promise<string[]> {
+  const { config, session } = run;
+  const app = appCommands(config, role, host);
+  // The audit line and the env directory in one round trip.
+  await session.exec(host, `${run.auditCommand(options.audit, { role: role.name })} && ${render(app.ensureEnvDirectory())}`);
+  const env = role.env(host);
+  session.protect(Object.values(env.secretValues()));
+  await (await session.connection(host)).upload(env.envFileContent(), role.envFile, { mode: 0o600 });
+  const ids: string[] = [];
+  for (let replica = 1; replica <= options.replicas; replica++) {
+    const started = await session.capture(host, render(app.run({ hostnameHex: hex(6), replica })));
+    const id = started.split("\n").at(-1)?.trim().slice(0, 12);
+    if (role.runningProxy && (!id || !/^[0-9a-f]{12}$/.test(id))) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
+    ids.push(id ?? "");
+  }
+  return ids;
+}
+
 async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, knownCurrent?: string): Promise<void> {
   const { config, session } = run;
   const app = appCommands(config, role, host);
@@ -108,21 +130,8 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
   }
 
   try {
-    // The audit line and the env directory in one round trip.
-    await session.exec(host, `${run.auditCommand(`Booted app version ${version}`, { role: role.name })} && ${render(app.ensureEnvDirectory())}`);
-    const env = role.env(host);
-    session.protect(Object.values(env.secretValues()));
-    const ssh = await session.connection(host);
-    await ssh.upload(env.envFileContent(), role.envFile, { mode: 0o600 });
-    // `docker run --detach` prints the new container's id: no second lookup needed. With replicas,
-    // one container each, all handed to the proxy in one deploy (it health-checks every target).
-    const ids: string[] = [];
-    for (let replica = 1; replica <= role.replicas; replica++) {
-      const started = await session.capture(host, render(app.run({ hostnameHex: hex(6), replica })));
-      const id = started.split("\n").at(-1)?.trim().slice(0, 12);
-      if (role.runningProxy && (!id || !/^[0-9a-f]{12}$/.test(id))) throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`);
-      ids.push(id ?? "");
-    }
+    // With replicas, one container each, all handed to the proxy in one deploy (it health-checks every target).
+    const ids = await startContainers(run, host, role, { audit: `Booted app version ${version}`, replicas: role.replicas });
 
     if (role.runningProxy) {
       const id = ids.length === 1 ? ids[0]! : ids;

@@ -20,7 +20,7 @@ import { parseRecord, readRecord, removeRecord, writeRecord, type RolloutRecord 
 import { render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
-import { bootApp } from "./app-boot.ts";
+import { bootApp, startContainers } from "./app-boot.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
@@ -92,13 +92,9 @@ async function bootCanary(run: Run, host: string, role: Role): Promise<void> {
     await session.exec(host, render(app.rename(version, renamed)));
     await session.tryExec(host, render(app.stop({ version: renamed })));
   }
-  await session.exec(host, `${run.auditCommand(`Booted canary version ${version}`, { role: role.name })} && ${render(app.ensureEnvDirectory())}`);
-  const env = role.env(host);
-  session.protect(Object.values(env.secretValues()));
-  await (await session.connection(host)).upload(env.envFileContent(), role.envFile, { mode: 0o600 });
-  const id = (await session.capture(host, render(app.run({ hostnameHex: randomBytes(6).toString("hex") })))).split("\n").at(-1)?.trim().slice(0, 12);
-  if (!id || !/^[0-9a-f]{12}$/.test(id)) throw new RolloutError(`Failed to get endpoint for ${role.name} on ${host}, did the canary container boot?`);
-  const deployed = await session.tryExec(host, render(app.rolloutDeploy(id)));
+  // One canary container per host, whatever the role's replicas.
+  const [id] = await startContainers(run, host, role, { audit: `Booted canary version ${version}`, replicas: 1 });
+  const deployed = await session.tryExec(host, render(app.rolloutDeploy(id!)));
   if (deployed.code !== 0) {
     const logs = (await session.tryExec(host, render(app.containerLogs(version, 20)))).stdout.trim();
     await session.tryExec(host, render(app.stop({ version })));

@@ -5,8 +5,7 @@
  * state (which keeps only its hash).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
-import { SECRETS, page, release, serviceYml } from "../support/ops.ts";
+import { SECRETS, page, release, serviceYml, watchProcessLists } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
@@ -56,16 +55,9 @@ describe("proxy.basic_auth", () => {
 
   test("a deploy: the password in no process list, no file left on the server, only its hash in the proxy's state", async () => {
     await release(project, SERVICE, "two");
-    const watcher = spawn(
-      "ssh",
-      ["-i", bed.sshKey, "-o", `UserKnownHostsFile=${bed.knownHosts}`, "-o", "BatchMode=yes", `root@${host}`,
-        "end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
-    let processLists = "";
-    watcher.stdout.on("data", (d: Buffer) => (processLists += d.toString()));
+    const watcher = watchProcessLists(bed, host);
     const result = await sextant(["deploy"]);
-    watcher.kill();
+    const processLists = watcher.stop();
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(processLists).toContain("kamal-proxy deploy");
     expect(processLists).not.toContain(PASSWORD);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { page as servicePage, serviceYml } from "../support/ops.ts";
+import { page as servicePage, serviceYml, watchProcessLists } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, run, runOk, testbed } from "../support/testbed.ts";
 
@@ -82,18 +82,11 @@ describe("deploy end to end", () => {
     project.write("www/index.html", servicePage(SERVICE, "2"));
     versions.push(await project.commit("v2"));
     // Watch the process lists of a web host for the whole deploy.
-    const watcher = spawn(
-      "ssh",
-      ["-i", bed.sshKey, "-o", `UserKnownHostsFile=${bed.knownHosts}`, "-o", "BatchMode=yes", `root@${web1}`,
-        "end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"],
-      { stdio: ["ignore", "pipe", "ignore"] },
-    );
-    let processLists = "";
-    watcher.stdout.on("data", (d: Buffer) => (processLists += d.toString()));
+    const watcher = watchProcessLists(bed, web1);
     const load = continuousLoad([`http://${web1}/`, `http://${web2}/`], { workers: 4 });
     const result = await sextant(["deploy", "-v"]);
     const stats = await load.stop();
-    watcher.kill();
+    const processLists = watcher.stop();
     expect(result.code, result.output).toBe(0);
     expect(stats.total).toBeGreaterThan(50);
     expect(stats, JSON.stringify(stats)).toMatchObject({ failed: 0 });

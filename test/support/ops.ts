@@ -4,6 +4,7 @@
  * inside a pseudo-terminal (util-linux `script`), for the commands that need a TTY.
  */
 import { expect } from "bun:test";
+import { spawn } from "node:child_process";
 import type { Project } from "./project.ts";
 import { run, sextantBinary, type RunResult, type Testbed } from "./testbed.ts";
 
@@ -107,4 +108,22 @@ export function ok(result: RunResult): RunResult {
  */
 export function isolateCache(project: Project, bed: Testbed): void {
   project.env.XDG_CACHE_HOME = `${project.env.XDG_CACHE_HOME}-${bed.name}`;
+}
+
+/** Read a host's process list every 50 ms (for at most 60 s) until stopped; returns all it saw. */
+export function watchProcessLists(bed: Testbed, host: string): { stop(): string } {
+  const watcher = spawn(
+    "ssh",
+    ["-i", bed.sshKey, "-o", `UserKnownHostsFile=${bed.knownHosts}`, "-o", "BatchMode=yes", `root@${host}`,
+      "end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
+  let seen = "";
+  watcher.stdout.on("data", (d: Buffer) => (seen += d.toString()));
+  return {
+    stop() {
+      watcher.kill();
+      return seen;
+    },
+  };
 }
