@@ -1,4 +1,4 @@
-/** Header hygiene and encodings (issue items beyond the numbered behaviours). */
+/** Header hygiene between client and upstream, and content encodings passing through untouched. */
 import { expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { rawRequest, startProxy, upstream } from "./helpers.ts";

@@ -1,4 +1,4 @@
-/** Behaviours 94–104: server, error pages, request logs, request id/start, buffering and streaming. */
+/** Server, error pages, request logs, request id/start, buffering and streaming. */
 import { expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { loadErrorPages, renderErrorPage } from "../../proxy/error-pages.ts";
 import { defaultServiceOptions, defaultTargetOptions } from "../../proxy/options.ts";
 import { echoUpstream, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
 
-test("B94: a deploy through the command handler makes GET / return 200", async () => {
+test("a deploy through the command handler makes GET / return 200", async () => {
   const p = await startProxy();
   const target_options = { ...defaultTargetOptions(), health_check_config: { ...defaultTargetOptions().health_check_config, interval: 20 } };
   await p.server.commands.dispatch({
@@ -18,7 +18,7 @@ test("B94: a deploy through the command handler makes GET / return 200", async (
   expect(await p.text("/")).toMatchObject({ status: 200, body: "direct" });
 });
 
-test("B97: without --http3 there is no Alt-Svc header and the HTTPS UDP port stays free", async () => {
+test("without --http3 there is no Alt-Svc header and the HTTPS UDP port stays free", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream().addr);
   expect((await p.request("/")).headers.has("alt-svc")).toBe(false);
@@ -26,7 +26,7 @@ test("B97: without --http3 there is no Alt-Svc header and the HTTPS UDP port sta
   udp.close();
 });
 
-test("B98: proxy 404 and 503 pages are HTML with their headings and the message", async () => {
+test("proxy 404 and 503 pages are HTML with their headings and the message", async () => {
   const p = await startProxy();
   const r = await p.text("/missing");
   expect(r.status).toBe(404);
@@ -40,7 +40,7 @@ test("B98: proxy 404 and 503 pages are HTML with their headings and the message"
   expect(s.body).toContain("Upgrading &lt;db&gt; now");
 });
 
-test("B99: a status without template gets the generic heading; upstream 418s pass through", async () => {
+test("a status without template gets the generic heading; upstream 418s pass through", async () => {
   const page = renderErrorPage(418);
   expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
   expect(await page.text()).toBe("<h1>418 I'm a teapot</h1>");
@@ -51,7 +51,7 @@ test("B99: a status without template gets the generic heading; upstream 418s pas
   expect(r.res.headers.get("content-type")).toBe("text/plain");
 });
 
-test("B100: custom error pages first, then built-ins, then the generic heading; bad directories fail", async () => {
+test("custom error pages first, then built-ins, then the generic heading; bad directories fail", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pages-"));
   writeFileSync(join(dir, "404.html"), "<p>custom missing {{ .Message }}</p>");
   writeFileSync(join(dir, "504.html"), "{{ if .Message }}M{{ else }}<p>custom timeout</p>{{ end }}");
@@ -72,7 +72,7 @@ test("B100: custom error pages first, then built-ins, then the generic heading; 
   expect(await p.text("/")).toMatchObject({ status: 504, body: "<p>custom timeout</p>" });
 });
 
-test("B101: the request log line has kamal-proxy's fields and values", async () => {
+test("the request log line has kamal-proxy's fields and values", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("g", (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : new Response("goodbye\n", { headers: { "content-type": "text/plain", "cache-control": "no-store" } }))).addr, "--log-request-header=X-Custom", "--log-response-header=Cache-Control");
   await p.text("/path?q=1", { method: "POST", body: "hello", host: "example.com", headers: { "content-type": "text/plain", "x-forwarded-for": "192.0.2.1", "x-custom": "value", "user-agent": "tester" } });
@@ -87,7 +87,7 @@ test("B101: the request log line has kamal-proxy's fields and values", async () 
   expect(p.requestLogs().at(-1)!.remote_addr).toBe("203.0.113.7");
 });
 
-test("B102: X-Request-ID and X-Request-Start are generated when missing and preserved when present", async () => {
+test("X-Request-ID and X-Request-Start are generated when missing and preserved when present", async () => {
   const p = await startProxy();
   await p.deploy("web", echoUpstream().addr);
   const res = await p.request("/");
@@ -100,7 +100,7 @@ test("B102: X-Request-ID and X-Request-Start are generated when missing and pres
   expect([kept["x-request-id"], kept["x-request-start"]]).toEqual(["abc-123", "t=42"]);
 });
 
-test("B103: request buffer (memory 4, max 8) and response buffer limits", async () => {
+test("request buffer (memory 4, max 8) and response buffer limits", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("x", async (req) => {
     const u = new URL(req.url);
@@ -137,7 +137,7 @@ async function firstChunk(pending: Promise<Response>): Promise<{ text: string; m
   return { text: new TextDecoder().decode(value), ms: performance.now() - started };
 }
 
-test("B104: buffered responses arrive whole; SSE streams; Content-Length responses stay buffered; buffer edges", async () => {
+test("buffered responses arrive whole; SSE streams; Content-Length responses stay buffered; buffer edges", async () => {
   const p = await startProxy();
   const flags = ["--buffer-responses"];
   await p.deploy("web", flushingUpstream("text/html", { location: "/elsewhere" }, 302).addr, ...flags);

@@ -1,4 +1,4 @@
-/** Graceful shutdown (§2.18): in-flight requests finish, upgraded connections are not waited for. */
+/** Graceful shutdown on SIGTERM: in-flight requests finish, upgraded connections are not waited for. */
 import { expect, test } from "bun:test";
 import { sleep, startProxy, upstream } from "./helpers.ts";
 
