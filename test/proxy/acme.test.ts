@@ -16,7 +16,9 @@ import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
 import { fileStateStore } from "../../proxy/state.ts";
 import { freePort, startPebble, type Pebble } from "../support/pebble.ts";
-import { FAST, upstream } from "./helpers.ts";
+import { cleanupScope, FAST, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 const hasPebble = !!Bun.which("pebble") && !!Bun.which("pebble-challtestsrv");
 

@@ -7,7 +7,9 @@ import { formatDuration, parseDuration } from "../../proxy/duration.ts";
 import { parseFlags } from "../../proxy/flags.ts";
 import { runProxyCli } from "../../proxy/cli.ts";
 import { socketPath, dataDir } from "../../proxy/paths.ts";
-import { onCleanup, sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("Go durations parse and format like time.Duration", () => {
   expect(parseDuration("500ms")).toBe(500);

@@ -3,7 +3,9 @@ import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { renderList } from "../../proxy/cli.ts";
 import { scopeSetCookie } from "../../proxy/cookies.ts";
-import { rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("an exact host whose prefixes do not fit is 404, without falling back", async () => {
   const p = await startProxy();

@@ -3,7 +3,9 @@ import { expect, test } from "bun:test";
 import { PauseController } from "../../proxy/pause-controller.ts";
 import { fnv1a32, RolloutController } from "../../proxy/rollout-controller.ts";
 import { selfSignedCert } from "./tls-helpers.ts";
-import { startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("the default state is running and waits proceed immediately", async () => {
   const pc = new PauseController();

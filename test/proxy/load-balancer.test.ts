@@ -3,7 +3,9 @@ import { expect, test } from "bun:test";
 import { checkOnce } from "../../proxy/health-check.ts";
 import { LoadBalancer } from "../../proxy/load-balancer.ts";
 import { DEFAULT_HEALTH_CHECK } from "../../proxy/protocol.ts";
-import { echoUpstream, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+import { cleanupScope, echoUpstream, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+
+cleanupScope();
 
 const lbOptions = { healthCheck: { ...DEFAULT_HEALTH_CHECK, interval: 5, timeout: 500 }, writerAffinityTimeout: 1000, readTargetsAcceptWebsockets: false, fetch };
 

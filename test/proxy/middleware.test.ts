@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { BufferTooLargeError, bufferBody } from "../../proxy/buffer.ts";
 import { loadErrorPages, renderErrorPage } from "../../proxy/error-pages.ts";
 import { defaultServiceOptions, defaultTargetOptions } from "../../proxy/options.ts";
-import { echoUpstream, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("a deploy through the command handler makes GET / return 200", async () => {
   const p = await startProxy();

@@ -3,7 +3,9 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("with no services deployed, any request returns 404", async () => {
   const p = await startProxy();

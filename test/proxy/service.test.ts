@@ -4,7 +4,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostsConfigured, serviceOptionsProblem, defaultServiceOptions } from "../../proxy/options.ts";
 import { decodeState, encodeState } from "../../proxy/state.ts";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("a POST through a service returns 200 with the body delivered", async () => {
   const p = await startProxy();

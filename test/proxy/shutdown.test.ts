@@ -1,6 +1,8 @@
 /** Graceful shutdown on SIGTERM: in-flight requests finish, upgraded connections are not waited for. */
 import { expect, test } from "bun:test";
-import { sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, sleep, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("shutdown waits for an in-flight request and does not wait for open WebSockets", async () => {
   const p = await startProxy();

@@ -5,7 +5,9 @@ import { Target } from "../../proxy/target.ts";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+import { cleanupScope, echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+
+cleanupScope();
 
 test("a plain GET is proxied with the body intact", async () => {
   const p = await startProxy();

@@ -1,8 +1,10 @@
 /** What needs the HTTPS listener (custom certificates): redirects, X-Forwarded-Proto, ALPN, SNI, restored TLS routes. */
 import { expect, test } from "bun:test";
 import { connect } from "node:tls";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
 import { httpsGet, selfSignedCert } from "./tls-helpers.ts";
+
+cleanupScope();
 
 test("canonical host with TLS: one 301 from http://www and from https://www", async () => {
   const p = await startProxy();

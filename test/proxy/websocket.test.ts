@@ -1,6 +1,8 @@
 /** WebSocket pass-through details: headers the upstream sees, subprotocols, binary frames, close codes. */
 import { expect, test } from "bun:test";
-import { startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 function wsEcho() {
   const seen: Record<string, string | null>[] = [];

@@ -5,12 +5,12 @@
  * so it makes sure the first one is never executed upstream: it sends nothing upstream until Bun has had
  * its turn to drop the connection.
  */
-import { afterEach, expect, test } from "bun:test";
-import { runCleanups, sleep, startProxy } from "../helpers.ts";
+import { expect, test } from "bun:test";
+import { cleanupScope, sleep, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
 
-afterEach(runCleanups);
+cleanupScope();
 
 const TWO = "POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /second HTTP/1.1\r\nHost: x\r\n\r\n";
 

@@ -2,12 +2,12 @@
  * Request smuggling and header hygiene with raw bytes: for each malformed request, the status the client
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
-import { afterEach, expect, test } from "bun:test";
-import { runCleanups, sleep, startProxy } from "../helpers.ts";
+import { expect, test } from "bun:test";
+import { cleanupScope, sleep, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream, type Received } from "./recording-upstream.ts";
 
-afterEach(runCleanups);
+cleanupScope();
 
 async function setup() {
   const p = await startProxy();
