@@ -5,7 +5,8 @@ import { Target } from "../../proxy/target.ts";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupScope, echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream, type Harness } from "./helpers.ts";
+import { cleanupScope, echoUpstream, onCleanup, rawRequest, startProxy, upstream, type Harness } from "./helpers.ts";
+import { gate, waitFor, within } from "../support/wait.ts";
 
 cleanupScope();
 
@@ -44,10 +45,10 @@ for (const buffered of [false, true]) {
     await p.deploy("web", up.addr, ...(buffered ? ["--buffer-responses", "--buffer-requests"] : []));
     const res = await p.request("/events");
     const reader = res.body!.getReader();
-    const first = await Promise.race([reader.read(), sleep(1000).then(() => "timeout" as const)]);
+    // The upstream holds the stream open until release(), so a proxy that waited for the end would time out here.
+    const first = await within(reader.read(), "the first event before the upstream finished");
     release();
-    expect(first).not.toBe("timeout");
-    expect(new TextDecoder().decode((first as ReadableStreamReadResult<Uint8Array>).value)).toBe("data: hello\n\n");
+    expect(new TextDecoder().decode(first.value)).toBe("data: hello\n\n");
     await reader.cancel();
   });
 }
@@ -87,15 +88,17 @@ for (const buffered of [false, true]) {
 
 test("a client that cancels mid-request is logged as 499", async () => {
   const p = await startProxy();
+  const ac = new AbortController();
+  const answer = gate();
+  onCleanup(answer.release);
   await p.deploy("web", upstream("slow", async (req) => {
     if (new URL(req.url).pathname === "/up") return new Response("ok");
-    await sleep(2000);
+    ac.abort(); // the request reached the app: the client gives up now, mid-request
+    await answer.wait;
     return new Response("late");
   }).addr);
-  const ac = new AbortController();
-  setTimeout(() => ac.abort(), 50);
   await expect(p.request("/slow", { signal: ac.signal })).rejects.toThrow();
-  for (let i = 0; i < 50 && !p.requestLogs().some((l) => l.path === "/slow"); i++) await sleep(10);
+  await waitFor(() => p.requestLogs().some((l) => l.path === "/slow"), "the request log line");
   expect(p.requestLogs().find((l) => l.path === "/slow")).toMatchObject({ status: 499, resp_content_length: 0 });
 });
 
@@ -145,37 +148,49 @@ test("health-check requests are GET/HEAD of the (stripped) health path, query al
 
 test("a newly added target becomes healthy after its checks pass, then serves", async () => {
   const p = await startProxy();
-  let healthy = false;
-  const up = upstream("late", (req) => (new URL(req.url).pathname === "/up" ? new Response("", { status: healthy ? 200 : 503 }) : new Response("late")));
-  setTimeout(() => (healthy = true), 100);
-  const started = Date.now();
+  // The first three checks fail, the fourth passes: the deploy must wait through all of them.
+  let checks = 0;
+  const up = upstream("late", (req) => (new URL(req.url).pathname === "/up" ? new Response("", { status: ++checks > 3 ? 200 : 503 }) : new Response("late")));
   expect((await p.deploy("web", up.addr)).code).toBe(0);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+  expect(checks).toBeGreaterThanOrEqual(4);
   expect((await p.text("/")).body).toBe("late");
 });
 
 test("draining a target with no requests returns immediately", async () => {
   const t = new Target("127.0.0.1:1");
-  const started = performance.now();
-  await t.drain(5000);
-  expect(performance.now() - started).toBeLessThan(50);
+  // "Immediately" without a clock: the drain settles before a zero-delay timer fires, so it never
+  // started its 60 s timer.
+  const first = await Promise.race([t.drain(60_000).then(() => "drained"), new Promise((r) => setTimeout(() => r("timer"), 0))]);
+  expect(first).toBe("drained");
   expect(t.claim()).toBeUndefined();
 });
 
-function slowUpstream(name: string, ms: number) {
-  return upstream(name, async (req) => {
+/** An upstream whose answers wait until `release()` (at the latest at cleanup); `work` counts arrivals. */
+function heldUpstream(name: string) {
+  const answer = gate();
+  onCleanup(answer.release);
+  const up = upstream(name, async (req) => {
     if (new URL(req.url).pathname === "/up") return new Response("ok");
-    await sleep(ms);
+    await answer.wait;
     return new Response(`${name} done`);
   });
+  const work = () => up.requests.filter((r) => new URL(r.url).pathname === "/work").length;
+  return { ...up, release: answer.release, work };
 }
 
 test("draining waits for in-flight requests that finish within the timeout", async () => {
   const p = await startProxy();
-  await p.deploy("web", slowUpstream("old", 200).addr);
+  const old = heldUpstream("old");
+  await p.deploy("web", old.addr);
   const inflight = [1, 2, 3].map(() => p.text("/work"));
-  await sleep(50);
-  const r = await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=2s");
+  await waitFor(() => old.work() === 3, "three requests at the old target");
+  const fresh = upstream("new");
+  const deploying = p.cli("deploy", "web", `--target=${fresh.addr}`, "--health-check-interval=20ms", "--drain-timeout=30s");
+  // The state is saved right after the swap, before the drain: from then on the old requests are drained.
+  await waitFor(() => !!p.state.read()?.includes(fresh.addr), "the swap to the new target");
+  expect((await p.text("/")).body).toBe("new");
+  old.release();
+  const r = await deploying;
   expect(r.code).toBe(0);
   for (const res of await Promise.all(inflight)) expect(res).toMatchObject({ status: 200, body: "old done" });
   expect((await p.text("/")).body).toBe("new");
@@ -183,13 +198,13 @@ test("draining waits for in-flight requests that finish within the timeout", asy
 
 test("a 10ms drain cancels 20 long-running requests with 504", async () => {
   const p = await startProxy();
-  await p.deploy("web", slowUpstream("old", 3000).addr);
+  // The old target never answers on its own, so every answer below comes from the drain.
+  const old = heldUpstream("old");
+  await p.deploy("web", old.addr);
   const inflight = Array.from({ length: 20 }, () => p.text("/work"));
-  await sleep(100);
-  const started = Date.now();
+  await waitFor(() => old.work() === 20, "20 requests at the old target");
   expect((await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=10ms")).code).toBe(0);
-  const results = await Promise.all(inflight);
-  expect(Date.now() - started).toBeLessThan(1500);
+  const results = await within(Promise.all(inflight), "the 20 cancelled requests");
   expect(results.map((r) => r.status)).toEqual(Array(20).fill(504));
   expect(results.some((r) => r.body.includes("old done"))).toBe(false);
 });
@@ -199,10 +214,10 @@ test("draining closes an open WebSocket at once", async () => {
   await p.deploy("web", wsUpstream().addr);
   const ws = await openWs(p);
   const closed = new Promise<void>((r) => (ws.onclose = () => r()));
-  const started = Date.now();
-  expect((await p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=5s")).code).toBe(0);
-  expect(Date.now() - started).toBeLessThan(1000);
-  await closed;
+  // A drain that waited for the WebSocket would take the whole minute, far beyond the bound.
+  const deployed = p.cli("deploy", "web", `--target=${upstream("new").addr}`, "--health-check-interval=20ms", "--drain-timeout=60s");
+  expect((await within(deployed, "the deploy, which must not wait for the WebSocket", 15_000)).code).toBe(0);
+  await within(closed, "the WebSocket to close");
 });
 
 function sizedUpstream() {
