@@ -15,7 +15,8 @@ import { cacheDirectory, LETS_ENCRYPT_PRODUCTION, parseBundle } from "../../prox
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
 import { fileStateStore } from "../../proxy/state.ts";
-import { freePort, startPebble, type Pebble } from "../support/pebble.ts";
+import { freePort } from "../support/free-port.ts";
+import { startPebble, type Pebble } from "../support/pebble.ts";
 import { cleanupScope, FAST, upstream } from "./helpers.ts";
 
 cleanupScope();

@@ -3,9 +3,14 @@ import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { renderList } from "../../proxy/cli.ts";
 import { scopeSetCookie } from "../../proxy/cookies.ts";
-import { cleanupScope, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, onCleanup, rawRequest, sleep, startProxy, upstream, type Upstream } from "./helpers.ts";
+import { freePort } from "../support/free-port.ts";
+import { gate, waitFor, within } from "../support/wait.ts";
 
 cleanupScope();
+
+/** Health checks an upstream has received so far. */
+const checks = (up: Upstream) => up.requests.filter((r) => new URL(r.url).pathname === "/up").length;
 
 test("an exact host whose prefixes do not fit is 404, without falling back", async () => {
   const p = await startProxy();
@@ -48,15 +53,17 @@ test("a single target stops being checked once healthy; multi-target groups keep
   const single = upstream("single");
   await p.deploy("single", single.addr, "--host=single.test");
   const checksAfterDeploy = single.requests.length;
-  await sleep(150);
-  expect(single.requests.length).toBe(checksAfterDeploy);
 
   let bHealthy = true;
   const a = upstream("a");
   const b = upstream("b", (req) => (new URL(req.url).pathname === "/up" && !bHealthy ? new Response("", { status: 500 }) : new Response("b")));
   await p.deploy("multi", [a.addr, b.addr], "--host=multi.test");
   bHealthy = false;
-  await sleep(150);
+  // A check is scheduled only after the previous one was reported, so the second check after the
+  // flip means a failed one was reported; meanwhile several check intervals passed for `single` too.
+  const bChecks = checks(b);
+  await waitFor(() => checks(b) >= bChecks + 2, "two more checks of b");
+  expect(single.requests.length).toBe(checksAfterDeploy);
   const bodies = new Set<string>();
   for (let i = 0; i < 4; i++) bodies.add((await p.text("/", { host: "multi.test" })).body);
   expect([...bodies]).toEqual(["a"]);
@@ -73,32 +80,36 @@ test("--force swaps at once; requests get 503 until the first check passes", asy
   const p = await startProxy();
   let healthy = false;
   const up = upstream("forced", (req) => (new URL(req.url).pathname === "/up" && !healthy ? new Response("", { status: 503 }) : new Response("forced")));
-  const started = Date.now();
+  // The target never passes a check before the deploy returns, so success means it did not wait.
   expect((await p.deploy("web", up.addr, "--force", "--deploy-timeout=5s")).code).toBe(0);
-  expect(Date.now() - started).toBeLessThan(1000);
   expect((await p.text("/")).status).toBe(503);
   healthy = true;
-  await sleep(80);
+  await waitFor(() => p.logs.some((l) => l.includes('"Target health updated"') && l.includes('"state":"healthy"')), "a passing check to be reported");
   expect(await p.text("/")).toMatchObject({ status: 200, body: "forced" });
 });
 
 test("remove does not drain in-flight requests", async () => {
   const p = await startProxy();
-  await p.deploy("web", upstream("slow", async (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : sleep(300).then(() => new Response("finished")))).addr);
+  const answer = gate();
+  onCleanup(answer.release);
+  const up = upstream("slow", async (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : answer.wait.then(() => new Response("finished"))));
+  await p.deploy("web", up.addr);
   const inflight = p.text("/work");
-  await sleep(50);
-  const started = Date.now();
-  expect((await p.cli("remove", "web")).code).toBe(0);
-  expect(Date.now() - started).toBeLessThan(200);
+  await waitFor(() => up.requests.some((r) => r.url.endsWith("/work")), "the request at the app");
+  // The app holds its answer until after the remove: a remove that drained would wait the default 30 s.
+  expect((await within(p.cli("remove", "web"), "the remove, which must not drain")).code).toBe(0);
+  answer.release();
   expect(await inflight).toMatchObject({ status: 200, body: "finished" });
 });
 
 test("--target-timeout limits only the wait for response headers", async () => {
   const p = await startProxy();
+  const late = gate();
+  onCleanup(late.release);
   await p.deploy("web", upstream("t", async (req) => {
     const path = new URL(req.url).pathname;
     if (path === "/up") return new Response("ok");
-    if (path === "/late-headers") return sleep(300).then(() => new Response("late"));
+    if (path === "/late-headers") return late.wait.then(() => new Response("late"));
     return new Response(new ReadableStream({ async start(c) { for (let i = 0; i < 3; i++) { c.enqueue(new TextEncoder().encode(`${i}`)); await sleep(100); } c.close(); } }));
   }).addr, "--target-timeout=100ms");
   expect((await p.text("/late-headers")).status).toBe(504);
@@ -106,13 +117,11 @@ test("--target-timeout limits only the wait for response headers", async () => {
 });
 
 test("the metrics listener answers every path and counts unrouted requests under service=\"\"", async () => {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  const p = await startProxy({ metricsPort: port });
+  // Port 0 turns the metrics listener off, so a number is picked up front.
+  const p = await startProxy({ metricsPort: await freePort() });
   await p.text("/nowhere");
   for (const path of ["/metrics", "/", "/anything/else"]) {
-    const text = await (await fetch(`http://127.0.0.1:${port}${path}`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${p.server.metricsPort}${path}`)).text();
     expect(text).toContain('kamal_proxy_http_requests_total{service="",method="GET",status="404"} 1');
     expect(text).toContain("kamal_proxy_http_request_duration_seconds_bucket");
   }
