@@ -33,3 +33,16 @@ export function gate(): { wait: Promise<void>; release: () => void } {
   const wait = new Promise<void>((r) => (release = r));
   return { wait, release };
 }
+
+/**
+ * Whether `promise` settles before a zero-delay timer fires: "at once" (or "not yet") without a
+ * stopwatch. Code that waits on a timer or on I/O cannot settle first; code that answers from state it
+ * already holds always does, however busy the machine is.
+ */
+export async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, new Promise<boolean>((r) => setTimeout(() => r(false), 0))]);
+}

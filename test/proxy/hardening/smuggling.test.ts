@@ -4,6 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { cleanupScope, sleep, startProxy } from "../helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream, type Received } from "./recording-upstream.ts";
 
@@ -81,7 +82,7 @@ for (const [name, body] of Object.entries(BAD_CHUNKS)) {
     const { p, up } = await setup();
     const out = await send(p.port, `POST /chunks HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${body}GET /smuggled HTTP/1.1\r\n${H}\r\n`);
     expect(statuses(out)).toEqual([400]);
-    await sleep(50);
+    await waitFor(() => up.received.every((r) => r.bodyError !== undefined), "the app's body read to end");
     expect(up.received.length).toBeLessThanOrEqual(1);
     for (const r of up.received) {
       expect(r.path).toBe("/chunks");
