@@ -8,7 +8,7 @@ import { runProxyCli } from "../../../proxy/cli.ts";
 import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
-import { waitFor } from "../../support/wait.ts";
+import { gate, waitFor } from "../../support/wait.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 
 cleanupScope();
@@ -87,8 +87,10 @@ test("a slow but moving upload is never cut, and --target-timeout does not count
 
 test("--target-timeout still answers 504 when the app is slow after the whole body arrived", async () => {
   const p = await startProxy({ timeouts: SHORT });
+  const late = gate();
+  onCleanup(late.release);
   const up = recordingUpstream(async () => {
-    await sleep(2500);
+    await late.wait; // answers only after the test, so the 504 can only be the proxy's own
     return new Response("late");
   });
   await p.deploy("web", up.addr, "--target-timeout=1s");
