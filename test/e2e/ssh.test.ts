@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
@@ -217,7 +217,8 @@ describe("authentication", () => {
     const sock = join(scratch, "agent.sock");
     const agent = Bun.spawn(["ssh-agent", "-D", "-a", sock], { stdout: "ignore", stderr: "ignore" });
     try {
-      await waitFor(() => Bun.file(sock).exists(), "the agent's socket");
+      // Bun.file().exists() is false for a socket, so existsSync.
+      await waitFor(() => existsSync(sock), "the agent's socket");
       await runOk(["ssh-add", bed.sshKey], { env: { SSH_AUTH_SOCK: sock } });
       // No key files at all: HOME has no .ssh, no keys configured.
       await withPool({ knownHostsFiles: [bed.knownHosts], config: false, env: { HOME: scratch, SSH_AUTH_SOCK: sock } }, async (pool) => {
