@@ -1,9 +1,9 @@
 /** Routing and deploy, through the real command line and real listeners. */
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, onCleanup, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -128,6 +128,7 @@ test("a deploy with an invalid error-pages directory fails and the previous conf
   await p.deploy("web", upstream("v1").addr);
   const before = p.state.read();
   const empty = mkdtempSync(join(tmpdir(), "pages-"));
+  onCleanup(() => rmSync(empty, { recursive: true, force: true }));
   const r = await p.deploy("web", upstream("v2").addr, `--error-pages=${empty}`);
   expect(r).toMatchObject({ code: 1, err: "Error: unable to load error pages\n" });
   expect((await p.text("/")).body).toBe("v1");

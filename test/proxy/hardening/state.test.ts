@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_COMMAND_BYTES } from "../../../proxy/control-server.ts";
-import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
+import { cleanupScope, type Harness, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 import { waitFor } from "../../support/wait.ts";
 
@@ -160,7 +160,7 @@ test("one wrongly typed service: the proxy starts, the good services answer, the
 
 test("the control socket is 0600 under umask 000 and a command line without end is refused", async () => {
   const old = process.umask(0);
-  let p;
+  let p: Harness;
   try {
     p = await startProxy();
   } finally {

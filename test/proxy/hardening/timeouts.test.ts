@@ -59,7 +59,9 @@ test("idle clients cannot exhaust descriptors: with 256 fds and 240 idle clients
   const up = upstream("still-serving");
   expect(await px.cli("deploy", "web", `--target=${up.addr}`, "--health-check-interval=20ms")).toBe(0);
   const idle = await Promise.all(Array.from({ length: 240 }, () => rawConnect(px.port)));
-  onCleanup(() => idle.forEach((c) => c.destroy()));
+  onCleanup(() => {
+    for (const c of idle) c.destroy();
+  });
   // Every idle client is closed by the proxy...
   const closed = await Promise.all(idle.map((c) => c.waitClosed(BOUND)));
   expect(closed.filter(Boolean).length).toBe(240);
