@@ -18,9 +18,10 @@ export interface CleanupScope {
 
 let active: CleanupScope | undefined;
 
-export function cleanupScope(): CleanupScope {
+/** A list of cleanups without hooks; `cleanupScope` ties one to the calling test file. */
+export function cleanupList(): CleanupScope {
   const fns: (() => unknown)[] = [];
-  const scope: CleanupScope = {
+  return {
     add: (fn) => void fns.push(fn),
     async run() {
       const errors: unknown[] = [];
@@ -34,6 +35,10 @@ export function cleanupScope(): CleanupScope {
       if (errors.length) throw errors[0];
     },
   };
+}
+
+export function cleanupScope(): CleanupScope {
+  const scope = cleanupList();
   // Files are loaded before they run, so the scope becomes current when its file starts, not here.
   beforeAll(() => {
     active = scope;
