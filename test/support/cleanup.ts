@@ -39,7 +39,7 @@ export function cleanupList(): CleanupScope {
 
 export function cleanupScope(): CleanupScope {
   const scope = cleanupList();
-  // Files are loaded before they run, so the scope becomes current when its file starts, not here.
+  // Current from when the file's tests start, not from when the file is loaded: independent of load order.
   beforeAll(() => {
     active = scope;
   });
