@@ -1,6 +1,6 @@
 /**
  * Validation: the schema first (every problem at once, with file:line:col), then Kamal's semantic
- * checks (§2.16 order) on the derived model, again collecting every problem.
+ * checks (in the order Kamal's validators run them) on the derived model, again collecting every problem.
  */
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";

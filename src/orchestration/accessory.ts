@@ -1,5 +1,5 @@
 /**
- * Accessories (reference §1.6, §2.9): long-lived services next to the app (databases, caches),
+ * Accessories (Kamal's cli/accessory.rb and configuration/accessory.rb): long-lived services next to the app (databases, caches),
  * one container per accessory and host, never touched by deploy/redeploy. Boot uploads the files
  * (ERB rendered), creates the directories and the 0600 env file, then runs the container; proxied
  * accessories are registered with the proxy. Reboot pulls first and keeps the old container

@@ -1,5 +1,5 @@
 /**
- * App boot (reference §4.6): per host and role, rename a clashing container, start the new version,
+ * App boot (Kamal's cli/app/boot.rb): per host and role, rename a clashing container, start the new version,
  * switch the proxy to it once healthy (or wait for readiness without a proxy), then stop the old
  * version. The primary role's first container opens a barrier the other roles wait at, so a broken
  * release never reaches them. A failure stops the new container; the old one keeps serving.
@@ -189,7 +189,7 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
   }
 }
 
-/** Stop containers of other versions that still run next to the current one (reference §4.5). */
+/** Stop containers of other versions that still run next to the current one (Kamal's `app stale_containers --stop`). */
 export async function stopStaleContainers(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<CurrentVersions> {
   const { session } = run;
   const currentVersions: CurrentVersions = new Map();

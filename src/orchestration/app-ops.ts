@@ -1,5 +1,5 @@
 /**
- * Day-to-day app commands (Kamal's `kamal app ...`, reference §1.5): boot, start, stop, details,
+ * Day-to-day app commands (Kamal's `kamal app ...`, cli/app.rb): boot, start, stop, details,
  * containers, stale containers, images, logs, exec, version, remove, maintenance and live. Each
  * works on the selection's roles and hosts; what the servers answer is returned per host for the
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
@@ -138,7 +138,7 @@ export async function stopStale(run: Run): Promise<void> {
   await withLock(run, () => stopStaleContainers(run, requireAppHosts(run, "stale containers")));
 }
 
-/** `app boot`: the full boot (§4.6) of `run.config.version` under the lock. */
+/** `app boot`: the full boot (app-boot.ts) of `run.config.version` under the lock. */
 export async function appBoot(run: Run): Promise<void> {
   await preConnect(run);
   await withLock(run, async () => {

@@ -1,5 +1,5 @@
 /**
- * Build the app image locally and push it (Kamal's `build push`, reference §4.3): from a fresh git
+ * Build the app image locally and push it (Kamal's `build push`): from a fresh git
  * clone of HEAD (or `builder.context`), with buildx when the local Docker has it and the classic
  * builder otherwise; then pull it on the servers (`build pull`).
  */

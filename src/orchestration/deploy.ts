@@ -1,5 +1,5 @@
 /**
- * The top-level sequences (reference §4.9): setup, deploy, redeploy, rollback, remove. Each is a
+ * The top-level sequences (Kamal's cli/main.rb): setup, deploy, redeploy, rollback, remove. Each is a
  * script of steps over the building blocks; the deploy lock wraps the steps that change servers,
  * and hooks run around them with Kamal's environment.
  */

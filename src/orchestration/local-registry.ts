@@ -1,5 +1,5 @@
 /**
- * Kamal 2's local registry (`registry.server: localhost:PORT`, reference §2.7 and §4.3): a registry
+ * Kamal 2's local registry (`registry.server: localhost:PORT`): a registry
  * container on the deployer's Docker bound to 127.0.0.1:PORT, pushed to like any registry, and
  * reached by the servers through SSH reverse port forwards (`ssh -R PORT:127.0.0.1:PORT`) that are
  * open only while they pull. No credentials are involved anywhere.

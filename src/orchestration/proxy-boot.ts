@@ -1,5 +1,5 @@
 /**
- * Proxy boot (reference §4.4): the `kamal` network on every selected host, then on proxy hosts the
+ * Proxy boot (Kamal's `proxy boot`): the `kamal` network on every selected host, then on proxy hosts the
  * kamal-proxy container — started if it exists, else run. By default its image is sextant itself
  * (loaded over SSH when missing); `proxy.run` with a repository, or the boot-config image file,
  * select a registry image such as basecamp/kamal-proxy instead.

@@ -1,5 +1,5 @@
 /**
- * The proxy on each server (Kamal's `kamal proxy ...`, reference §1.8): boot, reboot (all at once or
+ * The proxy on each server (Kamal's `kamal proxy ...`, cli/proxy.rb): boot, reboot (all at once or
  * one host at a time), start/stop/restart, details, logs, remove, upgrade and the legacy boot config
  * files. Proxy commands act on the selection's proxy hosts.
  */

@@ -1,5 +1,5 @@
 /**
- * `sextant prune all|images|containers` (Kamal's `kamal prune`, reference §1.9): on every selected
+ * `sextant prune all|images|containers` (Kamal's `kamal prune`): on every selected
  * host, under the deploy lock. Containers keep the newest `retain_containers` stopped ones (or
  * --retain); images keep the ones containers use and the latest tag.
  */

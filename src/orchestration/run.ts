@@ -95,7 +95,7 @@ export class Run {
     await this.session.exec(host, this.auditCommand(message, tags));
   }
 
-  /** Run a hook with Kamal's KAMAL_* environment (reference §4.2); secrets only for the hooks that get them. */
+  /** Run a hook with Kamal's KAMAL_* environment (KAMAL_RECORDED_AT, _PERFORMER, _VERSION, _HOSTS, ...); secrets only for the hooks that get them. */
   async hook(name: HookName, options: { hosts?: readonly string[]; runtime?: number } = {}): Promise<void> {
     const c = this.config;
     let secrets: Record<string, string> | undefined;

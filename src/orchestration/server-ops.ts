@@ -1,5 +1,5 @@
 /**
- * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
+ * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`), and the
  * top-level `details` (proxy and app containers).
  */
 import { accessoryDetails, accessoryHosts } from "./accessory.ts";

@@ -1,5 +1,5 @@
 /**
- * Custom TLS certificates (Kamal's app/ssl_certificates.rb, reference §4.6 step 2): for every proxy
+ * Custom TLS certificates (Kamal's app/ssl_certificates.rb; written during app boot's preparation): for every proxy
  * role with `proxy.ssl: { certificate_pem, private_key_pem }`, the two PEMs are read from the secrets
  * and written to `.kamal/proxy/apps-config/SVC[-DEST]/tls/ROLE/{cert,key}.pem` before any container
  * starts; `kamal-proxy deploy` then names them by their path inside the proxy container.
