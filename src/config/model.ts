@@ -7,6 +7,7 @@ import { builderSettings, type BuilderSettings } from "./builder-model.ts";
 import { ContainerEnv, envSpec, mergeEnv, toText, type EnvSpec } from "./env-model.ts";
 import { proxySettings, type ProxySettings } from "./proxy-model.ts";
 import { registrySettings, type RegistrySettings } from "./registry-model.ts";
+import { sshkitSettings, sshSettings, type SshkitSettings, type SshSettings } from "./ssh-model.ts";
 import { isHash } from "./schema/common.ts";
 import { DEFAULT_SECRETS_PATH, Secret, Secrets } from "./secrets.ts";
 import { argumentize, optionize } from "./shell.ts";
@@ -104,29 +105,6 @@ export interface Accessory {
   network: string;
   runningProxy: boolean;
   proxy?: ProxySettings;
-  raw: Raw;
-}
-
-export interface SshSettings {
-  user: string;
-  port: number;
-  proxy?: { jump: string } | { command: string };
-  logLevel: string;
-  keysOnly?: boolean;
-  keys?: string[];
-  /** Secret names holding private keys. */
-  keyData?: string[];
-  /** true = default OpenSSH config files, false = none, list = these files. */
-  config: boolean | string[];
-  forwardAgent?: boolean;
-  keepalive: true;
-  keepaliveInterval: number;
-}
-
-export interface SshkitSettings {
-  maxConcurrentStarts: number;
-  poolIdleTimeout: number;
-  dnsRetries: number;
   raw: Raw;
 }
 
@@ -633,30 +611,6 @@ function hooksOutput(raw: unknown): { all?: HookOutput; hooks: Record<string, Ho
   if (raw === undefined || raw === null) return { hooks: {} };
   if (isHash(raw)) return { hooks: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, level(v)])) };
   return { all: level(raw), hooks: {} };
-}
-
-function sshSettings(raw: Raw): SshSettings {
-  const proxy = text(raw.proxy);
-  const proxyCommand = text(raw.proxy_command);
-  const config = raw.config;
-  return {
-    user: text(raw.user) ?? "root",
-    port: raw.port === undefined ? 22 : Number(raw.port),
-    proxy: proxy !== undefined ? { jump: proxy.includes("@") ? proxy : `root@${proxy}` } : proxyCommand !== undefined ? { command: proxyCommand } : undefined,
-    logLevel: text(raw.log_level)?.replace(/^:/, "") ?? "fatal",
-    keysOnly: typeof raw.keys_only === "boolean" ? raw.keys_only : undefined,
-    keys: Array.isArray(raw.keys) ? raw.keys.map(toText) : undefined,
-    keyData: Array.isArray(raw.key_data) ? raw.key_data.map(toText) : undefined,
-    config: typeof config === "boolean" ? config : Array.isArray(config) ? config.map(toText) : config === undefined ? true : [toText(config)],
-    forwardAgent: typeof raw.forward_agent === "boolean" ? raw.forward_agent : undefined,
-    keepalive: true,
-    keepaliveInterval: 30,
-  };
-}
-
-function sshkitSettings(raw: Raw): SshkitSettings {
-  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
-  return { maxConcurrentStarts: n(raw.max_concurrent_starts, 30), poolIdleTimeout: n(raw.pool_idle_timeout, 900), dnsRetries: n(raw.dns_retries, 3), raw };
 }
 
 export function bootSettings(raw: Raw, hostCount: number): BootSettings {

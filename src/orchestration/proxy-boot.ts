@@ -19,8 +19,7 @@ export function proxyRunFor(run: Run, host: string): ProxyRunSettings | undefine
   const settings = fromRole ?? fromAccessory;
   if (!settings) return undefined;
   // Without a repository the image is sextant's own proxy, not basecamp/kamal-proxy.
-  const ownImage = settings.raw.repository === undefined && settings.raw.registry === undefined && settings.raw.version === undefined;
-  return ownImage ? { ...settings, repository: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG, image: SEXTANT_PROXY_IMAGE } : settings;
+  return settings.imageUnset ? { ...settings, repository: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG, image: SEXTANT_PROXY_IMAGE } : settings;
 }
 
 export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG } as const;

@@ -6,14 +6,13 @@
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { forEachHost, SshCommandError, SshConnectError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
-import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
+import { forEachHost, SshCommandError, SshConnectError, SshPool, type ConnectionSettings, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
 
 export interface SessionOptions {
   config: SextantConfig;
   reporter: Reporter;
   /** Extra SSH settings (tests, --ssh-option style overrides). */
-  sshOverrides?: Partial<import("../ssh/options.ts").SshSettings>;
+  sshOverrides?: ConnectionSettings;
   /**
    * Where commands go. Default: real SSH connections. Orchestration tests pass a recording pool
    * that answers with scripted output and remembers every command per host.
@@ -40,11 +39,9 @@ export class Session {
   }
 
   private sshPool(options: SessionOptions): SshPool {
-    const raw = options.config.raw as { ssh?: KamalSshSection; sshkit?: KamalSshkitSection };
-    const settings = {
-      ...settingsFromKamal(raw.ssh, raw.sshkit, (name) => this.secret(name).reveal()),
-      ...options.sshOverrides,
-    };
+    const keys = options.config.sshKeyData();
+    this.protect(keys);
+    const settings = { ...connectionSettings(options.config, keys), ...options.sshOverrides };
     return new SshPool(settings, {
       redact: (text) => this.redact(text),
       onEvent: (event) => this.onSshEvent(event),
@@ -170,6 +167,26 @@ export class Session {
   async close(): Promise<void> {
     await this.pool.closeAll();
   }
+}
+
+/** The pool's settings from the config's `ssh:` and `sshkit:` sections (key_data already resolved). */
+export function connectionSettings(config: Pick<SextantConfig, "ssh" | "sshkit">, keyData: readonly Secret[] = []): ConnectionSettings {
+  const { ssh, sshkit } = config;
+  return {
+    user: ssh.user,
+    port: ssh.port,
+    proxy: ssh.proxy && "jump" in ssh.proxy ? ssh.proxy.jump : undefined,
+    proxyCommand: ssh.proxy && "command" in ssh.proxy ? ssh.proxy.command : undefined,
+    keys: ssh.keys,
+    keyData: keyData.length > 0 ? keyData.map((key) => key.reveal()) : undefined,
+    keysOnly: ssh.keysOnly,
+    config: ssh.config,
+    forwardAgent: ssh.forwardAgent,
+    logLevel: ssh.logLevel,
+    maxConcurrentStarts: sshkit.maxConcurrentStarts,
+    poolIdleTimeoutMs: sshkit.poolIdleTimeout * 1000,
+    dnsRetries: sshkit.dnsRetries,
+  };
 }
 
 /** The command never finished because the connection went away (not because it failed). */

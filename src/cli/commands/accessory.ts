@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
+import type { Argv } from "../../commands/shell.ts";
 import type { Run } from "../../orchestration/run.ts";
 import { withRun } from "../_run.ts";
 import { logWindow } from "../_output.ts";
@@ -46,17 +47,9 @@ async function confirm(question: string, confirmed: boolean | undefined, flag: s
 }
 
 /** Hand the terminal to the system ssh client on `host` (exec -i, logs -f). */
-async function interactive(run: Run, host: string, command: string): Promise<number> {
-  const { interactiveSshArgv } = await import("../../ssh/index.ts");
-  const { homedir } = await import("node:os");
-  const { spawn } = await import("node:child_process");
-  const raw = (run.config.raw.ssh ?? {}) as Parameters<typeof interactiveSshArgv>[0];
-  const argv = interactiveSshArgv(raw, host, command, homedir());
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
+async function interactive(run: Run, host: string, remote: Argv): Promise<number> {
+  const { runInteractive } = await import("../../orchestration/interactive.ts");
+  return runInteractive(run, host, remote);
 }
 
 const boot = defineCommand({
@@ -162,11 +155,10 @@ const exec = defineCommand({
         const host = o.accessoryHosts(run, accessory!)[0];
         if (!host) throw new UsageError(`accessory ${accessory!.name} has no selected host`);
         const { accessoryCommands } = await import("../../commands/accessory.ts");
-        const { render } = await import("../../commands/shell.ts");
         const a = accessoryCommands(run.config, accessory!);
         const tty = process.stdin.isTTY === true;
         const argv = args.reuse ? a.execInExisting(command, { interactive: true, tty }) : a.execInNew(command, { interactive: true, tty });
-        return interactive(run, host, render(argv));
+        return interactive(run, host, argv);
       }
       print(`Accessory ${accessory!.name}`, await o.execAccessory(run, accessory!, command, { reuse: args.reuse }));
       return 0;
@@ -196,9 +188,8 @@ const logs = defineCommand({
         const host = o.accessoryHosts(run, accessory!)[0];
         if (!host) throw new UsageError(`accessory ${accessory!.name} has no selected host`);
         const { accessoryCommands } = await import("../../commands/accessory.ts");
-        const { render } = await import("../../commands/shell.ts");
         const a = accessoryCommands(run.config, accessory!);
-        return interactive(run, host, render(a.followLogs({ grep: args.grep, grepOptions: args["grep-options"], timestamps, lines: window.lines })));
+        return interactive(run, host, a.followLogs({ grep: args.grep, grepOptions: args["grep-options"], timestamps, lines: window.lines }));
       }
       const lines = window.lines ?? (window.since || args.grep ? undefined : 100);
       print(`Accessory ${accessory!.name}`, await o.accessoryLogs(run, accessory!, { since: window.since, lines, grep: args.grep, grepOptions: args["grep-options"], timestamps }));
