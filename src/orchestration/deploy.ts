@@ -56,7 +56,6 @@ async function postDeploy(run: Run): Promise<void> {
 
 export async function deploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a deploy");
@@ -73,7 +72,6 @@ export async function deploy(run: Run, options: DeployOptions = {}): Promise<voi
 
 export async function setup(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     // As `server bootstrap`: the docker-setup hook runs every time, installed now or not.
     await s.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true }));
@@ -92,7 +90,6 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
 
 export async function redeploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a redeploy");
@@ -109,7 +106,6 @@ export async function redeploy(run: Run, options: DeployOptions = {}): Promise<v
 export async function rollback(run: Run): Promise<void> {
   const s = run.session;
   const version = run.config.version;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a rollback");
     const missing: string[] = [];
@@ -137,7 +133,6 @@ export async function rollback(run: Run): Promise<void> {
 export async function removeApp(run: Run): Promise<void> {
   const s = run.session;
   const config = run.config;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     await s.step("Remove app containers, images and files", () =>
       s.onHosts(run.selection.appHosts, "app removed", async (host) => {

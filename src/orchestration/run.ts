@@ -67,7 +67,7 @@ export class Run {
     this.options = options;
     this.config = options.config;
     this.selection = select(options.config, options);
-    this.session = new Session({ config: options.config, reporter: options.reporter, pool: options.pool });
+    this.session = new Session({ config: options.config, reporter: options.reporter, pool: options.pool, beforeFirstConnection: () => this.hook("pre-connect") });
     this.holdingLock = (options.env ?? process.env).KAMAL_LOCK === "true";
   }
 

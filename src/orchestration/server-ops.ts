@@ -4,7 +4,7 @@
  */
 import { accessoryDetails, accessoryHosts } from "./accessory.ts";
 import { withLock } from "./lock.ts";
-import { appDetails, preConnect, type HostOutput } from "./app-ops.ts";
+import { appDetails, type HostOutput } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
 import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
@@ -14,7 +14,6 @@ import { type ListingOptions } from "../commands/json-format.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
-  await preConnect(run);
   if (options.interactive) {
     const host = run.selection.primaryHost;
     if (!host) throw new UsageError("No host selected to run the command on", { hint: "Check --hosts/--roles." });
@@ -37,7 +36,6 @@ export async function serverExec(run: Run, command: string, options: { interacti
 
 /** `server bootstrap`: Docker on every host (installed where missing and possible), then the docker-setup hook. */
 export async function serverBootstrap(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, () => run.session.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true })));
 }
 

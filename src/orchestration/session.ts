@@ -18,6 +18,8 @@ export interface SessionOptions {
    * that answers with scripted output and remembers every command per host.
    */
   pool?: HostPool;
+  /** Runs once, before the first command reaches a server (the run's pre-connect hook). */
+  beforeFirstConnection?: () => Promise<void>;
 }
 
 /** What the session needs of a connection pool (SshPool is the real one). */
@@ -31,11 +33,24 @@ export class Session {
   readonly reporter: Reporter;
   readonly pool: HostPool;
   private readonly knownSecrets = new Set<Secret>();
+  private readonly firstConnection: () => Promise<void>;
+  private connecting?: Promise<void>;
 
   constructor(options: SessionOptions) {
     this.config = options.config;
     this.reporter = options.reporter;
     this.pool = options.pool ?? this.sshPool(options);
+    this.firstConnection = options.beforeFirstConnection ?? (() => Promise.resolve());
+  }
+
+  /**
+   * The pre-connect step, once per run (Kamal fires its pre-connect hook around its first `on`).
+   * Every path to a server passes here; hosts working in parallel share the one promise, so the
+   * hook runs once and all of them wait for it. A build calls it too, before a remote builder or
+   * the pre-build hook may need what the hook sets up (as Kamal's `build push` does).
+   */
+  beforeFirstConnection(): Promise<void> {
+    return (this.connecting ??= this.firstConnection());
   }
 
   private sshPool(options: SessionOptions): SshPool {
@@ -79,7 +94,7 @@ export class Session {
 
   /** Run a shell command on a host, streaming its output to the reporter (shown with -v). */
   async exec(host: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const ssh = await this.pool.get(host);
+    const ssh = await this.connection(host);
     return ssh.exec(command, {
       ...options,
       onStdout: (text) => {
@@ -123,6 +138,7 @@ export class Session {
   }
 
   async connection(host: string): Promise<HostConnection> {
+    await this.beforeFirstConnection();
     return this.pool.get(host);
   }
 
@@ -145,6 +161,8 @@ export class Session {
    * its time. Throws one error naming every failed host once all have finished.
    */
   async onHosts<T>(hosts: readonly string[], what: string, fn: (host: string) => Promise<T>, limit?: number): Promise<T[]> {
+    // A failing pre-connect hook stops the run once, not once per host.
+    if (hosts.length > 0) await this.beforeFirstConnection();
     // The connection is opened by fn's first command, so a host that cannot be reached fails
     // inside fn (reported like any other failure, and seen by fn's own error handling).
     return forEachHost(

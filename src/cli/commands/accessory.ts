@@ -16,13 +16,9 @@ const oneNameArg = {
 type Orchestration = typeof import("../../orchestration/accessory.ts");
 const load = (): Promise<Orchestration> => import("../../orchestration/accessory.ts");
 
-/** withRun for the accessory group, with the pre-connect hook before the first SSH command. */
-async function accessoryRun<T>(subcommand: string, fn: (run: Run) => Promise<T>): Promise<T> {
-  return withRun({ command: "accessory", subcommand }, async (run) => {
-    const { preConnect } = await import("../../orchestration/app-ops.ts");
-    await preConnect(run);
-    return fn(run);
-  });
+/** withRun for the accessory group. */
+function accessoryRun<T>(subcommand: string, fn: (run: Run) => Promise<T>): Promise<T> {
+  return withRun({ command: "accessory", subcommand }, fn);
 }
 
 async function underLock(run: Run, fn: () => Promise<void>): Promise<void> {

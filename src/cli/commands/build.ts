@@ -11,7 +11,6 @@ const push = defineCommand({
   async run({ args }) {
     const { buildAndPush } = await import("../../orchestration/build.ts");
     await withRun({ command: "build", subcommand: "push" }, async (run) => {
-      await run.hook("pre-connect");
       await run.session.step("Build and push app image", () => buildAndPush(run, { noCache: args["no-cache"], output: args.output }));
     });
   },
@@ -22,7 +21,6 @@ const pull = defineCommand({
   async run() {
     const { pullOnHosts } = await import("../../orchestration/build.ts");
     await withRun({ command: "build", subcommand: "pull" }, async (run) => {
-      await run.hook("pre-connect");
       await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
     });
   },
@@ -34,7 +32,6 @@ const deliver = defineCommand({
   async run({ args }) {
     const { buildAndPush, pullOnHosts } = await import("../../orchestration/build.ts");
     await withRun({ command: "build", subcommand: "deliver" }, async (run) => {
-      await run.hook("pre-connect");
       await run.session.step("Build and push app image", () => buildAndPush(run, { noCache: args["no-cache"] }));
       await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
     });

@@ -11,7 +11,6 @@ const sideArgs = {
 type Sides = { "skip-local"?: boolean; "skip-remote"?: boolean };
 
 async function setup(run: Run, args: Sides): Promise<void> {
-  if (!args["skip-remote"] && !run.config.registry.local) await (await import("../../orchestration/app-ops.ts")).preConnect(run);
   const { ensureLocalRegistry } = await import("../../orchestration/local-registry.ts");
   const { loginLocally, loginOnHosts } = await import("../../orchestration/registry.ts");
   if (run.config.registry.local) {
@@ -23,7 +22,6 @@ async function setup(run: Run, args: Sides): Promise<void> {
 }
 
 async function teardown(run: Run, args: Sides): Promise<void> {
-  if (!args["skip-remote"] && !run.config.registry.local) await (await import("../../orchestration/app-ops.ts")).preConnect(run);
   const { removeLocalRegistry } = await import("../../orchestration/local-registry.ts");
   const { logoutOnHosts } = await import("../../orchestration/registry.ts");
   const { runLocal } = await import("../../orchestration/local.ts");
