@@ -31,6 +31,11 @@ export function containerFilters(config: Pick<AppConfig, "service" | "destinatio
   ]);
 }
 
+/** `docker ps -q -a <filters> | xargs -r docker container rm -f`: every container of a role, any version or state. */
+export function removeAllContainers(config: Pick<AppConfig, "service" | "destination">, role: string): Argv {
+  return pipe(docker("ps", "-q", "-a", ...containerFilters(config, role)), xargs(["-r", ...docker("container", "rm", "-f")]));
+}
+
 export interface LogsOptions {
   since?: string;
   lines?: number | string;

@@ -260,3 +260,13 @@ export function removeDirectory(path: string): Token[] {
   return ["rm", "-r", path];
 }
 
+/** `rm -rf path` */
+export function removeTree(path: string): Token[] {
+  return ["rm", "-rf", path];
+}
+
+/** `command 2>/dev/null`: for probes whose failure is an answer. */
+export function silenced(command: Part): Token[] {
+  return [...tokens(command), "2>/dev/null"];
+}
+

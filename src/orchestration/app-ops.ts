@@ -5,7 +5,7 @@
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
  */
 import { randomBytes } from "node:crypto";
-import { appCommands, containerFilters, type LogsOptions } from "../commands/app.ts";
+import { appCommands, removeAllContainers, type LogsOptions } from "../commands/app.ts";
 import { listContainers, listImages, removeImages } from "../commands/images.ts";
 import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
@@ -185,27 +185,33 @@ export async function appStop(run: Run): Promise<void> {
 
 /** `app remove`: stop, then remove the containers, images and directories of the selected roles. */
 export async function appRemove(run: Run): Promise<void> {
+  const hosts = requireAppHosts(run, "app remove");
+  await withLock(run, () => run.session.onHosts(hosts, "app removed", (host) => removeAppFrom(run, host)));
+}
+
+/**
+ * On one host (under the lock): the selected roles' containers leave the proxy and go, any version
+ * or state; the app's images and directories go too once no role of the app is left there.
+ */
+export async function removeAppFrom(run: Run, host: string): Promise<void> {
   const { session, config } = run;
-  await withLock(run, () =>
-    session.onHosts(requireAppHosts(run, "app remove"), "app removed", async (host) => {
-      const roles = run.selection.rolesOn(host);
-      for (const role of roles) {
-        const app = appCommands(config, role, host);
-        if (role.runningProxy) await session.tryExec(host, render(app.removeFromProxy()));
-        await session.tryExec(host, render(app.stop()));
-        await run.audit(host, "Removed all app containers", { role: role.name });
-        await session.exec(host, `docker ps -q -a ${render(containerFilters(config, role.name))} | xargs -r docker container rm -f`);
-      }
-      // Images and directories are shared by every role on the host: only when all of them go.
-      if (config.rolesOnHost(host).every((r) => roles.some((s) => s.name === r.name))) {
-        await run.audit(host, "Removed all app images");
-        await session.tryExec(host, render(removeImages(config)));
-        await run.audit(host, `Removed ${config.appDirectory}`);
-        await session.tryExec(host, render(server.removeAppDirectory(config)));
-        await session.tryExec(host, render(server.removeProxyAppDirectory(config)));
-      }
-    }),
-  );
+  const roles = run.selection.rolesOn(host);
+  for (const role of roles) {
+    const app = appCommands(config, role, host);
+    if (role.runningProxy) await session.tryExec(host, render(app.removeFromProxy()));
+    await session.tryExec(host, render(app.stop()));
+    await run.audit(host, "Removed all app containers", { role: role.name });
+    await session.exec(host, render(removeAllContainers(config, role.name)));
+  }
+  // Images and directories are shared by every role on the host: only when all of them go.
+  if (config.rolesOnHost(host).every((r) => roles.some((s) => s.name === r.name))) {
+    await run.audit(host, "Removed all app images");
+    await session.tryExec(host, render(removeImages(config)));
+    await run.audit(host, `Removed ${config.appDirectory}`);
+    // Either may be missing (an app without proxy roles has no proxy app directory).
+    await session.tryExec(host, render(server.removeAppDirectory(config)));
+    await session.tryExec(host, render(server.removeProxyAppDirectory(config)));
+  }
 }
 
 /** A `kamal-proxy` command in the proxy container; a failure says what the proxy answered and where to look. */

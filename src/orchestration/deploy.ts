@@ -3,14 +3,14 @@
  * script of steps over the building blocks; the deploy lock wraps the steps that change servers,
  * and hooks run around them with Kamal's environment.
  */
-import { appCommands, containerFilters } from "../commands/app.ts";
-import { removeImages } from "../commands/images.ts";
+import { appCommands } from "../commands/app.ts";
 import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { bootAllAccessories, removeAllAccessories } from "./accessory.ts";
 import { bootApp, stopStaleContainers } from "./app-boot.ts";
+import { removeAppFrom } from "./app-ops.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
@@ -135,21 +135,7 @@ export async function removeApp(run: Run): Promise<void> {
   const config = run.config;
   await withLock(run, async () => {
     await s.step("Remove app containers, images and files", () =>
-      s.onHosts(run.selection.appHosts, "app removed", async (host) => {
-        for (const role of run.selection.rolesOn(host)) {
-          const app = appCommands(config, role, host);
-          if (role.runningProxy) await s.tryExec(host, render(app.removeFromProxy()));
-          await s.tryExec(host, render(app.stop()));
-          await run.audit(host, "Removed all app containers", { role: role.name });
-          await s.exec(host, `docker ps -q -a ${render(containerFilters(config, role.name))} | xargs -r docker container rm -f`);
-        }
-        await run.audit(host, "Removed all app images");
-        await s.tryExec(host, render(removeImages(config)));
-        await run.audit(host, `Removed ${config.appDirectory}`);
-        // Either may be missing (an app without proxy roles has no proxy app directory).
-        await s.tryExec(host, render(server.removeAppDirectory(config)));
-        await s.tryExec(host, render(server.removeProxyAppDirectory(config)));
-      }),
+      s.onHosts(run.selection.appHosts, "app removed", (host) => removeAppFrom(run, host)),
     );
     if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Remove the proxy where no app uses it", () =>

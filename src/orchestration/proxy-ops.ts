@@ -4,6 +4,7 @@
  * files. Proxy commands act on the selection's proxy hosts.
  */
 import * as proxy from "../commands/proxy.ts";
+import * as server from "../commands/server.ts";
 import { bootConfigFiles, bootFilePaths, removeBootFiles, type BootConfigOptions, type BootConfigFiles } from "../commands/proxy-boot-config.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError, UsageError } from "../errors.ts";
@@ -148,7 +149,7 @@ export async function proxyLogs(run: Run, options: ProxyLogsOptions): Promise<Ho
 
 /** The apps (service[-destination] directories) installed on a host. */
 async function installedApps(run: Run, host: string): Promise<string[]> {
-  const result = await run.session.tryExec(host, `ls ${run.config.appsDirectory} 2>/dev/null`);
+  const result = await run.session.tryExec(host, render(server.listAppDirectories(run.config)));
   return result.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 
