@@ -1,8 +1,10 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import type { AccessoryChange } from "../../orchestration/accessory-ops.ts";
-import { withRun } from "../_run.ts";
-import { confirm, logWindow, printByHost } from "../_output.ts";
+import { withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { confirm } from "../confirm.ts";
+import { logWindow } from "../arguments.ts";
 
 const nameArg = {
   name: { type: "positional", description: "The accessory's name, or `all`", required: true },
@@ -23,9 +25,9 @@ function changeCommand(change: AccessoryChange, description: string, question?: 
     meta: { name: change, description },
     args: { ...nameArg, ...(question ? { confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } } : {}) },
     async run({ args }) {
-      if (question && !(await confirm(question(args.name), (args as { confirmed?: boolean }).confirmed, `accessory ${change}`))) return 1;
+      if (question && !(await confirm(question(args.name), (args as { confirmed?: boolean }).confirmed))) return 1;
       const { changeAccessories } = await ops();
-      await withRun({ command: "accessory", subcommand: change }, (run) => changeAccessories(run, args.name, change));
+      await withRun({}, (run) => changeAccessories(run, args.name, change));
     },
   });
 }
@@ -46,7 +48,7 @@ const details = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await withRun({ command: "accessory", subcommand: "details" }, async (run) => {
+    await withRun({}, async (run) => {
       for (const a of o.accessoriesNamed(run, args.name)) print(a.name, await o.accessoryDetails(run, a));
     });
   },
@@ -64,7 +66,7 @@ const exec = defineCommand({
     const words = (args._ as string[]).slice(1);
     if (words.length === 0) throw new UsageError("No command provided. You must specify a command to execute.");
     const command = words.map((w) => w.trim()).join(" ");
-    return withRun({ command: "accessory", subcommand: "exec" }, async (run) => {
+    return withRun({}, async (run) => {
       const accessory = a.oneAccessory(run, args.name, "exec");
       if (args.interactive) return a.execAccessoryInteractive(run, accessory, command, { reuse: args.reuse });
       print(accessory.name, await o.execAccessory(run, accessory, command, { reuse: args.reuse }));
@@ -87,7 +89,7 @@ const logs = defineCommand({
   async run({ args }) {
     const [o, a] = await Promise.all([load(), ops()]);
     const window = logWindow(args);
-    return withRun({ command: "accessory", subcommand: "logs" }, async (run) => {
+    return withRun({}, async (run) => {
       const accessory = a.oneAccessory(run, args.name, "logs");
       const filter = { grep: args.grep, grepOptions: args["grep-options"], timestamps: !args["skip-timestamps"] };
       if (args.follow) return a.followAccessoryLogs(run, accessory, { ...filter, lines: window.lines });
@@ -106,9 +108,9 @@ const upgrade = defineCommand({
     confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" },
   },
   async run({ args }) {
-    if (!(await confirm("This will restart all accessories. Are you sure?", args.confirmed, "accessory upgrade"))) return 1;
+    if (!(await confirm("This will restart all accessories. Are you sure?", args.confirmed))) return 1;
     const { upgradeAccessories } = await ops();
-    await withRun({ command: "accessory", subcommand: "upgrade" }, (run) => upgradeAccessories(run, args.name, { rolling: args.rolling }));
+    await withRun({}, (run) => upgradeAccessories(run, args.name, { rolling: args.rolling }));
   },
 });
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 export default defineCommand({
   meta: { name: "audit", description: "Show the last lines of the audit log on each server" },
@@ -7,7 +7,7 @@ export default defineCommand({
     const { reveal } = await import("../../commands/audit.ts");
     const { render } = await import("../../commands/shell.ts");
     const { globalOptions } = await import("../context.ts");
-    await withRun({ command: "audit" }, async (run) => {
+    await withRun({}, async (run) => {
       const logs = await run.session.onHosts(run.selection.hosts, "audit log read", async (host) => ({
         host,
         text: (await run.session.tryExec(host, render(reveal(run.config)))).stdout,

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 const sideArgs = {
   "skip-local": { type: "boolean", alias: "L", description: "Not on this machine" },
@@ -17,7 +17,7 @@ export default defineCommand({
       args: sideArgs,
       run: async ({ args }) => {
         const { registrySetup } = await ops();
-        await withRun({ command: "registry", subcommand: "setup" }, (run) => registrySetup(run, sides(args)));
+        await withRun({}, (run) => registrySetup(run, sides(args)));
       },
     }),
     remove: defineCommand({
@@ -25,7 +25,7 @@ export default defineCommand({
       args: sideArgs,
       run: async ({ args }) => {
         const { registryRemove } = await ops();
-        await withRun({ command: "registry", subcommand: "remove" }, (run) => registryRemove(run, sides(args)));
+        await withRun({}, (run) => registryRemove(run, sides(args)));
       },
     }),
     login: defineCommand({
@@ -33,7 +33,7 @@ export default defineCommand({
       args: sideArgs,
       run: async ({ args }) => {
         const { refuseLocalRegistry, registrySetup } = await ops();
-        await withRun({ command: "registry", subcommand: "login" }, (run) => {
+        await withRun({}, (run) => {
           refuseLocalRegistry(run, "login");
           return registrySetup(run, sides(args));
         });
@@ -44,7 +44,7 @@ export default defineCommand({
       args: sideArgs,
       run: async ({ args }) => {
         const { refuseLocalRegistry, registryRemove } = await ops();
-        await withRun({ command: "registry", subcommand: "logout" }, (run) => {
+        await withRun({}, (run) => {
           refuseLocalRegistry(run, "logout");
           return registryRemove(run, sides(args));
         });

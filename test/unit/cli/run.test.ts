@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { defineCommand } from "citty";
 import { globalOptions } from "../../../src/cli/context.ts";
-import { runCli } from "../../../src/cli/run.ts";
+import { runCli } from "../../../src/cli/runner.ts";
 import { closest } from "../../../src/cli/suggest.ts";
 import { UsageError } from "../../../src/errors.ts";
 
