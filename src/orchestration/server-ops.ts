@@ -1,6 +1,6 @@
 /**
- * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
- * top-level `details` (proxy and app containers).
+ * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`), the top-level `details`
+ * (proxy and app containers) and `audit` (the audit log's last lines on each server).
  */
 import { accessoryDetails, accessoryHosts } from "./accessory.ts";
 import { withLock } from "./lock.ts";
@@ -10,7 +10,9 @@ import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 import { UsageError } from "../errors.ts";
+import { reveal } from "../commands/audit.ts";
 import { type ListingOptions } from "../commands/json-format.ts";
+import { render } from "../commands/shell.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
@@ -51,3 +53,9 @@ export async function details(run: Run, options: ListingOptions = {}): Promise<{
   return { proxy, app, accessories };
 }
 
+
+/** `audit`: the last lines of the audit log on every selected host, in the selection's order. */
+export function auditLogs(run: Run): Promise<HostOutput[]> {
+  const { session } = run;
+  return session.onHosts(run.selection.hosts, "audit log read", async (host) => ({ host, text: (await session.tryExec(host, render(reveal(run.config)))).stdout }));
+}
