@@ -10,7 +10,7 @@ import { UsageError } from "../errors.ts";
 import { SEXTANT_VERSION } from "../version.ts";
 import { setCommandPath, setGlobalOptions } from "./context.ts";
 import { renderGlobalOptionsHelp, splitGlobalOptions, type GlobalOptions } from "./global-options.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../suggest.ts";
 
 type AnyCommand = CommandDef<any>;
 
