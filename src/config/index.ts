@@ -1,6 +1,9 @@
 /**
  * The configuration model. `loadConfig` reads `config/deploy.yml` (+ destination file), renders
- * ERB, validates everything at once and returns the derived model (see model.ts).
+ * ERB, validates everything at once and returns the derived model (see model.ts). Each section is
+ * built in its `<section>-model.ts` and checked in its `<section>-check.ts`; validate.ts runs the
+ * schema, then the section checks in Kamal's order. Nothing here imports from the CLI, the
+ * orchestration or the command builders.
  */
 import { ConfigError } from "./errors.ts";
 import { localDockerArch } from "./erb.ts";
