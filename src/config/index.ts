@@ -60,7 +60,8 @@ function hintFor(files: string[]): string {
 export { ConfigError, formatProblem, type Position, type Problem } from "./errors.ts";
 export { SextantConfig } from "./model.ts";
 export type { Accessory, AccessoryMount, BootSettings, LoggingSettings, Role } from "./model.ts";
-export type { SshSettings, SshkitSettings } from "./ssh-model.ts";
+export type { SshSettings } from "./ssh-model.ts";
+export type { SshkitSettings } from "./sshkit-model.ts";
 export type { BuilderKind, BuilderSettings } from "./builder-model.ts";
 export type { ProxyRunSettings, ProxySettings } from "./proxy-model.ts";
 export type { Credential, RegistrySettings } from "./registry-model.ts";

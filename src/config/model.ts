@@ -4,7 +4,7 @@
  *
  * This file holds the root keys, images, directories and host queries; each section with more to
  * it is built in its own `<section>-model.ts` (roles, accessories, builder, env, logging, proxy,
- * registry, ssh/sshkit, boot) and checked in its `<section>-check.ts`.
+ * registry, ssh, sshkit, boot) and checked in its `<section>-check.ts`.
  */
 import { buildAccessory, type Accessory } from "./accessory-model.ts";
 import { bootSettings, type BootSettings } from "./boot-model.ts";
@@ -15,7 +15,8 @@ import { proxySettings, type ProxySettings } from "./proxy-model.ts";
 import { hashOrEmpty, text, unique, type Raw } from "./raw.ts";
 import { registrySettings, type RegistrySettings } from "./registry-model.ts";
 import { buildRoles, type Role } from "./role-model.ts";
-import { sshkitSettings, sshSettings, type SshkitSettings, type SshSettings } from "./ssh-model.ts";
+import { sshSettings, type SshSettings } from "./ssh-model.ts";
+import { sshkitSettings, type SshkitSettings } from "./sshkit-model.ts";
 import { isHash } from "./schema/common.ts";
 import { DEFAULT_SECRETS_PATH, Secret, Secrets } from "./secrets.ts";
 import { argumentize } from "./shell.ts";

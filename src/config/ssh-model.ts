@@ -1,10 +1,10 @@
 /**
- * The `ssh:` and `sshkit:` sections (Kamal's Configuration::Ssh and ::Sshkit): the one typed form
- * of the connection settings. The SSH pool and the interactive `ssh -t` line both read these.
+ * The `ssh:` section (Kamal's Configuration::Ssh): the one typed form of the connection settings.
+ * The SSH pool (with sshkit-model.ts) and the interactive `ssh -t` line both read it.
  */
 import { toText } from "./env-model.ts";
 
-type Raw = Record<string, unknown>;
+import type { Raw } from "./raw.ts";
 
 export interface SshSettings {
   user: string;
@@ -21,14 +21,6 @@ export interface SshSettings {
   forwardAgent?: boolean;
   keepalive: true;
   keepaliveInterval: number;
-}
-
-export interface SshkitSettings {
-  maxConcurrentStarts: number;
-  /** Seconds. */
-  poolIdleTimeout: number;
-  dnsRetries: number;
-  raw: Raw;
 }
 
 function text(value: unknown): string | undefined {
@@ -52,9 +44,4 @@ export function sshSettings(raw: Raw): SshSettings {
     keepalive: true,
     keepaliveInterval: 30,
   };
-}
-
-export function sshkitSettings(raw: Raw): SshkitSettings {
-  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
-  return { maxConcurrentStarts: n(raw.max_concurrent_starts, 30), poolIdleTimeout: n(raw.pool_idle_timeout, 900), dnsRetries: n(raw.dns_retries, 3), raw };
 }
