@@ -1,7 +1,7 @@
 /** Builders that used to be shell strings written inline in orchestration: the exact lines the servers run. */
 import { describe, expect, test } from "bun:test";
 import { accessoryCommands } from "../../../src/commands/accessory.ts";
-import { removeAllContainers } from "../../../src/commands/app.ts";
+import { appCommands, removeAllContainers } from "../../../src/commands/app.ts";
 import * as proxy from "../../../src/commands/proxy.ts";
 import * as server from "../../../src/commands/server.ts";
 import { removeTree, render, silenced } from "../../../src/commands/shell.ts";
@@ -47,5 +47,16 @@ describe("accessory removal", () => {
   test("env file, then the env directories only when empty", () => {
     expect(render(mysql.removeEnvFile())).toBe("rm -f .kamal/apps/app-staging/env/accessories/mysql.env");
     expect(render(mysql.removeEmptyEnvDirectories())).toBe("rmdir .kamal/apps/app-staging/env/accessories .kamal/apps/app-staging/env .kamal/apps/app-staging 2>/dev/null");
+  });
+});
+
+describe("stale-container check", () => {
+  test("running versions, a marker line, then the current version, in one command", () => {
+    const config = makeConfig();
+    const app = appCommands(config, config.role("web")!, "1.1.1.1");
+    expect(render(app.versionsThenCurrent())).toBe(`${render(app.listVersions())}; echo ---; ${render(app.currentRunningVersion())}`);
+    expect(render(app.versionsThenCurrent())).toStartWith(
+      `docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "{{.Names}}" | while read line; do echo \${line#app-web-}; done; echo ---; sh -c 'docker ps --latest`,
+    );
   });
 });
