@@ -1,7 +1,8 @@
 /**
  * One run of a command against the servers: the configuration, the SSH pool (one connection per
  * host, reused by every step), the reporter and secret redaction. Orchestration code asks the
- * session to run things on hosts; the session times them and tells the reporter.
+ * session to run things on hosts; the session times them and tells the reporter, and runs the
+ * pre-connect step once before the first command reaches a server.
  */
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";

@@ -19,13 +19,12 @@ const ops = () => import("../../orchestration/accessory-ops.ts");
 /** Kamal prints each host's answer under `Accessory NAME Host: H` (the header hidden with -q). */
 const print = (name: string, results: { host: string; text: string }[]) => printByHost(results, `Accessory ${name}`, { spaced: false });
 
-/** A sub-command that changes accessories under the lock (boot, reboot, start, stop, restart, remove). */
-function changeCommand(change: AccessoryChange, description: string, question?: (name: string) => string) {
+/** A sub-command that changes accessories under the lock (boot, reboot, start, stop, restart). */
+function changeCommand(change: AccessoryChange, description: string) {
   return defineCommand({
     meta: { name: change, description },
-    args: { ...nameArg, ...(question ? { confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } } : {}) },
+    args: { ...nameArg },
     async run({ args }) {
-      if (question && !(await confirm(question(args.name), (args as { confirmed?: boolean }).confirmed))) return 1;
       const { changeAccessories } = await ops();
       await withRun({}, (run) => changeAccessories(run, args.name, change));
     },
@@ -37,11 +36,16 @@ const reboot = changeCommand("reboot", "Replace an accessory's container (pull, 
 const start = changeCommand("start", "Start an accessory's existing container");
 const stop = changeCommand("stop", "Stop an accessory's container");
 const restart = changeCommand("restart", "Stop, then start an accessory's container");
-const remove = changeCommand(
-  "remove",
-  "Remove an accessory's container, image and data directory from its hosts",
-  (name) => `This will remove all containers, images and data directories for ${name}. Are you sure?`,
-);
+
+const remove = defineCommand({
+  meta: { name: "remove", description: "Remove an accessory's container, image and data directory from its hosts" },
+  args: { ...nameArg, confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } },
+  async run({ args }) {
+    if (!(await confirm(`This will remove all containers, images and data directories for ${args.name}. Are you sure?`, args.confirmed))) return 1;
+    const { changeAccessories } = await ops();
+    await withRun({}, (run) => changeAccessories(run, args.name, "remove"));
+  },
+});
 
 const details = defineCommand({
   meta: { name: "details", description: "Show an accessory's container on each of its hosts" },
