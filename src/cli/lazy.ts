@@ -10,4 +10,3 @@ export function lazy(load: () => Promise<{ default: CommandDef<any> }>): () => P
 export function commandMap(entries: SubCommandsDef): SubCommandsDef {
   return Object.assign(Object.create(null) as SubCommandsDef, entries);
 }
-

@@ -317,4 +317,3 @@ function hooksOutput(raw: unknown): { all?: HookOutput; hooks: Record<string, Ho
   if (isHash(raw)) return { hooks: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, level(v)])) };
   return { all: level(raw), hooks: {} };
 }
-

@@ -53,7 +53,6 @@ export async function details(run: Run, options: ListingOptions = {}): Promise<{
   return { proxy, app, accessories };
 }
 
-
 /** `audit`: the last lines of the audit log on every selected host, in the selection's order. */
 export function auditLogs(run: Run): Promise<HostOutput[]> {
   const { session } = run;
