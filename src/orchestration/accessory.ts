@@ -281,10 +281,9 @@ export async function removeAccessory(run: Run, accessory: Accessory): Promise<v
     await s.tryExec(host, render(a.removeContainer()));
     await s.tryExec(host, render(a.removeImage()));
     await s.tryExec(host, render(a.removeServiceDirectory()));
-    await s.tryExec(host, `rm -f ${accessory.envFile}`);
+    await s.tryExec(host, render(a.removeEnvFile()));
     // The app's directory stays where the app runs; on accessory-only hosts the empty dirs go too.
-    const envDir = accessory.envFile.slice(0, accessory.envFile.lastIndexOf("/"));
-    await s.tryExec(host, `rmdir ${envDir} ${run.config.envDirectory} ${run.config.appDirectory} 2>/dev/null`);
+    await s.tryExec(host, render(a.removeEmptyEnvDirectories()));
   });
 }
 

@@ -60,6 +60,7 @@ async function prepareClone(run: Run): Promise<string> {
 /** Build the image and push it to the registry. */
 export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Promise<void> {
   const config = run.config;
+  await run.session.beforeFirstConnection();
   const arch = await localDockerArch(run);
   const buildx = await hasBuildx();
   if (config.registry.local) await ensureLocalRegistry(run);

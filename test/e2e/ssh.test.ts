@@ -18,7 +18,7 @@ import {
   SshPool,
   SshTimeoutError,
   type SshEvent,
-  type SshSettings,
+  type ConnectionSettings,
 } from "../../src/ssh/index.ts";
 import { onHost, repoRoot, run, runOk, testbed } from "../support/testbed.ts";
 import { waitFor } from "../support/wait.ts";
@@ -29,12 +29,12 @@ const scratch = mkdtempSync(join(tmpdir(), "sx-ssh-e2e-"));
 const remoteDir = `/tmp/sx-ssh-e2e-${process.pid}`;
 
 /** Settings that reach the bed with its key and known_hosts only (nothing from ~/.ssh). */
-function settings(extra: SshSettings = {}): SshSettings {
+function settings(extra: ConnectionSettings = {}): ConnectionSettings {
   return { keys: [bed.sshKey], keysOnly: true, knownHostsFiles: [bed.knownHosts], config: false, connectTimeoutMs: 5000, ...extra };
 }
 
 /** Run `fn` with a pool that is always closed. */
-async function withPool<T>(s: SshSettings, fn: (pool: SshPool, events: SshEvent[]) => Promise<T>, redact?: (t: string) => string): Promise<T> {
+async function withPool<T>(s: ConnectionSettings, fn: (pool: SshPool, events: SshEvent[]) => Promise<T>, redact?: (t: string) => string): Promise<T> {
   const events: SshEvent[] = [];
   const pool = new SshPool(s, { onEvent: (e) => events.push(e), redact });
   try {

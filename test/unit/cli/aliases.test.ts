@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { globalOptions } from "../../../src/cli/context.ts";
-import { runCli } from "../../../src/cli/run.ts";
+import { runCli } from "../../../src/cli/runner.ts";
 import { ConfigError } from "../../../src/config/index.ts";
 import { SextantError, UsageError } from "../../../src/errors.ts";
 
