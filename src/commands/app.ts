@@ -129,7 +129,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
       return [
         `v=$(${current});`,
-        ...docker("container", "ls", "--quiet", "--filter", `"name=^${role.containerPrefix}-$v(_replica_[0-9]+)?\$"`),
+        ...docker("container", "ls", "--quiet", "--filter", `"name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$"`),
         "|", "xargs", "-r", ...docker("stop", ...stopArgs()),
       ];
     },
@@ -172,7 +172,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
         const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
         const each = [
           `v=$(${current});`,
-          "for", "c", "in", `$(docker container ls --format '{{.Names}}' --filter "name=^${role.containerPrefix}-$v(_replica_[0-9]+)?\$");`,
+          "for", "c", "in", `$(docker container ls --format '{{.Names}}' --filter "name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$");`,
           "do", "echo", '"== $c";', ...docker("logs", logFlags(options), "$c", "2>&1;"), "done",
         ];
         return options.grep === undefined ? each : pipe(shell(each), grepCommand(`'${options.grep}'`, options.grepOptions));

@@ -39,7 +39,6 @@ export function checkRoleTls(config: SextantConfig, add: Add): void {
 
 /** The roles and accessories on one host share one proxy container, so one `proxy.run` for all of them. */
 export function checkProxyRuns(config: SextantConfig, add: Add): void {
-  const raw = config.raw;
   for (const host of config.allHosts) {
     const runs = [...config.rolesOnHost(host).map((r) => r.proxy), ...config.accessoriesOnHost(host).map((a) => a.proxy)]
       .map((p) => p?.run?.raw)

@@ -11,7 +11,7 @@ import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 import { UsageError } from "../errors.ts";
 import { reveal } from "../commands/audit.ts";
-import { type ListingOptions } from "../commands/json-format.ts";
+import type { ListingOptions } from "../commands/json-format.ts";
 import { render } from "../commands/shell.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */

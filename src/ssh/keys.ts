@@ -26,7 +26,7 @@ export function parsePrivateKey(data: string | Buffer, source: string): ParsedKe
     return /encrypted|passphrase/i.test(parsed.message) ? new Error(`${source} is encrypted (load it into ssh-agent: ssh-add ${source})`) : new Error(`${source}: ${parsed.message}`);
   }
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
-  if (!key || !key.isPrivateKey()) return new Error(`${source} is not a private key`);
+  if (!key?.isPrivateKey()) return new Error(`${source} is not a private key`);
   return key;
 }
 

@@ -45,7 +45,9 @@ export async function forEachHost<T>(hosts: readonly string[], fn: (host: string
   const unique = [...new Set(hosts)];
   const results = await mapLimit(unique, options.limit ?? unique.length, fn);
   const errors = new Map<string, unknown>();
-  results.forEach((r, i) => r.status === "rejected" && errors.set(unique[i]!, r.reason));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") errors.set(unique[i]!, r.reason);
+  });
   if (errors.size > 0) throw new SshMultiHostError(errors);
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
@@ -135,7 +137,7 @@ export class SshPool {
     }
     let opening: Promise<SshHostConnection>;
     try {
-      opening = this.open(host, this.resolver.resolve(host));
+      opening = this.open(this.resolver.resolve(host));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -157,7 +159,7 @@ export class SshPool {
     return this.connection(host);
   }
 
-  private async open(host: string, target: SshTarget): Promise<SshHostConnection> {
+  private async open(target: SshTarget): Promise<SshHostConnection> {
     const release = await this.starts.acquire();
     try {
       const session = await connect(target, { ...this.options, jumpCache: this.jumpCache });

@@ -35,7 +35,7 @@ function entries(root: CompletionNode): Entry[] {
 }
 
 const flagWords = (flags: readonly CompletionFlag[]) => flags.flatMap((f) => [`--${f.long}`, ...(f.short ? [`-${f.short}`] : [])]);
-const bashWord = (s: string) => s.replace(/[^A-Za-z0-9_.:=\-]/g, "");
+const bashWord = (s: string) => s.replace(/[^A-Za-z0-9_.:=-]/g, "");
 
 export function bashCompletion(root: CompletionNode, globals: readonly CompletionFlag[]): string {
   const all = entries(root);
