@@ -13,7 +13,7 @@ const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal; Deno?: DenoGl
 const bun = runtimeGlobals.Bun;
 const deno = runtimeGlobals.Deno;
 
-export function runtimeVersion(): string {
+function runtimeVersion(): string {
   if (bun) return bun.version;
   if (deno) return deno.version.deno;
   return process.versions.node;

@@ -106,7 +106,10 @@ function checkOptions(args: ArgsDef, tokens: string[], path: string[]): void {
     for (const name of names) {
       if (known.has(name)) continue;
       const shown = token.startsWith("--") ? `--${name}` : `-${name}`;
-      const suggestion = closest(name, [...known].filter((k) => k.length > 1));
+      const suggestion = closest(
+        name,
+        [...known].filter((k) => k.length > 1),
+      );
       throw new UsageError(`Unknown option ${shown} for "${path.join(" ")}"`, {
         hint: suggestion ? `Did you mean --${suggestion}?` : `See \`${path.join(" ")} --help\`.`,
       });
@@ -114,7 +117,7 @@ function checkOptions(args: ArgsDef, tokens: string[], path: string[]): void {
   }
 }
 
-export async function renderHelp(command: AnyCommand, path: string[]): Promise<string> {
+async function renderHelp(command: AnyCommand, path: string[]): Promise<string> {
   const parent: AnyCommand = { meta: { name: path.slice(0, -1).join(" ") } };
   // Options are shown as users type them (--skip-push), whatever the spelling in the definition.
   const args: ArgsDef = command.args ? await resolve(command.args) : {};
@@ -197,7 +200,16 @@ export async function runCli(root: AnyCommand, argv: readonly string[], io: CliI
     aliasNames = Object.keys(aliases);
   }
 
-  const { command, path, names, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp), aliasNames);
+  const {
+    command,
+    path,
+    names,
+    rest: commandArgs,
+  } = await resolveCommandPath(
+    root,
+    tokens.filter((t) => t !== "--help" || !wantsHelp),
+    aliasNames,
+  );
   const isGroupWithoutRun = !command.run && (await subCommandsOf(command)) !== undefined;
   if (wantsHelp || (isGroupWithoutRun && commandArgs.length === 0)) {
     io.out(await renderHelp(command, path));

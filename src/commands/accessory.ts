@@ -13,10 +13,9 @@ export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory"
 export function accessoryTlsDirectory(base: string, accessory: Pick<Accessory, "name">): string {
   return `${base}/tls/accessories/${accessory.name}`;
 }
-export type AccessorySpec = Pick<
-  Accessory,
-  "name" | "serviceName" | "image" | "port" | "cmd" | "labels" | "optionArgs" | "restart" | "envFile" | "volumes" | "network" | "proxy" | "files" | "directories"
-> & { readonly env: { readonly clear: Readonly<Record<string, string>> } };
+export type AccessorySpec = Pick<Accessory, "name" | "serviceName" | "image" | "port" | "cmd" | "labels" | "optionArgs" | "restart" | "envFile" | "volumes" | "network" | "proxy" | "files" | "directories"> & {
+  readonly env: { readonly clear: Readonly<Record<string, string>> };
+};
 
 export interface AccessoryLogsOptions {
   since?: string;
@@ -36,12 +35,24 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
     /** `docker run --name ASVC --detach --restart P --network NET <logging> [--publish] --env KAMAL_HOST ...` */
     run(host: string): Argv {
       return docker(
-        "run", "--name", name, "--detach", "--restart", accessory.restart, "--network", accessory.network,
+        "run",
+        "--name",
+        name,
+        "--detach",
+        "--restart",
+        accessory.restart,
+        "--network",
+        accessory.network,
         config.loggingArgs,
         accessory.port === undefined ? undefined : argumentize("--publish", [accessory.port]),
-        "--env", `KAMAL_HOST=${escape(host)}`,
-        envArgs(), volumeArgs(), argumentize("--label", accessory.labels), accessory.optionArgs,
-        accessory.image, accessory.cmd,
+        "--env",
+        `KAMAL_HOST=${escape(host)}`,
+        envArgs(),
+        volumeArgs(),
+        argumentize("--label", accessory.labels),
+        accessory.optionArgs,
+        accessory.image,
+        accessory.cmd,
       );
     },
     start: (): Argv => docker("container", "start", name),
@@ -55,7 +66,8 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
     logs(options: AccessoryLogsOptions = {}): Argv {
       return pipe(
         docker(
-          "logs", name,
+          "logs",
+          name,
           options.since === undefined ? undefined : ` --since ${options.since}`,
           options.lines === undefined ? undefined : ` --tail ${options.lines}`,
           options.timestamps === false ? undefined : "--timestamps",
@@ -72,13 +84,9 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
       );
     },
 
-    execInExisting: (command: string, options: { interactive?: boolean; tty?: boolean } = {}): Argv =>
-      docker("exec", options.interactive ? (options.tty === false ? "-i" : "-it") : undefined, name, command),
+    execInExisting: (command: string, options: { interactive?: boolean; tty?: boolean } = {}): Argv => docker("exec", options.interactive ? (options.tty === false ? "-i" : "-it") : undefined, name, command),
     execInNew: (command: string, options: { interactive?: boolean; tty?: boolean } = {}): Argv =>
-      docker(
-        "run", options.interactive ? (options.tty === false ? "-i" : "-it") : undefined, "--rm", "--network", accessory.network,
-        envArgs(), volumeArgs(), accessory.optionArgs, accessory.image, command,
-      ),
+      docker("run", options.interactive ? (options.tty === false ? "-i" : "-it") : undefined, "--rm", "--network", accessory.network, envArgs(), volumeArgs(), accessory.optionArgs, accessory.image, command),
 
     pullImage: (): Argv => docker("image", "pull", accessory.image),
     removeContainer: (): Argv => docker("container", "prune", "--force", "--filter", `label=service=${name}`),
@@ -88,8 +96,7 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
     ensureEnvDirectory: (): Argv => makeDirectory(`${config.envDirectory}/accessories`),
     removeEnvFile: (): Argv => ["rm", "-f", accessory.envFile],
     /** `rmdir ENVDIR/accessories ENVDIR APPDIR 2>/dev/null`: only the empty ones go (an app's stay). */
-    removeEmptyEnvDirectories: (): Argv =>
-      silenced(["rmdir", accessory.envFile.slice(0, accessory.envFile.lastIndexOf("/")), config.envDirectory, config.appDirectory]),
+    removeEmptyEnvDirectories: (): Argv => silenced(["rmdir", accessory.envFile.slice(0, accessory.envFile.lastIndexOf("/")), config.envDirectory, config.appDirectory]),
     /** `mkdir -p` of a file's parent directory on the server, before its upload. */
     makeDirectoryFor: (remoteFile: string): Argv => makeDirectory(remoteFile.includes("/") ? remoteFile.slice(0, remoteFile.lastIndexOf("/")) : "."),
     makeDirectory: (path: string): Argv => makeDirectory(path),
@@ -113,4 +120,4 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
   };
 }
 
-export type AccessoryCommands = ReturnType<typeof accessoryCommands>;
+type AccessoryCommands = ReturnType<typeof accessoryCommands>;

@@ -72,10 +72,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
    */
   const currentRunningContainer = (format: string): Argv => {
     const latestImageId = docker("image", "ls", ...argumentize("--filter", [`reference=${config.latestImage}`]), "--format", "'{{.ID}}'");
-    return pipe(
-      shell(chain(latestContainer(format, argumentize("--filter", [`ancestor=$(${render(latestImageId)})`])), latestContainer(format))),
-      ["head", "-1"],
-    );
+    return pipe(shell(chain(latestContainer(format, argumentize("--filter", [`ancestor=$(${render(latestImageId)})`])), latestContainer(format))), ["head", "-1"]);
   };
 
   /**
@@ -89,9 +86,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     multi ? docker("container", "ls", options.onlyRunning ? undefined : "--all", "--filter", `'name=^${name(version)}(_replica_[0-9]+)?$'`, "--quiet") : containerIdFor(name(version), options);
 
   /** `while read line; do echo ${line#PREFIX-}; done`: container names to versions (replica suffixes dropped). */
-  const extractVersion = multi
-    ? `while read line; do v=\${line#${role.containerPrefix}-}; echo \${v%_replica_*}; done`
-    : `while read line; do echo \${line#${role.containerPrefix}-}; done`;
+  const extractVersion = multi ? `while read line; do v=\${line#${role.containerPrefix}-}; echo \${v%_replica_*}; done` : `while read line; do echo \${line#${role.containerPrefix}-}; done`;
 
   return {
     containerName: name,
@@ -105,14 +100,30 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       const asset = assetVolumeArgs(config, role);
       const container = replicaName(config.version, options.replica ?? 1);
       return docker(
-        "run", "--detach", "--restart", role.restart, "--name", container, "--network", NETWORK,
+        "run",
+        "--detach",
+        "--restart",
+        role.restart,
+        "--name",
+        container,
+        "--network",
+        NETWORK,
         hostname === undefined ? undefined : ["--hostname", hostname],
-        "--env", `KAMAL_CONTAINER_NAME=${escape(container)}`,
-        "--env", `KAMAL_VERSION=${escape(config.version)}`,
-        "--env", `KAMAL_HOST=${escape(host)}`,
+        "--env",
+        `KAMAL_CONTAINER_NAME=${escape(container)}`,
+        "--env",
+        `KAMAL_VERSION=${escape(config.version)}`,
+        "--env",
+        `KAMAL_HOST=${escape(host)}`,
         config.destination === undefined ? undefined : ["--env", `KAMAL_DESTINATION=${escape(config.destination)}`],
-        envArgs(), role.logging.args, config.volumeArgs, asset, role.labelArgs, role.optionArgs,
-        config.absoluteImage, role.cmd,
+        envArgs(),
+        role.logging.args,
+        config.volumeArgs,
+        asset,
+        role.labelArgs,
+        role.optionArgs,
+        config.absoluteImage,
+        role.cmd,
       );
     },
 
@@ -127,18 +138,13 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
       if (!multi) return pipe(currentRunningContainer("--quiet"), xargs(docker("stop", ...stopArgs())));
       // Every replica of the current version: that version's name, then its containers.
       const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
-      return [
-        `v=$(${current});`,
-        ...docker("container", "ls", "--quiet", "--filter", `"name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$"`),
-        "|", "xargs", "-r", ...docker("stop", ...stopArgs()),
-      ];
+      return [`v=$(${current});`, ...docker("container", "ls", "--quiet", "--filter", `"name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$"`), "|", "xargs", "-r", ...docker("stop", ...stopArgs())];
     },
 
     /** Docker health status, or the plain state when the image has no HEALTHCHECK. */
     status: (version: string, replica = 1): Argv => pipe(containerIdFor(replicaName(version, replica)), xargs(docker("inspect", "--format", HEALTH_STATUS_FORMAT))),
     healthLog: (version: string): Argv => pipe(containerIdFor(name(version)), xargs(docker("inspect", "--format", HEALTH_LOG_FORMAT))),
-    containerLogs: (version: string, lines?: number): Argv =>
-      pipe(containerIdFor(name(version)), xargs(docker("logs", lines === undefined ? undefined : ["--tail", String(lines)], "2>&1"))),
+    containerLogs: (version: string, lines?: number): Argv => pipe(containerIdFor(name(version)), xargs(docker("logs", lines === undefined ? undefined : ["--tail", String(lines)], "2>&1"))),
 
     info: (): Argv => docker("ps", ...filters()),
     /** The container(s) of a version: one id per replica. */
@@ -157,8 +163,14 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     rename: (version: string, newVersion: string): Argv =>
       multi
         ? [
-            "for", "c", "in", `$(${render(docker("container", "ls", "--all", "--filter", `'name=^${name(version)}(_replica_[0-9]+)?$'`, "--format", "'{{.Names}}'"))});`,
-            "do", ...docker("rename", "$c", `${name(newVersion)}\${c#${name(version)}}`), ";", "done",
+            "for",
+            "c",
+            "in",
+            `$(${render(docker("container", "ls", "--all", "--filter", `'name=^${name(version)}(_replica_[0-9]+)?$'`, "--format", "'{{.Names}}'"))});`,
+            "do",
+            ...docker("rename", "$c", `${name(newVersion)}\${c#${name(version)}}`),
+            ";",
+            "done",
           ]
         : docker("rename", name(version), name(newVersion)),
     removeContainer: (version: string): Argv => pipe(containerIdFor(name(version)), xargs(docker("container", "rm"))),
@@ -172,8 +184,15 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
         const current = render(pipe(currentRunningContainer("--format '{{.Names}}'"), extractVersion));
         const each = [
           `v=$(${current});`,
-          "for", "c", "in", `$(docker container ls --format '{{.Names}}' --filter "name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$");`,
-          "do", "echo", '"== $c";', ...docker("logs", logFlags(options), "$c", "2>&1;"), "done",
+          "for",
+          "c",
+          "in",
+          `$(docker container ls --format '{{.Names}}' --filter "name=^${role.containerPrefix}-$v(_replica_[0-9]+)?$");`,
+          "do",
+          "echo",
+          '"== $c";',
+          ...docker("logs", logFlags(options), "$c", "2>&1;"),
+          "done",
         ];
         return options.grep === undefined ? each : pipe(shell(each), grepCommand(`'${options.grep}'`, options.grepOptions));
       }
@@ -201,10 +220,20 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     /** `docker run [-it] --rm|--detach --name PREFIX-exec-V-<hex6> --network kamal ... IMAGE COMMAND` */
     execInNew(command: string, options: ExecOptions & { detach?: boolean; hex6: string }): Argv {
       return docker(
-        "run", interactiveArgs(options), options.detach ? "--detach" : "--rm",
-        "--name", execContainerName(role, config.version, options.hex6), "--network", NETWORK,
-        envArgs(), argumentize("--env", options.env ?? {}), role.logging.args, config.volumeArgs, role.optionArgs,
-        config.absoluteImage, command,
+        "run",
+        interactiveArgs(options),
+        options.detach ? "--detach" : "--rm",
+        "--name",
+        execContainerName(role, config.version, options.hex6),
+        "--network",
+        NETWORK,
+        envArgs(),
+        argumentize("--env", options.env ?? {}),
+        role.logging.args,
+        config.volumeArgs,
+        role.optionArgs,
+        config.absoluteImage,
+        command,
       );
     },
 
@@ -231,8 +260,7 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     rolloutSet: (options: { percent: number; list?: readonly string[] }): Argv => proxy.rolloutSet(role.containerPrefix, options),
     rolloutStop: (): Argv => proxy.rolloutStop(role.containerPrefix),
     /** Stop the containers `app boot` renamed out of the way for `version` (`PREFIX-V_replaced_*`). */
-    stopReplaced: (version: string): Argv =>
-      pipe(docker("container", "ls", "--quiet", "--filter", `'name=^${name(version)}_replaced_'`), ["xargs", "-r", ...docker("stop", ...stopArgs())]),
+    stopReplaced: (version: string): Argv => pipe(docker("container", "ls", "--quiet", "--filter", `'name=^${name(version)}_replaced_'`), ["xargs", "-r", ...docker("stop", ...stopArgs())]),
     maintenance: (options: { drainTimeout?: number; message?: string }): Argv => proxy.maintenance(role.containerPrefix, options),
     live: (): Argv => proxy.live(role.containerPrefix),
     /** `mkdir -p .kamal/proxy/apps-config/SVC[-DEST]/tls/ROLE` before uploading a custom certificate. */
@@ -240,14 +268,10 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
   };
 }
 
-export type AppCommands = ReturnType<typeof appCommands>;
+type AppCommands = ReturnType<typeof appCommands>;
 
 function logFlags(options: LogsOptions): string[] {
-  return [
-    ...(options.timestamps === false ? [] : ["--timestamps"]),
-    ...(options.since === undefined ? [] : ["--since", options.since]),
-    ...(options.lines === undefined ? [] : ["--tail", String(options.lines)]),
-  ];
+  return [...(options.timestamps === false ? [] : ["--timestamps"]), ...(options.since === undefined ? [] : ["--since", options.since]), ...(options.lines === undefined ? [] : ["--tail", String(options.lines)])];
 }
 
 function grepCommand(pattern: string, grepOptions?: string): string[] {

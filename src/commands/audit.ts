@@ -19,9 +19,12 @@ export interface AuditTags {
   details?: readonly string[];
 }
 
-export function auditLine(config: AuditConfig, message: string, tags: AuditTags): string {
+function auditLine(config: AuditConfig, message: string, tags: AuditTags): string {
   const values = [tags.recordedAt, tags.performer, config.destination, tags.role, ...(tags.details ?? [])];
-  const prefix = values.filter((v): v is string => v !== undefined && v !== "").map((v) => `[${v}]`).join(" ");
+  const prefix = values
+    .filter((v): v is string => v !== undefined && v !== "")
+    .map((v) => `[${v}]`)
+    .join(" ");
   return prefix === "" ? message : `${prefix} ${message}`;
 }
 

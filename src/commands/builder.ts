@@ -33,7 +33,7 @@ function tagArgs(config: BuildConfig, dirty: boolean): string[] {
 }
 
 /** `[REGISTRY/]<cache.image or IMAGE-build-cache>` */
-export function cacheImageRef(config: BuildConfig): string {
+function cacheImageRef(config: BuildConfig): string {
   const image = config.builder.cache?.image ?? `${config.image}-build-cache`;
   return [config.registry.server, image].filter((part) => part !== undefined && part !== "").join("/");
 }
@@ -42,7 +42,7 @@ export function cacheImageRef(config: BuildConfig): string {
 const GHA_FROM_KEYS = new Set(["url", "url_v2", "token", "scope", "timeout"]);
 
 /** `--cache-to X --cache-from Y` for gha or registry caches. */
-export function cacheArgs(config: BuildConfig): string[] {
+function cacheArgs(config: BuildConfig): string[] {
   const cache = config.builder.cache;
   if (!cache) return [];
   const options = cache.options === undefined || cache.options === "" ? [] : [cache.options];
@@ -66,7 +66,8 @@ function buildOptions(config: BuildConfig, options: BuildOptions): Token[] {
     ...argumentize("--label", { service: config.service }),
     ...argumentize("--build-arg", b.args, { sensitive: true }),
     ...b.secrets.flatMap((name) => ["--secret", `id=${escape(name)}`]),
-    "--file", b.dockerfile,
+    "--file",
+    b.dockerfile,
     ...(b.target === undefined ? [] : ["--target", b.target]),
     ...(b.ssh === undefined ? [] : ["--ssh", b.ssh]),
     ...(b.provenance === undefined ? [] : ["--provenance", String(b.provenance)]),
@@ -85,27 +86,32 @@ export function push(config: BuildConfig, localArch: string, options: BuildOptio
   const context = b.context ?? ".";
   if (b.pack) return packBuild(config, output, context, options);
   const name = b.name(localArch);
-  return docker(
-    "buildx", "build", `--output=type=${output}`, "--platform", platforms(b.arches),
-    name === undefined ? undefined : ["--builder", name],
-    buildOptions(config, options), context, "2>&1",
-  );
+  return docker("buildx", "build", `--output=type=${output}`, "--platform", platforms(b.arches), name === undefined ? undefined : ["--builder", name], buildOptions(config, options), context, "2>&1");
 }
 
 function packBuild(config: BuildConfig, output: string, context: string, options: BuildOptions): Argv {
   const pack = config.builder.pack!;
   const build: Token[] = [
-    "pack", "build", config.repository, "--platform", platforms(config.builder.arches), "--creation-time", "now",
-    "--builder", pack.builder,
+    "pack",
+    "build",
+    config.repository,
+    "--platform",
+    platforms(config.builder.arches),
+    "--creation-time",
+    "now",
+    "--builder",
+    pack.builder,
     ...[...pack.buildpacks, "paketo-buildpacks/image-labels"].flatMap((bp) => ["--buildpack", bp]),
     ...tagArgs(config, options.dirty === true),
     ...(options.noCache ? ["--clear-cache"] : []),
-    "--env", `BP_IMAGE_LABELS=service=${config.service}`,
+    "--env",
+    `BP_IMAGE_LABELS=service=${config.service}`,
     ...argumentize("--env", config.builder.args, { sensitive: true }),
     // Build secrets by name only: pack reads a value-less `--env NAME` from its own environment,
     // where the build step exports them, so no value is on a command line.
     ...config.builder.secrets.flatMap((name) => ["--env", name]),
-    "--path", context,
+    "--path",
+    context,
   ];
   if (output !== "registry") return build;
   const [versionTag, latestTag] = tagNames(config, options.dirty === true);
@@ -201,10 +207,7 @@ export function pull(config: Pick<BuildConfig, "repository" | "version">): Argv 
 /** Refuse images built without the `service` label (prune and filters depend on it). */
 export function validateImage(config: Pick<BuildConfig, "repository" | "version" | "service">): Argv {
   const image = `${config.repository}:${config.version}`;
-  return any(
-    pipe(docker("inspect", "-f", "'{{ .Config.Labels.service }}'", image), ["grep", "-x", config.service]),
-    `(echo "Image ${image} is missing the 'service' label" && exit 1)`,
-  );
+  return any(pipe(docker("inspect", "-f", "'{{ .Config.Labels.service }}'", image), ["grep", "-x", config.service]), `(echo "Image ${image} is missing the 'service' label" && exit 1)`);
 }
 
 /** The first registry mirror of a server (pulls seed one host per mirror first). */
@@ -267,5 +270,5 @@ export function cloneRevision(paths: ClonePaths): Argv {
 
 /** `DIR: N free of M` for the filesystem holding Docker's data (for a disk-full error). */
 export function dockerRootSpace(): Argv {
-  return ["df", "-h", "--output=target,avail,size", '"$(docker info --format \'{{.DockerRootDir}}\')"', "|", "awk", "'NR==2 {print $1\": \"$2\" free of \"$3}'"];
+  return ["df", "-h", "--output=target,avail,size", "\"$(docker info --format '{{.DockerRootDir}}')\"", "|", "awk", '\'NR==2 {print $1": "$2" free of "$3}\''];
 }

@@ -7,7 +7,7 @@
 import { shellEscape } from "./shell.ts";
 
 /** Port the share server listens on inside its container (published on a port Docker picks). */
-export const SHARE_CONTAINER_PORT = 8080;
+const SHARE_CONTAINER_PORT = 8080;
 
 /** `image=<digest label, "<no value>" or ->` and `arch=<docker arch>` lines. */
 export function probeProxyImage(image: string, digestLabel: string): string {
@@ -29,7 +29,12 @@ export interface ProbeResult {
 const DOCKER_ARCH: Record<string, string> = { x86_64: "amd64", amd64: "amd64", aarch64: "arm64", arm64: "arm64" };
 
 export function parseProbe(output: string): ProbeResult {
-  const value = (key: string) => output.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).trim();
+  const value = (key: string) =>
+    output
+      .split("\n")
+      .find((l) => l.startsWith(`${key}=`))
+      ?.slice(key.length + 1)
+      .trim();
   const image = value("image");
   const rawArch = value("arch") ?? "";
   return {
@@ -49,9 +54,7 @@ function checksumMatches(path: string, sha256: string): string {
  */
 export function receiveProxyImage(path: string, sha256: string, options: { keep?: boolean } = {}): string {
   const p = shellEscape(path);
-  const load =
-    `cat > ${p} && if ${checksumMatches(p, sha256)}; then docker load --quiet -i ${p}; ` +
-    `else echo "the proxy image archive arrived damaged (sha256 mismatch)" >&2; false; fi`;
+  const load = `cat > ${p} && if ${checksumMatches(p, sha256)}; then docker load --quiet -i ${p}; ` + `else echo "the proxy image archive arrived damaged (sha256 mismatch)" >&2; false; fi`;
   return options.keep ? `${load} || { s=$?; rm -f ${p}; exit $s; }` : `${load}; s=$?; rm -f ${p}; exit $s`;
 }
 
@@ -74,7 +77,10 @@ export function startShare(options: { image: string; name: string; path: string;
 
 /** The published host port from `docker port` output ("0.0.0.0:49153\n[::]:49153"). */
 export function parseSharePort(output: string): number | undefined {
-  const match = output.trim().split("\n")[0]?.match(/:(\d+)\s*$/);
+  const match = output
+    .trim()
+    .split("\n")[0]
+    ?.match(/:(\d+)\s*$/);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -42,9 +42,17 @@ export function createNetwork(): Argv {
 function baseRunArgs(runDirectory: string): Token[] {
   const paths = proxyPaths(runDirectory);
   return [
-    "--name", PROXY_CONTAINER, "--network", NETWORK, "--detach", "--restart", "unless-stopped",
-    "--volume", "kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy",
-    "--volume", `$PWD/${paths.appsConfigDir}:${paths.appsContainerDir}`,
+    "--name",
+    PROXY_CONTAINER,
+    "--network",
+    NETWORK,
+    "--detach",
+    "--restart",
+    "unless-stopped",
+    "--volume",
+    "kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy",
+    "--volume",
+    `$PWD/${paths.appsConfigDir}:${paths.appsContainerDir}`,
   ];
 }
 
@@ -151,7 +159,7 @@ export function imageOrBootFilesImage(runDirectory: string, defaults: ProxyImage
 }
 
 /** The user id the proxy runs as inside its container (sextant's image; kamal-proxy's too). */
-export const PROXY_CONTAINER_UID = 1000;
+const PROXY_CONTAINER_UID = 1000;
 
 /** `chown 1000:1000 FILE... 2>/dev/null`: files the proxy reads (TLS keys, basic auth), 0600 on the server. */
 export function giveToProxyUser(files: readonly string[]): Argv {
@@ -199,7 +207,8 @@ export interface ProxyLogsOptions {
 export function logs(options: ProxyLogsOptions = {}): Argv {
   return pipe(
     docker(
-      "logs", PROXY_CONTAINER,
+      "logs",
+      PROXY_CONTAINER,
       options.since === undefined ? undefined : ["--since", options.since],
       options.lines === undefined ? undefined : ["--tail", String(options.lines)],
       options.timestamps === false ? undefined : "--timestamps",
@@ -211,10 +220,7 @@ export function logs(options: ProxyLogsOptions = {}): Argv {
 
 /** The remote part of `proxy logs -f` (wrapped in ssh by the caller): tail 10 and follow. */
 export function followLogs(options: Pick<ProxyLogsOptions, "grep" | "timestamps"> = {}): Argv {
-  return pipe(
-    docker("logs", PROXY_CONTAINER, options.timestamps === false ? undefined : "--timestamps", "--tail", "10", "--follow", "2>&1"),
-    options.grep === undefined ? undefined : ["grep", `"${options.grep}"`],
-  );
+  return pipe(docker("logs", PROXY_CONTAINER, options.timestamps === false ? undefined : "--timestamps", "--tail", "10", "--follow", "2>&1"), options.grep === undefined ? undefined : ["grep", `"${options.grep}"`]);
 }
 
 // ---- commands sent to kamal-proxy --------------------------------------------------------------
@@ -246,7 +252,7 @@ export interface DeployTarget {
  * The `kamal-proxy deploy` flags in Kamal's fixed order: `--flag` for true, `--flag="value"`
  * otherwise, unset values omitted. Buffering flags and the default request headers are always sent.
  */
-export function deployArgs(proxy: ProxySettings, options: DeployTarget): string[] {
+function deployArgs(proxy: ProxySettings, options: DeployTarget): string[] {
   return optionize(
     {
       target: typeof options.target === "string" ? `${options.target}:${proxy.appPort}` : options.target.map((t) => `${t}:${proxy.appPort}`),
@@ -324,13 +330,7 @@ export function live(service: string): Argv {
 /** Kamal 1 leftovers removed by `proxy upgrade`: stop Traefik, prune its container and image. */
 export function cleanupTraefik(): Argv {
   const filter = "label=org.opencontainers.image.title=Traefik";
-  return [
-    ...docker("container", "stop", "traefik"),
-    ";",
-    ...docker("container", "prune", "--force", "--filter", filter),
-    "&&",
-    ...docker("image", "prune", "--all", "--force", "--filter", filter),
-  ];
+  return [...docker("container", "stop", "traefik"), ";", ...docker("container", "prune", "--force", "--filter", filter), "&&", ...docker("image", "prune", "--all", "--force", "--filter", filter)];
 }
 
 /**
@@ -338,7 +338,12 @@ export function cleanupTraefik(): Argv {
  * be rebooted before apps can deploy to it. Non-numeric tags (e.g. `latest`) are not "older".
  */
 export function olderProxyVersion(version: string, minimum: string = PROXY_MINIMUM_VERSION): boolean {
-  const parts = (v: string) => v.trim().replace(/^v/, "").split(".").map((p) => Number.parseInt(p, 10));
+  const parts = (v: string) =>
+    v
+      .trim()
+      .replace(/^v/, "")
+      .split(".")
+      .map((p) => Number.parseInt(p, 10));
   const a = parts(version);
   const b = parts(minimum);
   if (a.some(Number.isNaN)) return false;

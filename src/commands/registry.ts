@@ -9,7 +9,7 @@ export const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
 export const LOCAL_REGISTRY_IMAGE = "registry:3";
 
 /** Something whose value is revealed only on demand (the config's Secret), or a plain string. */
-export type SecretText = string | { reveal(): string };
+type SecretText = string | { reveal(): string };
 
 function reveal(value: SecretText): string {
   return typeof value === "string" ? value : value.reveal();
@@ -23,12 +23,7 @@ export interface RegistryCredentials {
 
 /** `docker login [SERVER] -u "USER" -p "PASS"` */
 export function login(credentials: RegistryCredentials): Argv {
-  return docker(
-    "login",
-    credentials.server,
-    "-u", sensitive(escape(reveal(credentials.username))),
-    "-p", sensitive(escape(reveal(credentials.password))),
-  );
+  return docker("login", credentials.server, "-u", sensitive(escape(reveal(credentials.username))), "-p", sensitive(escape(reveal(credentials.password))));
 }
 
 /** `docker logout [SERVER]` */
@@ -38,10 +33,7 @@ export function logout(server?: string): Argv {
 
 /** Start (or create) the local registry bound to 127.0.0.1:PORT, for `server: localhost:PORT`. */
 export function setupLocal(port: number, image: string = LOCAL_REGISTRY_IMAGE): Argv {
-  return any(
-    docker("start", LOCAL_REGISTRY_CONTAINER),
-    docker("run", "--detach", "-p", `127.0.0.1:${port}:5000`, "--name", LOCAL_REGISTRY_CONTAINER, image),
-  );
+  return any(docker("start", LOCAL_REGISTRY_CONTAINER), docker("run", "--detach", "-p", `127.0.0.1:${port}:5000`, "--name", LOCAL_REGISTRY_CONTAINER, image));
 }
 
 /** `docker stop kamal-docker-registry && docker rm kamal-docker-registry` */

@@ -12,12 +12,12 @@ export interface RolloutRecord {
   list: string[];
 }
 
-export function rolloutFile(config: Pick<AppConfig, "appDirectory">): string {
+function rolloutFile(config: Pick<AppConfig, "appDirectory">): string {
   return `${config.appDirectory}/rollout`;
 }
 
 /** One line: `VERSION PERCENT [LIST,...]`. */
-export function formatRecord(record: RolloutRecord): string {
+function formatRecord(record: RolloutRecord): string {
   return [record.version, String(record.percent), record.list.join(",")].filter(Boolean).join(" ");
 }
 

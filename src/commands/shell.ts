@@ -15,7 +15,7 @@
 
 import { argumentEntries, optionize as optionizeText, type Attributes } from "../config/shell.ts";
 
-export const REDACTED = "[REDACTED]";
+const REDACTED = "[REDACTED]";
 
 /** Shell text that must not be logged, e.g. the escaped password of `docker login -p`. */
 export interface Sensitive {
@@ -38,7 +38,7 @@ export function sensitive(text: string, redaction: string = REDACTED): Sensitive
   return { sensitive: text, redaction };
 }
 
-export function isSensitive(token: unknown): token is Sensitive {
+function isSensitive(token: unknown): token is Sensitive {
   return typeof token === "object" && token !== null && typeof (token as Sensitive).sensitive === "string";
 }
 
@@ -71,7 +71,7 @@ function fold(argv: Argv, build: (text: string) => string): Token {
 
 // ---- escaping (Kamal's rules live in config/shell.ts; here they gain redactable tokens) --------
 
-export { asciiRuns, escape, rubyDumpBody, shellEscape, type Attributes } from "../config/shell.ts";
+export { escape, shellEscape, type Attributes } from "../config/shell.ts";
 
 /**
  * Kamal's `argumentize`: `flag key="escaped"` per entry; `false` gives `key=false`, nil or blank
@@ -93,7 +93,7 @@ export function optionize(args: Readonly<Record<string, unknown>> | null | undef
 // ---- combinators (named after Kamal::Commands::Base) -----------------------------------------
 
 /** Join commands with an operator; empty parts are dropped (Ruby's `compact`). */
-export function joinWith(by: string, parts: readonly Part[]): Token[] {
+function joinWith(by: string, parts: readonly Part[]): Token[] {
   const out: Token[] = [];
   for (const part of parts) {
     const words = tokens(part);
@@ -145,7 +145,7 @@ export function xargs(command: Part): Token[] {
 }
 
 /** Single-quote text for a POSIX shell, `'` becoming `'\''` (Kamal's `shell` and `run_over_ssh`). */
-export function singleQuote(text: string): string {
+function singleQuote(text: string): string {
   return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
@@ -183,4 +183,3 @@ export function removeTree(path: string): Token[] {
 export function silenced(command: Part): Token[] {
   return [...tokens(command), "2>/dev/null"];
 }
-

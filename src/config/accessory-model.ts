@@ -12,7 +12,7 @@ import { taggedHosts } from "./role-model.ts";
 import { isHash } from "./schema/common.ts";
 import { optionize } from "./shell.ts";
 
-export interface AccessoryMount {
+interface AccessoryMount {
   /** As written (relative to the project). */
   local: string;
   /** Absolute local path (files), or the host path (directories). */
@@ -105,12 +105,8 @@ function accessoryHosts(config: SextantConfig, raw: Raw): string[] {
   const tags = raw.tag !== undefined ? [toText(raw.tag)] : Array.isArray(raw.tags) ? raw.tags.map(toText) : [];
   if (tags.length === 0) return [];
   const servers = config.raw.servers;
-  const roleEntries: unknown[][] = Array.isArray(servers)
-    ? [servers]
-    : Object.values(hashOrEmpty(servers)).map((r) => (Array.isArray(r) ? r : isHash(r) && Array.isArray(r.hosts) ? r.hosts : []));
-  return tags.flatMap((tag) =>
-    roleEntries.flatMap((entries) => [...taggedHosts(entries)].filter(([, hostTags]) => hostTags.includes(tag)).map(([host]) => host)),
-  );
+  const roleEntries: unknown[][] = Array.isArray(servers) ? [servers] : Object.values(hashOrEmpty(servers)).map((r) => (Array.isArray(r) ? r : isHash(r) && Array.isArray(r.hosts) ? r.hosts : []));
+  return tags.flatMap((tag) => roleEntries.flatMap((entries) => [...taggedHosts(entries)].filter(([, hostTags]) => hostTags.includes(tag)).map(([host]) => host)));
 }
 
 function mount(cwd: string, entry: unknown, serviceName: string, kind: "file" | "directory"): AccessoryMount {

@@ -42,7 +42,7 @@ export function mergeEnv(base: EnvSpec, over: EnvSpec): EnvSpec {
   return { clear: { ...base.clear, ...over.clear }, secretKeys };
 }
 
-export function secretEntry(key: string): SecretEnvEntry {
+function secretEntry(key: string): SecretEnvEntry {
   const i = key.indexOf(":");
   return i === -1 ? { name: key, secret: key } : { name: key.slice(0, i), secret: key.slice(i + 1) };
 }

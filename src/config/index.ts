@@ -57,16 +57,7 @@ function hintFor(files: string[]): string {
   return `Fix ${files.join(" and ")}; \`sextant config\` shows the result.`;
 }
 
-export { ConfigError, formatProblem, type Position, type Problem } from "./errors.ts";
+export { ConfigError, formatProblem } from "./errors.ts";
 export { SextantConfig } from "./model.ts";
-export type { Accessory, AccessoryMount, BootSettings, LoggingSettings, Role } from "./model.ts";
-export type { SshSettings } from "./ssh-model.ts";
-export type { SshkitSettings } from "./sshkit-model.ts";
-export type { BuilderKind, BuilderSettings } from "./builder-model.ts";
-export type { ProxyRunSettings, ProxySettings } from "./proxy-model.ts";
-export type { Credential, RegistrySettings } from "./registry-model.ts";
-export { ContainerEnv, type EnvSpec, type SecretEnvEntry } from "./env-model.ts";
-export { isSecret, redact, REDACTED, Secret, Secrets } from "./secrets.ts";
-export { argumentize, escapeShellValue, optionize } from "./shell.ts";
-export { kamalConfigHash, renderConfig } from "./output.ts";
-export { DEFAULT_CONFIG_FILE, destinationConfigFile } from "./load.ts";
+export { redact, Secret, Secrets } from "./secrets.ts";
+export { kamalConfigHash } from "./output.ts";

@@ -33,13 +33,13 @@ export interface RawConfigFiles {
 export const DEFAULT_CONFIG_FILE = "config/deploy.yml";
 
 /** `config/deploy.yml` + `staging` -> `config/deploy.staging.yml` (Ruby's sub_ext). */
-export function destinationConfigFile(configFile: string, destination: string): string {
+function destinationConfigFile(configFile: string, destination: string): string {
   const ext = extname(configFile);
   const base = ext ? configFile.slice(0, -ext.length) : configFile;
   return `${base}.${destination}.yml`;
 }
 
-export function displayPath(file: string, cwd: string): string {
+function displayPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }

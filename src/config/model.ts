@@ -23,7 +23,7 @@ import { argumentize } from "./shell.ts";
 import { abbreviateVersion, resolveVersion } from "./version.ts";
 
 // The section types, for the modules that import them with the model.
-export type { Accessory, AccessoryMount } from "./accessory-model.ts";
+export type { Accessory } from "./accessory-model.ts";
 export type { BootSettings } from "./boot-model.ts";
 export type { LoggingSettings } from "./logging-model.ts";
 export type { Raw } from "./raw.ts";

@@ -76,7 +76,7 @@ function redactDeep(value: unknown): unknown {
   return value;
 }
 
-export function renderConfig(config: SextantConfig, format: "yaml" | "json"): string {
+function renderConfig(config: SextantConfig, format: "yaml" | "json"): string {
   const data = redactDeep(kamalConfigHash(config));
   return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : stringify(data, { lineWidth: 0 });
 }

@@ -2,9 +2,9 @@
 import { isHash } from "./schema/common.ts";
 import { toText } from "./env-model.ts";
 
-export const DEFAULT_LOG_REQUEST_HEADERS = ["Cache-Control", "Last-Modified", "User-Agent"] as const;
-export const PROXY_MINIMUM_VERSION = "v0.9.2";
-export const PROXY_REPOSITORY = "basecamp/kamal-proxy";
+const DEFAULT_LOG_REQUEST_HEADERS = ["Cache-Control", "Last-Modified", "User-Agent"] as const;
+const PROXY_MINIMUM_VERSION = "v0.9.2";
+const PROXY_REPOSITORY = "basecamp/kamal-proxy";
 
 export interface ProxyRunSettings {
   httpPort: number;
@@ -72,7 +72,12 @@ function list(value: unknown): string[] {
 }
 
 function commaList(value: unknown): string[] {
-  return value === undefined || value === null ? [] : toText(value).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return value === undefined || value === null
+    ? []
+    : toText(value)
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
 }
 
 export function proxyRunSettings(raw: Record<string, unknown>): ProxyRunSettings {
@@ -129,9 +134,7 @@ export function proxySettings(raw: Record<string, unknown>): ProxySettings {
     excludeMetricsPaths: list(raw.exclude_metrics_paths),
     tlsOnDemandUrl: raw.tls_on_demand_url === undefined ? undefined : toText(raw.tls_on_demand_url),
     basicAuth:
-      isHash(raw.basic_auth) && raw.basic_auth.username !== undefined && raw.basic_auth.password !== undefined
-        ? { username: toText(raw.basic_auth.username), password: toText(raw.basic_auth.password) }
-        : undefined,
+      isHash(raw.basic_auth) && raw.basic_auth.username !== undefined && raw.basic_auth.password !== undefined ? { username: toText(raw.basic_auth.username), password: toText(raw.basic_auth.password) } : undefined,
     buffering: {
       requests: buffering.requests !== false,
       responses: buffering.responses !== false,

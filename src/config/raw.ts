@@ -5,7 +5,7 @@ import { isHash } from "./schema/common.ts";
 /** A hash as YAML gave it (validated by the schema before any model reads it). */
 export type Raw = Record<string, unknown>;
 
-export const DEFAULT_RESTART = "unless-stopped";
+const DEFAULT_RESTART = "unless-stopped";
 
 export function text(value: unknown): string | undefined {
   return value === undefined || value === null ? undefined : toText(value);

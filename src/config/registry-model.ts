@@ -3,7 +3,7 @@ import { toText } from "./env-model.ts";
 import type { Secrets } from "./secrets.ts";
 import { Secret } from "./secrets.ts";
 
-export type Credential = { literal: string } | { secret: string };
+type Credential = { literal: string } | { secret: string };
 
 export interface RegistrySettings {
   /** Undefined = Docker Hub. */
@@ -25,7 +25,7 @@ function credential(value: unknown): Credential | undefined {
   return { literal: toText(value) };
 }
 
-export function isLocalRegistryServer(server: string | undefined): boolean {
+function isLocalRegistryServer(server: string | undefined): boolean {
   return server !== undefined && /^localhost(:|$)/.test(server);
 }
 

@@ -6,18 +6,38 @@ import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 
 /** The Kamal version whose behaviour sextant follows (for minimum_version). */
-export const KAMAL_COMPAT_VERSION = "2.12.0";
+const KAMAL_COMPAT_VERSION = "2.12.0";
 
 /** Built-in commands an alias may not shadow. */
-export const BUILT_IN_COMMANDS = [
-  "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock", "proxy", "prune",
-  "redeploy", "registry", "remove", "rollback", "secrets", "server", "setup", "upgrade", "version",
+const BUILT_IN_COMMANDS = [
+  "accessory",
+  "app",
+  "audit",
+  "build",
+  "config",
+  "deploy",
+  "details",
+  "docs",
+  "help",
+  "init",
+  "lock",
+  "proxy",
+  "prune",
+  "redeploy",
+  "registry",
+  "remove",
+  "rollback",
+  "secrets",
+  "server",
+  "setup",
+  "upgrade",
+  "version",
 ];
 
 const LEVELS = ["quiet", "verbose"];
 
 /** Compare dotted versions like RubyGems (numeric segments). */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/);
   const pb = b.split(/[.-]/);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {

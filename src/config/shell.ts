@@ -18,7 +18,7 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /** Ruby's `String#dump` of an ASCII string, without the surrounding quotes. */
-export function rubyDumpBody(ascii: string): string {
+function rubyDumpBody(ascii: string): string {
   let out = "";
   for (let i = 0; i < ascii.length; i++) {
     const ch = ascii[i]!;
@@ -34,7 +34,7 @@ export function rubyDumpBody(ascii: string): string {
 }
 
 /** Split into ASCII and non-ASCII runs: Kamal escapes the former and leaves the latter raw. */
-export function asciiRuns(text: string): { text: string; ascii: boolean }[] {
+function asciiRuns(text: string): { text: string; ascii: boolean }[] {
   return (text.match(/[\x00-\x7F]+|[^\x00-\x7F]+/g) ?? []).map((run) => ({ text: run, ascii: run.charCodeAt(0) < 0x80 }));
 }
 
@@ -47,11 +47,7 @@ export function asciiRuns(text: string): { text: string; ascii: boolean }[] {
  */
 export function escape(value: unknown): string {
   return asciiRuns(String(value))
-    .map((run) =>
-      run.ascii
-        ? `"${rubyDumpBody(run.text)}"`.replaceAll("`", "\\`").replace(/\$(?!\{[^}]*\})/g, "\\$")
-        : run.text,
-    )
+    .map((run) => (run.ascii ? `"${rubyDumpBody(run.text)}"`.replaceAll("`", "\\`").replace(/\$(?!\{[^}]*\})/g, "\\$") : run.text))
     .join("");
 }
 
@@ -78,16 +74,14 @@ export type Attributes = Readonly<Record<string, unknown>> | readonly unknown[];
 /** One entry of Kamal's `argumentize`: `key="escaped"`, `key=false`, or the bare key (nil or blank). */
 export function argumentEntries(attributes: Attributes | null | undefined): { key: string; text: string; escaped: boolean }[] {
   if (!attributes) return [];
-  const entries: [string, unknown][] = Array.isArray(attributes)
-    ? attributes.map((item) => [String(item), undefined])
-    : Object.entries(attributes as Record<string, unknown>);
+  const entries: [string, unknown][] = Array.isArray(attributes) ? attributes.map((item) => [String(item), undefined]) : Object.entries(attributes as Record<string, unknown>);
   return entries.map(([key, value]) => {
     if (present(value)) return { key, text: `${key}=${escape(value)}`, escaped: true };
     return { key, text: value === false ? `${key}=false` : key, escaped: false };
   });
 }
 
-export const escapeShellValue = escape;
+const escapeShellValue = escape;
 
 /** `argumentize("--env", {A: "b"})` -> ["--env", 'A="b"']; a list gives ["--volume", "x", ...] unquoted. */
 export function argumentize(flag: string, attributes: Attributes | null | undefined): string[] {
@@ -97,9 +91,7 @@ export function argumentize(flag: string, attributes: Attributes | null | undefi
 /** `optionize({memory: "2g", init: true})` -> ["--memory", '"2g"', "--init"]; with "=": ['--memory="2g"']; lists repeat the option. */
 export function optionize(args: Readonly<Record<string, unknown>> | undefined | null, withSeparator?: string): string[] {
   if (!args) return [];
-  const flat = Object.entries(args).flatMap(([key, value]) =>
-    Array.isArray(value) ? value.map((item): [string, unknown] => [key, item]) : [[key, value] as [string, unknown]],
-  );
+  const flat = Object.entries(args).flatMap(([key, value]) => (Array.isArray(value) ? value.map((item): [string, unknown] => [key, item]) : [[key, value] as [string, unknown]]));
   return flat.flatMap(([key, value]) => {
     if (value === undefined || value === null) return [];
     if (value === true) return [`--${key}`];

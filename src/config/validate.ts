@@ -39,10 +39,10 @@ export function schemaProblems(raw: unknown, positions: PositionIndex): Problem[
           : !suggestion && path.length === 1 && MISPLACED[key]
             ? `\`${key}\` is ${MISPLACED[key]}`
             : known.includes("clear") && known.includes("secret") && !suggestion
-            ? `move ${key} under \`clear:\` (plain variables can't be mixed with clear/secret)`
-            : suggestion
-            ? `did you mean \`${suggestion}\`?`
-            : `valid keys here: ${known.join(", ")}`,
+              ? `move ${key} under \`clear:\` (plain variables can't be mixed with clear/secret)`
+              : suggestion
+                ? `did you mean \`${suggestion}\`?`
+                : `valid keys here: ${known.join(", ")}`,
         at,
       });
       continue;
@@ -64,7 +64,7 @@ function byPosition(a: Problem, b: Problem): number {
 }
 
 /** A likely intended key: a close spelling, or the same letters in another order (`prot` -> `port`). */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
+function suggestKey(key: string, known: readonly string[]): string | undefined {
   const near = closest(key, known);
   if (near) return near;
   const sorted = (s: string) => [...s.toLowerCase()].sort().join("");

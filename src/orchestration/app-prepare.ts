@@ -23,14 +23,16 @@ import type { Run } from "./run.ts";
 const ERROR_PAGE = /^[45]\d\d\.html$/;
 
 /** The local error pages to upload (name → content); throws when `error_pages_path` has none. */
-export function localErrorPages(run: Run): Map<string, string> | undefined {
+function localErrorPages(run: Run): Map<string, string> | undefined {
   const { config } = run;
   if (config.errorPagesPath === undefined) return undefined;
   const dir = resolve(config.cwd, config.errorPagesPath);
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = readdirSync(dir).filter((n) => ERROR_PAGE.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => ERROR_PAGE.test(n))
+      .sort();
   } catch {
     throw new SextantError(`error_pages_path: ${config.errorPagesPath} is not a directory`, {
       hint: `Create it with pages named by status (e.g. ${config.errorPagesPath}/502.html), or remove error_pages_path from the config.`,

@@ -13,7 +13,7 @@ import type { Run } from "./run.ts";
 const directory = (run: Run) => `${run.config.proxyAppConfigDirectory}/basic_auth`;
 
 /** `user:password` from the secrets: the username may be a secret's name or the name itself. */
-export function credentials(run: Run, names: { username: string; password: string }): string {
+function credentials(run: Run, names: { username: string; password: string }): string {
   const secrets = run.config.secrets;
   if (!secrets.has(names.password)) {
     throw new SextantError(`proxy.basic_auth.password: ${names.password} is not a secret`, {

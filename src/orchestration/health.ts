@@ -6,7 +6,7 @@
 import { SextantError } from "../errors.ts";
 import type { Session } from "./session.ts";
 
-export class HealthcheckError extends SextantError {}
+class HealthcheckError extends SextantError {}
 
 export interface ReadinessOptions {
   host: string;

@@ -9,7 +9,7 @@ import type { HookName } from "../commands/hooks.ts";
 import type { Reporter } from "../output/events.ts";
 import { runLocal } from "./local.ts";
 
-export class HookError extends SextantError {}
+class HookError extends SextantError {}
 
 export interface HookRunOptions {
   cwd: string;

@@ -10,7 +10,7 @@ import { SextantError } from "../errors.ts";
 import type { Run } from "./run.ts";
 
 /** The local command line (a shell string) that runs `remote` on `host` over `ssh -t`. */
-export function interactiveCommand(run: Run, host: string, remote: Argv): string {
+function interactiveCommand(run: Run, host: string, remote: Argv): string {
   return render(runOverSsh(run.config.ssh, host, remote));
 }
 

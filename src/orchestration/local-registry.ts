@@ -25,7 +25,7 @@ function port(run: Run): number {
 }
 
 /** Does the registry answer on 127.0.0.1:PORT (from this process)? */
-export async function localRegistryAnswers(registryPort: number, timeoutMs = 1000): Promise<boolean> {
+async function localRegistryAnswers(registryPort: number, timeoutMs = 1000): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${registryPort}/v2/`, { signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();

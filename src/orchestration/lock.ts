@@ -9,7 +9,7 @@ import { SextantError } from "../errors.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { utcSeconds, type Run } from "./run.ts";
 
-export class LockError extends SextantError {}
+class LockError extends SextantError {}
 
 function lockHost(run: Run): string {
   const host = run.config.primaryHost;
@@ -105,5 +105,8 @@ export async function withLock<T>(run: Run, fn: () => Promise<T>, message?: stri
 }
 
 function indent(text: string): string {
-  return text.split("\n").map((l) => `    ${l}`).join("\n");
+  return text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
 }

@@ -17,7 +17,7 @@ import { relay } from "./relay.ts";
 import type { Run } from "./run.ts";
 
 /** What Docker's own ssh:// transport runs on the server: the engine's API on stdin/stdout. */
-export const DIAL_STDIO = "docker system dial-stdio";
+const DIAL_STDIO = "docker system dial-stdio";
 
 /** `ssh://user@host:port` → `user@host:port` (the SSH pool's host spec); undefined for other schemes. */
 export function sshBuilderHost(remote: string | undefined): string | undefined {
@@ -30,7 +30,7 @@ export function sshBuilderHost(remote: string | undefined): string | undefined {
  * Serve the remote Docker engine on 127.0.0.1:<random port> for the duration of `fn`, each local
  * connection relayed over the SSH connection to the engine's Unix socket.
  */
-export async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHost: string) => Promise<T>): Promise<T> {
+async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHost: string) => Promise<T>): Promise<T> {
   const ssh = await run.session.connection(host).catch((error) => {
     throw new SextantError(`cannot reach the remote builder ${host}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: "Check builder.remote (ssh://user@host) and that the key in ssh: gets in.",
@@ -124,7 +124,7 @@ export function checkClassicBuilder(run: Run): void {
   }
 }
 
-export function buildSecretsNeedBuildx(): SextantError {
+function buildSecretsNeedBuildx(): SextantError {
   return new SextantError("builder.secrets need BuildKit, and the docker buildx plugin is not installed locally", {
     hint: "Install buildx (Debian: docker-buildx), or pass the value another way: the classic builder cannot mount build secrets without writing them into an image layer.",
   });

@@ -31,7 +31,7 @@ export interface Selection {
 }
 
 /** fnmatch-style matching: `*`, `?`, `[...]` and `{a,b}` (Kamal uses File.fnmatch with extglob). */
-export function globToRegExp(pattern: string): RegExp {
+function globToRegExp(pattern: string): RegExp {
   let out = "";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -41,7 +41,10 @@ export function globToRegExp(pattern: string): RegExp {
       const end = pattern.indexOf("]", i + 1);
       if (end === -1) out += "\\[";
       else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = pattern
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\");
         out += `[${body}]`;
         i = end;
       }
@@ -49,7 +52,11 @@ export function globToRegExp(pattern: string): RegExp {
       const end = pattern.indexOf("}", i + 1);
       if (end === -1) out += "\\{";
       else {
-        out += `(?:${pattern.slice(i + 1, end).split(",").map(escapeRegExp).join("|")})`;
+        out += `(?:${pattern
+          .slice(i + 1, end)
+          .split(",")
+          .map(escapeRegExp)
+          .join("|")})`;
         i = end;
       }
     } else out += escapeRegExp(c);
@@ -82,7 +89,10 @@ export function select(config: SextantConfig, options: SelectionOptions = {}): S
   }
   let roleFilter: Role[] | undefined;
   if (options.roles) {
-    const names = matching(allRoles.map((r) => r.name), options.roles);
+    const names = matching(
+      allRoles.map((r) => r.name),
+      options.roles,
+    );
     if (names.length === 0) throw new UsageError(`No --roles match for ${options.roles.join(",")}`, { hint: `Roles: ${allRoles.map((r) => r.name).join(", ")}` });
     roleFilter = allRoles.filter((r) => names.includes(r.name));
   }

@@ -13,7 +13,7 @@ import { createGzip } from "node:zlib";
 import { tarChunks, type TarEntry } from "./tar.ts";
 
 /** Kamal finds and prunes the proxy container's image by this label. */
-export const PROXY_IMAGE_TITLE = "kamal-proxy";
+const PROXY_IMAGE_TITLE = "kamal-proxy";
 export const BINARY_DIGEST_LABEL = "dev.sextant.binary-digest";
 const PROXY_UID = 1000;
 
@@ -50,7 +50,7 @@ function library(lib: string | { source: string; path: string }): { source: stri
   return typeof lib === "string" ? { source: lib, path: lib.replace(/^\/+/, "") } : { source: lib.source, path: lib.path.replace(/^\/+/, "") };
 }
 
-export function layerEntries(spec: ProxyImageSpec): TarEntry[] {
+function layerEntries(spec: ProxyImageSpec): TarEntry[] {
   const libs = spec.libraries.map((lib) => library(lib).path);
   const passwd = `root:x:0:0:root:/root:/sbin/nologin\nkamal-proxy:x:${PROXY_UID}:${PROXY_UID}::/home/kamal-proxy:/sbin/nologin\n`;
   const group = `root:x:0:\nkamal-proxy:x:${PROXY_UID}:\n`;
@@ -67,17 +67,19 @@ export function layerEntries(spec: ProxyImageSpec): TarEntry[] {
     { type: "file", path: "etc/group", content: encoder.encode(group) },
     { type: "file-from-disk", path: "usr/local/bin/sextant", mode: 0o755, source: spec.binary, size: statSync(spec.binary).size },
     { type: "symlink", path: "usr/local/bin/kamal-proxy", target: "sextant" },
-    ...spec.libraries.map(library).map((lib): TarEntry => ({
-      type: "file-from-disk",
-      path: lib.path,
-      mode: 0o755,
-      source: lib.source,
-      size: statSync(lib.source).size,
-    })),
+    ...spec.libraries.map(library).map(
+      (lib): TarEntry => ({
+        type: "file-from-disk",
+        path: lib.path,
+        mode: 0o755,
+        source: lib.source,
+        size: statSync(lib.source).size,
+      }),
+    ),
   ];
 }
 
-export function imageConfig(spec: ProxyImageSpec, layerDigest: string): string {
+function imageConfig(spec: ProxyImageSpec, layerDigest: string): string {
   return JSON.stringify({
     architecture: spec.arch,
     os: "linux",
@@ -159,10 +161,7 @@ export function cacheDirectory(env: Record<string, string | undefined> = process
  * The cached archive for a binary, built on first use. The binary's digest is cached too (by path,
  * size and mtime) so a deploy does not hash 100 MB every time.
  */
-export async function proxyImageArchive(
-  base: Omit<ProxyImageSpec, "binaryDigest" | "tag"> & { repository: string },
-  cacheDir: string = cacheDirectory(),
-): Promise<{ path: string; spec: ProxyImageSpec }> {
+export async function proxyImageArchive(base: Omit<ProxyImageSpec, "binaryDigest" | "tag"> & { repository: string }, cacheDir: string = cacheDirectory()): Promise<{ path: string; spec: ProxyImageSpec }> {
   const digest = await binaryDigest(base.binary, cacheDir);
   const spec: ProxyImageSpec = { ...base, tag: `${base.repository}:v${base.sextantVersion}`, binaryDigest: digest };
   const path = join(cacheDir, `proxy-image-${spec.sextantVersion}-${spec.arch}-${digest.slice(0, 16)}.tar.gz`);

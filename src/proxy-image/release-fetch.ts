@@ -75,7 +75,7 @@ function cacheFor(cacheDir: string, base: string): string {
   return join(cacheDir, "releases", `${SEXTANT_VERSION}-${createHash("sha256").update(base).digest("hex").slice(0, 12)}`);
 }
 
-export async function releaseManifest(base: string): Promise<ReleaseManifest> {
+async function releaseManifest(base: string): Promise<ReleaseManifest> {
   let text: string;
   try {
     text = await readText(base, MANIFEST_FILE);
@@ -90,10 +90,7 @@ export async function releaseManifest(base: string): Promise<ReleaseManifest> {
   return manifest;
 }
 
-export async function releaseProxyImage(
-  arch: ImageArch | string,
-  options: { base: string; cacheDir: string; onDownload?: (url: string, bytes: number) => void },
-): Promise<ReleaseArchive> {
+export async function releaseProxyImage(arch: ImageArch | string, options: { base: string; cacheDir: string; onDownload?: (url: string, bytes: number) => void }): Promise<ReleaseArchive> {
   const { base } = options;
   const dir = cacheFor(options.cacheDir, base);
   const cachedManifest = join(dir, MANIFEST_FILE);

@@ -7,7 +7,7 @@
 import { SEXTANT_VERSION } from "../version.ts";
 
 /** Where releases are published: GitHub release assets, one directory per tag. */
-export const RELEASE_PAGE = "https://github.com/sextant-deploy/sextant/releases/download";
+const RELEASE_PAGE = "https://github.com/sextant-deploy/sextant/releases/download";
 
 export const EXECUTABLE_TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
 export type ExecutableTarget = (typeof EXECUTABLE_TARGETS)[number];

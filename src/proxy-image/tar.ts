@@ -32,7 +32,7 @@ function splitPath(path: string): { prefix: string; name: string } {
   return { prefix: path.slice(0, cut), name: path.slice(cut + 1) };
 }
 
-export function header(entry: TarEntry, size: number): Uint8Array {
+function header(entry: TarEntry, size: number): Uint8Array {
   const block = new Uint8Array(BLOCK);
   const path = entry.type === "dir" && !entry.path.endsWith("/") ? `${entry.path}/` : entry.path;
   const { prefix, name } = splitPath(path);

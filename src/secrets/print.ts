@@ -7,7 +7,7 @@ import type { Secret } from "../config/secrets.ts";
 import { secretsFileRunCommand } from "./inline.ts";
 import type { Runner } from "./runner.ts";
 
-export function formatSecrets(secrets: ReadonlyMap<string, Secret>): string {
+function formatSecrets(secrets: ReadonlyMap<string, Secret>): string {
   let out = "";
   for (const [key, secret] of secrets) out += `${key}=${secret.reveal()}\n`;
   return out;

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 
-export interface RunOptions {
+interface RunOptions {
   /** Extra environment for this command (e.g. BW_SESSION); never put on the command line. */
   env?: Readonly<Record<string, string>>;
   /**

@@ -53,7 +53,14 @@ export class JumpCache {
   async closeAll(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(all.map((p) => p.then((c) => c.end(), () => {})));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (c) => c.end(),
+          () => {},
+        ),
+      ),
+    );
   }
 }
 
@@ -74,7 +81,7 @@ function describe(t: SshTarget): string {
 }
 
 /** ssh2 algorithm preferences: curve25519 key exchange first; host key types known for the host first. */
-export function algorithmsFor(knownTypes: readonly string[]): Algorithms {
+function algorithmsFor(knownTypes: readonly string[]): Algorithms {
   const algorithms: Algorithms = {};
   if (curve25519Supported) algorithms.kex = { remove: ["curve25519-sha256"], prepend: ["curve25519-sha256"] } as Algorithms["kex"];
   const supported = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -105,7 +112,10 @@ export async function connect(target: SshTarget, options: ConnectOptions = {}): 
           const s = previous ? await forwardOut(previous, jump, target) : await tcpSocket(jump, options.signal);
           return handshake(jump, s, options, target);
         };
-        const key = target.jumps.slice(0, i + 1).map(describe).join(",");
+        const key = target.jumps
+          .slice(0, i + 1)
+          .map(describe)
+          .join(",");
         through = options.jumpCache ? await options.jumpCache.get(key, open) : await open();
         if (!options.jumpCache) owned.push(through);
       }
@@ -161,10 +171,7 @@ async function tcpSocket(target: SshTarget, signal?: AbortSignal): Promise<Socke
       reject(err);
     };
     const onAbort = () => fail(new SshConnectError(label(target), "connect", "cancelled"));
-    const timer = setTimeout(
-      () => fail(new SshConnectError(label(target), "timeout", `no answer from ${address}:${target.port} within ${seconds(target.connectTimeoutMs)}`)),
-      target.connectTimeoutMs,
-    );
+    const timer = setTimeout(() => fail(new SshConnectError(label(target), "timeout", `no answer from ${address}:${target.port} within ${seconds(target.connectTimeoutMs)}`)), target.connectTimeoutMs);
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", (e: NodeJS.ErrnoException) => fail(socketError(target, address, e)));
     socket.connect({ host: address, port: target.port }, () => {

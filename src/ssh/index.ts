@@ -9,11 +9,8 @@
  *     await pool.closeAll();
  *   }
  */
-export { SshPool, forEachHost, mapLimit, type OnHostsOptions, type PoolOptions } from "./pool.ts";
-export { SshHostConnection, type ExecOptions, type ExecResult, type HostConnection, type UploadOptions } from "./connection.ts";
-export { connect, expandProxyCommand, JumpCache, type ConnectOptions, type SshSession } from "./connect.ts";
-export { SshResolver, parseHostSpec, type ConnectionSettings, type HostKeyPolicy, type SshTarget } from "./options.ts";
-export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, SshTimeoutError, SshUploadError, type SshConnectReason } from "./errors.ts";
-export type { SshEvent, SshObserver } from "./events.ts";
-export { commandLine, shellJoin, shellQuote } from "./shell-quote.ts";
-export { fingerprint } from "./known-hosts.ts";
+export { SshPool, forEachHost } from "./pool.ts";
+export { type ExecOptions, type ExecResult, type HostConnection } from "./connection.ts";
+export { type ConnectionSettings } from "./options.ts";
+export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, SshTimeoutError } from "./errors.ts";
+export type { SshEvent } from "./events.ts";

@@ -7,7 +7,7 @@ import { utils, type AuthenticationType, type ParsedKey } from "ssh2";
 import { SextantError } from "../errors.ts";
 import type { SshTarget } from "./options.ts";
 
-export interface LoadedKey {
+interface LoadedKey {
   source: string;
   key: ParsedKey;
 }
@@ -20,7 +20,7 @@ export interface AuthPlan {
 }
 
 /** Parse a private key (OpenSSH or PEM); an Error when it isn't one or needs a passphrase. */
-export function parsePrivateKey(data: string | Buffer, source: string): ParsedKey | Error {
+function parsePrivateKey(data: string | Buffer, source: string): ParsedKey | Error {
   const parsed = utils.parseKey(data);
   if (parsed instanceof Error) {
     return /encrypted|passphrase/i.test(parsed.message) ? new Error(`${source} is encrypted (load it into ssh-agent: ssh-add ${source})`) : new Error(`${source}: ${parsed.message}`);

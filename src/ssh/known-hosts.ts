@@ -77,11 +77,7 @@ export function entryMatches(hosts: readonly string[], host: string, port: numbe
   return plain.length > 0 && hostPatternsMatch(plain, name);
 }
 
-export type HostKeyCheck =
-  | { status: "known"; entry: KnownHostEntry }
-  | { status: "unknown" }
-  | { status: "mismatch"; entries: KnownHostEntry[] }
-  | { status: "revoked"; entry: KnownHostEntry };
+export type HostKeyCheck = { status: "known"; entry: KnownHostEntry } | { status: "unknown" } | { status: "mismatch"; entries: KnownHostEntry[] } | { status: "revoked"; entry: KnownHostEntry };
 
 /** Read the entries of several files (missing files count as empty). */
 export function readKnownHosts(files: readonly string[]): KnownHostEntry[] {
@@ -127,7 +123,7 @@ export function knownKeyTypes(entries: readonly KnownHostEntry[], host: string, 
 }
 
 /** The known_hosts line for a host key. */
-export function knownHostsLine(host: string, port: number, blob: Uint8Array, options: { hash?: boolean } = {}): string {
+function knownHostsLine(host: string, port: number, blob: Uint8Array, options: { hash?: boolean } = {}): string {
   const name = knownHostsName(host.toLowerCase(), port);
   return `${options.hash ? hashHostName(name) : name} ${keyTypeOfBlob(blob)} ${Buffer.from(blob).toString("base64")}`;
 }

@@ -6,8 +6,6 @@ import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { defaultSshConfigFiles, expandPath, loadSshConfig, lookupHost, type HostKeyPolicy, type SshConfigBlocks } from "./ssh-config.ts";
 
-export type { HostKeyPolicy };
-
 /**
  * Settings for every connection of a run, in the pool's own terms (milliseconds, resolved key
  * contents). The session fills them from the config's `ssh:`/`sshkit:` sections. Everything is optional.

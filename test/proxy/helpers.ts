@@ -16,7 +16,7 @@ import { onCleanup } from "../support/cleanup.ts";
 // Every proxy test file calls cleanupScope() at its top; what the helpers start is stopped after each test.
 export { cleanupScope, onCleanup } from "../support/cleanup.ts";
 
-export interface CliResult {
+interface CliResult {
   code: number;
   out: string;
   err: string;
@@ -178,4 +178,3 @@ export async function rawRequest(port: number, text: string): Promise<string> {
   });
   return out;
 }
-

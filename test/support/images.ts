@@ -18,11 +18,11 @@ export interface AppImageOptions {
 }
 
 /** Write a build context for a busybox httpd app into a new temp directory and return it. */
-export function writeAppContext(options: AppImageOptions = {}): string {
+function writeAppContext(options: AppImageOptions = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "sextant-app-"));
   mkdirSync(join(dir, "www"), { recursive: true });
   copyFileSync(BUSYBOX, join(dir, "busybox"));
-  const files = options.files ?? { "index.html": "hello\n", "up": "ok\n" };
+  const files = options.files ?? { "index.html": "hello\n", up: "ok\n" };
   for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, "www", path), content);
   const port = options.port ?? 80;
   writeFileSync(

@@ -30,10 +30,7 @@ export async function makeProject(bed: Testbed, files: Record<string, string> = 
   cpSync(join(repoRoot, "examples/hello"), dir, { recursive: true });
   rmSync(join(dir, ".gitignore"), { force: true });
   copyFileSync(BUSYBOX, join(dir, "busybox"));
-  writeFileSync(
-    join(root, "ssh_config"),
-    `Host *\n  IdentityFile ${bed.sshKey}\n  UserKnownHostsFile ${bed.knownHosts}\n  ConnectTimeout 5\n`,
-  );
+  writeFileSync(join(root, "ssh_config"), `Host *\n  IdentityFile ${bed.sshKey}\n  UserKnownHostsFile ${bed.knownHosts}\n  ConnectTimeout 5\n`);
   const env: Record<string, string> = {
     DEMO_HOST: bed.hosts[0]!,
     DEMO_REGISTRY: bed.registry,
@@ -47,8 +44,7 @@ export async function makeProject(bed: Testbed, files: Record<string, string> = 
   const project: Project = {
     dir,
     env,
-    sextant: (args, options = {}) =>
-      run([sextantBinary(), ...args], { cwd: dir, env: { ...env, ...options.env }, stdin: options.stdin, timeoutMs: options.timeoutMs ?? 300_000 }),
+    sextant: (args, options = {}) => run([sextantBinary(), ...args], { cwd: dir, env: { ...env, ...options.env }, stdin: options.stdin, timeoutMs: options.timeoutMs ?? 300_000 }),
     write(path, content) {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), content);
@@ -93,9 +89,7 @@ export function continuousLoad(urls: string[], options: { workers?: number; maxM
       statuses[key] = (statuses[key] ?? 0) + 1;
     }
   };
-  const running = Promise.all(
-    Array.from({ length: options.workers ?? 2 }, (_, i) => worker(urls[i % urls.length]!)),
-  );
+  const running = Promise.all(Array.from({ length: options.workers ?? 2 }, (_, i) => worker(urls[i % urls.length]!)));
   return {
     async stop(): Promise<LoadResult> {
       stopped = true;
@@ -105,5 +99,3 @@ export function continuousLoad(urls: string[], options: { workers?: number; maxM
     },
   };
 }
-
-export { run };

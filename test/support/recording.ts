@@ -145,7 +145,7 @@ export class RecordingPool implements HostPool {
 }
 
 /** `mkdir -p .kamal && echo "[time] [performer] [role] msg" >> .kamal/app-audit.log` → `AUDIT [role] msg`. */
-export function abbreviateAudit(command: string): string {
+function abbreviateAudit(command: string): string {
   return command.replace(/mkdir -p \.kamal && echo "\[[^\]]*\] \[[^\]]*\] (.*?)" >> \.kamal\/[\w.-]+-audit\.log/g, "AUDIT $1");
 }
 
@@ -156,4 +156,3 @@ export function recordingRun(config: SextantConfig, pool: RecordingPool, options
   run.events = reporter;
   return run;
 }
-

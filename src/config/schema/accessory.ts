@@ -6,15 +6,10 @@ import { registrySchema } from "./registry.ts";
 
 function mounts(kind: "files" | "directories"): AnySchema {
   const example = kind === "files" ? "config/my.cnf:/etc/mysql/my.cnf" : "mysql-data:/var/lib/mysql";
-  return arrayOf(
-    oneOf(
-      { string: str(), hash: hash({ local: str(), remote: str(), mode: str(), owner: str(), options: str() }) },
-      `should be a string or a hash\u0000e.g. ${kind}: [ ${example} ]`,
-    ),
-  );
+  return arrayOf(oneOf({ string: str(), hash: hash({ local: str(), remote: str(), mode: str(), owner: str(), options: str() }) }, `should be a string or a hash\u0000e.g. ${kind}: [ ${example} ]`));
 }
 
-export function accessorySchema(): AnySchema {
+function accessorySchema(): AnySchema {
   return hash({
     service: str(),
     image: str("e.g. image: mysql:8.0"),

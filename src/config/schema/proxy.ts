@@ -1,7 +1,7 @@
 /** `proxy` (root, role, accessory): how kamal-proxy routes to the app, and `run` for the proxy container. */
 import { anyHash, arrayOf, bool, hash, int, oneOf, str, type AnySchema } from "./common.ts";
 
-export function proxyRunSchema(): AnySchema {
+function proxyRunSchema(): AnySchema {
   return hash({
     http_port: int("e.g. http_port: 8080"),
     https_port: int("e.g. https_port: 8443"),

@@ -4,7 +4,7 @@ import { envSchema } from "./env.ts";
 import { loggingSchema } from "./logging.ts";
 import { proxySchema } from "./proxy.ts";
 
-export function roleSchema(): AnySchema {
+function roleSchema(): AnySchema {
   return oneOf(
     {
       array: hostList(),
@@ -26,8 +26,5 @@ export function roleSchema(): AnySchema {
 }
 
 export function serversSchema(): AnySchema {
-  return oneOf(
-    { array: hostList(), hash: hashOf(roleSchema()) },
-    "should be an array or a hash\u0000e.g. servers: [ 192.168.0.1 ], or servers: { web: [ 192.168.0.1 ], workers: [ 192.168.0.2 ] }",
-  );
+  return oneOf({ array: hostList(), hash: hashOf(roleSchema()) }, "should be an array or a hash\u0000e.g. servers: [ 192.168.0.1 ], or servers: { web: [ 192.168.0.1 ], workers: [ 192.168.0.2 ] }");
 }

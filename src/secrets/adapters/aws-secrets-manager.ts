@@ -7,11 +7,11 @@
 import { asString, isRecord, ParseProblem, parsing, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export function batchGetArgv(secrets: readonly string[], profile?: string): string[] {
+function batchGetArgv(secrets: readonly string[], profile?: string): string[] {
   return ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", ...secrets, ...(profile ? ["--profile", profile] : []), "--output", "json"];
 }
 
-export function parseBatch(json: unknown): Record<string, string> {
+function parseBatch(json: unknown): Record<string, string> {
   const doc = isRecord(json) ? json : {};
   const errors = records(doc.Errors);
   if (errors.length > 0) throw new ParseProblem(errors.map((e) => `${asString(e.SecretId)}: ${asString(e.Message)}`).join(" "));

@@ -7,11 +7,11 @@
 import { asString, isRecord, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export const signedInArgv = (): string[] => ["bws", "project", "list"];
-export const getArgv = (id: string): string[] => ["bws", "secret", "get", id];
+const signedInArgv = (): string[] => ["bws", "project", "list"];
+const getArgv = (id: string): string[] => ["bws", "secret", "get", id];
 
 /** For a single `all` or `PROJECT/all`: the list command. Otherwise undefined (one get per id). */
-export function listArgv(secrets: readonly string[]): string[] | undefined {
+function listArgv(secrets: readonly string[]): string[] | undefined {
   if (secrets.length !== 1) return undefined;
   const [only] = secrets as [string];
   if (only === "all") return ["bws", "secret", "list"];
@@ -19,11 +19,11 @@ export function listArgv(secrets: readonly string[]): string[] | undefined {
   return undefined;
 }
 
-export function parseSecret(json: unknown): Record<string, string> {
+function parseSecret(json: unknown): Record<string, string> {
   return isRecord(json) && typeof json.key === "string" ? { [json.key]: asString(json.value) } : {};
 }
 
-export function parseList(json: unknown): Record<string, string> {
+function parseList(json: unknown): Record<string, string> {
   return Object.assign({}, ...records(json).map(parseSecret));
 }
 

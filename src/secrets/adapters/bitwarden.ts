@@ -8,14 +8,14 @@
 import { asString, isRecord, ParseProblem, parsing, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export const statusArgv = (): string[] => ["bw", "status"];
-export const loginArgv = (account: string): string[] => ["bw", "login", account];
-export const unlockArgv = (): string[] => ["bw", "unlock", "--raw"];
-export const syncArgv = (): string[] => ["bw", "sync"];
-export const getItemArgv = (item: string): string[] => ["bw", "get", "item", item];
+const statusArgv = (): string[] => ["bw", "status"];
+const loginArgv = (account: string): string[] => ["bw", "login", account];
+const unlockArgv = (): string[] => ["bw", "unlock", "--raw"];
+const syncArgv = (): string[] => ["bw", "sync"];
+const getItemArgv = (item: string): string[] => ["bw", "get", "item", item];
 
 /** item -> requested fields (empty: the whole item), in the order first seen. */
-export function itemsFields(secrets: readonly string[]): Map<string, string[]> {
+function itemsFields(secrets: readonly string[]): Map<string, string[]> {
   const items = new Map<string, string[]>();
   for (const secret of secrets) {
     const [item = "", field] = secret.split("/");
@@ -26,12 +26,12 @@ export function itemsFields(secrets: readonly string[]): Map<string, string[]> {
   return items;
 }
 
-export function parseStatus(json: unknown): string | undefined {
+function parseStatus(json: unknown): string | undefined {
   return isRecord(json) && typeof json.status === "string" ? json.status : undefined;
 }
 
 /** One item's secrets. Throws ParseProblem for a missing field or a non-login item without fields. */
-export function parseItem(item: string, fields: readonly string[], json: unknown): Record<string, string> {
+function parseItem(item: string, fields: readonly string[], json: unknown): Record<string, string> {
   const doc = isRecord(json) ? json : {};
   const custom = records(doc.fields);
   const fromFields = (names: readonly string[]) => {
@@ -80,7 +80,10 @@ export const bitwarden: SecretsAdapter = {
     const results: Record<string, string> = {};
     for (const [item, fields] of itemsFields(prefixed(request.secrets, request.from))) {
       const json = cli.json(getItemArgv(item), `Could not read ${item} from Bitwarden`, env);
-      Object.assign(results, parsing(cli, () => parseItem(item, fields, json), `check the item and field names in Bitwarden (\`bw get item ${item}\`), or name the fields: ${item}/FIELD`));
+      Object.assign(
+        results,
+        parsing(cli, () => parseItem(item, fields, json), `check the item and field names in Bitwarden (\`bw get item ${item}\`), or name the fields: ${item}/FIELD`),
+      );
     }
     return results;
   },

@@ -76,7 +76,7 @@ export class VendorCli {
 }
 
 /** The command as shown in errors: the executable and its sub-command words, no values. */
-export function shown(argv: readonly string[]): string {
+function shown(argv: readonly string[]): string {
   const words: string[] = [];
   for (const word of argv) {
     if (word.startsWith("-") || words.length >= 4 || /[^A-Za-z0-9_-]/.test(word)) break;

@@ -7,15 +7,15 @@
 import { asString, isRecord, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export const meArgv = (): string[] => ["doppler", "me", "--json"];
-export const loginArgv = (): string[] => ["doppler", "login", "-y"];
+const meArgv = (): string[] => ["doppler", "me", "--json"];
+const loginArgv = (): string[] => ["doppler", "login", "-y"];
 
-export function isServiceToken(token: string | undefined): boolean {
+function isServiceToken(token: string | undefined): boolean {
   return !!token && token.startsWith("dp.st");
 }
 
 /** The argv, or undefined when project/config are needed but missing. */
-export function secretsGetArgv(secrets: readonly string[], serviceToken: boolean): string[] | undefined {
+function secretsGetArgv(secrets: readonly string[], serviceToken: boolean): string[] | undefined {
   const names = secrets.map((s) => s.split("/").pop() ?? s);
   const argv = ["doppler", "secrets", "get", ...names, "--json"];
   if (serviceToken) return argv;
@@ -24,7 +24,7 @@ export function secretsGetArgv(secrets: readonly string[], serviceToken: boolean
   return [...argv, "-p", project, "-c", config];
 }
 
-export function parseSecrets(json: unknown): Record<string, string> {
+function parseSecrets(json: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (isRecord(json)) for (const [name, value] of Object.entries(json)) out[name] = isRecord(value) ? asString(value.computed) : asString(value);
   return out;

@@ -8,10 +8,10 @@
 import { asString, ParseProblem, parsing, records, VendorCli } from "./common.ts";
 import type { AdapterContext, FetchRequest, SecretsAdapter } from "./types.ts";
 
-export const versionArgv = (): string[] => ["enpass-cli", "version"];
+const versionArgv = (): string[] => ["enpass-cli", "version"];
 
 /** Distinct titles in order: `Item/Label` -> `Item`, `Item` -> `Item`. */
-export function titles(secrets: readonly string[]): string[] {
+function titles(secrets: readonly string[]): string[] {
   const out = new Set<string>();
   for (const secret of secrets) {
     const slash = secret.lastIndexOf("/");
@@ -20,11 +20,11 @@ export function titles(secrets: readonly string[]): string[] {
   return [...out];
 }
 
-export function showArgv(vault: string, secrets: readonly string[]): string[] {
+function showArgv(vault: string, secrets: readonly string[]): string[] {
   return ["enpass-cli", "-json", "-vault", vault, "show", ...titles(secrets)];
 }
 
-export function parseShow(json: unknown, secrets: readonly string[]): Record<string, string> {
+function parseShow(json: unknown, secrets: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of records(json)) {
     const title = typeof entry.title === "string" ? entry.title : undefined;

@@ -10,17 +10,17 @@
 import { isRecord, ParseProblem, parsing, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export const authListArgv = (): string[] => ["gcloud", "auth", "list", "--format=json"];
-export const loginArgv = (): string[] => ["gcloud", "auth", "login"];
+const authListArgv = (): string[] => ["gcloud", "auth", "list", "--format=json"];
+const loginArgv = (): string[] => ["gcloud", "auth", "login"];
 
-export interface GcpSecret {
+interface GcpSecret {
   project: string;
   name: string;
   version: string;
 }
 
 /** `NAME`, `PROJECT/NAME` or `PROJECT/NAME/VERSION`. */
-export function parseSpec(secret: string): GcpSecret {
+function parseSpec(secret: string): GcpSecret {
   const parts = secret.split("/");
   if (parts.length === 1) parts.unshift("default");
   const [project = "default", name = "", version = "latest"] = parts;
@@ -28,12 +28,12 @@ export function parseSpec(secret: string): GcpSecret {
 }
 
 /** `USER` or `USER|SA1,SA2`. */
-export function parseAccount(account: string): { user: string; serviceAccount?: string } {
+function parseAccount(account: string): { user: string; serviceAccount?: string } {
   const bar = account.indexOf("|");
   return bar === -1 ? { user: account } : { user: account.slice(0, bar), serviceAccount: account.slice(bar + 1) };
 }
 
-export function accessArgv(secret: GcpSecret, account: string): string[] {
+function accessArgv(secret: GcpSecret, account: string): string[] {
   const { user, serviceAccount } = parseAccount(account);
   const argv = ["gcloud", "secrets", "versions", "access", secret.version, `--secret=${secret.name}`];
   if (secret.project !== "default") argv.push(`--project=${secret.project}`);
@@ -43,12 +43,12 @@ export function accessArgv(secret: GcpSecret, account: string): string[] {
   return argv;
 }
 
-export function isLoggedIn(json: unknown): boolean {
+function isLoggedIn(json: unknown): boolean {
   return Array.isArray(json) && json.length > 0;
 }
 
 /** The secret's value: `payload.data`, base64 (standard or URL-safe alphabet). */
-export function parseAccess(json: unknown, what: string): string {
+function parseAccess(json: unknown, what: string): string {
   const payload = isRecord(json) && isRecord(json.payload) ? json.payload : undefined;
   if (!payload || typeof payload.data !== "string") throw new ParseProblem(`${what}: gcloud printed no payload.data`);
   const data = payload.data.replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");

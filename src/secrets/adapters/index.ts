@@ -12,9 +12,7 @@ import { passbolt } from "./passbolt.ts";
 import { testAdapter } from "./test.ts";
 import type { SecretsAdapter } from "./types.ts";
 
-export const ADAPTERS: readonly SecretsAdapter[] = [
-  onePassword, bitwarden, bitwardenSecretsManager, lastPass, awsSecretsManager, gcpSecretManager, doppler, passbolt, enpass, testAdapter,
-];
+const ADAPTERS: readonly SecretsAdapter[] = [onePassword, bitwarden, bitwardenSecretsManager, lastPass, awsSecretsManager, gcpSecretManager, doppler, passbolt, enpass, testAdapter];
 
 /** Find an adapter by its name or another accepted spelling (case-insensitive). */
 export function lookupAdapter(name: string): SecretsAdapter {
@@ -22,8 +20,10 @@ export function lookupAdapter(name: string): SecretsAdapter {
   const adapter = ADAPTERS.find((a) => a.name === wanted || a.aliases.includes(wanted));
   if (adapter) return adapter;
   throw new SecretsError(`Unknown secrets adapter: ${name}`, {
-    hint: `use one of ${ADAPTERS.filter((a) => a.name !== "test").map((a) => a.name).join(", ")}`,
+    hint: `use one of ${ADAPTERS.filter((a) => a.name !== "test")
+      .map((a) => a.name)
+      .join(", ")}`,
   });
 }
 
-export type { AdapterContext, FetchRequest, SecretsAdapter } from "./types.ts";
+export type { SecretsAdapter } from "./types.ts";

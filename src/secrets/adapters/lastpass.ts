@@ -6,15 +6,15 @@
 import { asString, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export const statusArgv = (): string[] => ["lpass", "status", "--color", "never"];
-export const loginArgv = (account: string): string[] => ["lpass", "login", account];
-export const showArgv = (secrets: readonly string[]): string[] => ["lpass", "show", ...secrets, "--json"];
+const statusArgv = (): string[] => ["lpass", "status", "--color", "never"];
+const loginArgv = (account: string): string[] => ["lpass", "login", account];
+const showArgv = (secrets: readonly string[]): string[] => ["lpass", "show", ...secrets, "--json"];
 
-export function isLoggedIn(statusOutput: string, account: string): boolean {
+function isLoggedIn(statusOutput: string, account: string): boolean {
   return statusOutput.trim() === `Logged in as ${account}.`;
 }
 
-export function parseShow(json: unknown): Record<string, string> {
+function parseShow(json: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of records(json)) if (typeof item.fullname === "string") out[item.fullname] = asString(item.password);
   return out;

@@ -8,16 +8,16 @@
 import { asString, isRecord, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export function signedInArgv(account: string): string[] {
+function signedInArgv(account: string): string[] {
   return ["op", "account", "get", "--account", account];
 }
 
-export function signInArgv(account: string): string[] {
+function signInArgv(account: string): string[] {
   return ["op", "signin", "--account", account, "--force", "--raw"];
 }
 
 /** `op item get ITEM --vault V --format json --account A [--session S] [--fields label=F,...]` */
-export function itemGetArgv(vault: string, item: string, options: { account: string; session?: string; fields?: readonly string[] }): string[] {
+function itemGetArgv(vault: string, item: string, options: { account: string; session?: string; fields?: readonly string[] }): string[] {
   const argv = ["op", "item", "get", item, "--vault", vault, "--format", "json", "--account", options.account];
   if (options.session) argv.push("--session", options.session);
   if (options.fields && options.fields.length > 0) argv.push("--fields", options.fields.map((f) => `label=${f}`).join(","));
@@ -25,7 +25,7 @@ export function itemGetArgv(vault: string, item: string, options: { account: str
 }
 
 /** vault -> item -> field labels (`SECTION.FIELD`), in the order first seen. */
-export function vaultsItemsFields(secrets: readonly string[]): Map<string, Map<string, string[]>> {
+function vaultsItemsFields(secrets: readonly string[]): Map<string, Map<string, string[]>> {
   const vaults = new Map<string, Map<string, string[]>>();
   for (const secret of secrets) {
     const [vault = "", item = "", ...fields] = secret.replace(/^op:\/\//, "").split("/");
@@ -40,13 +40,13 @@ export function vaultsItemsFields(secrets: readonly string[]): Map<string, Map<s
 }
 
 /** `op://vault/item/section/field` -> `vault/item/section/field`; a trailing `/password` is dropped. */
-export function referenceKey(reference: string): string {
+function referenceKey(reference: string): string {
   const key = reference.replace(/^op:\/\//, "");
   return key.endsWith("/password") ? key.slice(0, -"/password".length) : key;
 }
 
 /** The fields `op item get --fields` printed: one object for one field, an array for several. */
-export function parseFields(json: unknown): Record<string, string> {
+function parseFields(json: unknown): Record<string, string> {
   const fields = Array.isArray(json) ? records(json) : isRecord(json) ? [json] : [];
   const out: Record<string, string> = {};
   for (const field of fields) if (typeof field.reference === "string") out[referenceKey(field.reference)] = asString(field.value);
@@ -54,7 +54,7 @@ export function parseFields(json: unknown): Record<string, string> {
 }
 
 /** A whole item (`op item get` without --fields): every field under `fields`. */
-export function parseItem(json: unknown): Record<string, string> {
+function parseItem(json: unknown): Record<string, string> {
   return parseFields(isRecord(json) && Array.isArray(json.fields) ? json.fields : []);
 }
 
@@ -76,7 +76,8 @@ export const onePassword: SecretsAdapter = {
     }
     const results: Record<string, string> = {};
     if (request.secrets.length === 0) {
-      if (!request.from) throw cli.error("Nothing to fetch from 1Password: give secret names, or --from VAULT/ITEM to fetch every field of an item", "e.g. sextant secrets fetch -a 1password --account ACCOUNT --from MyVault/MyItem");
+      if (!request.from)
+        throw cli.error("Nothing to fetch from 1Password: give secret names, or --from VAULT/ITEM to fetch every field of an item", "e.g. sextant secrets fetch -a 1password --account ACCOUNT --from MyVault/MyItem");
       const [vault = "", item = ""] = request.from.replace(/^op:\/\//, "").split("/");
       if (!item) throw cli.error(`--from ${request.from} names no item: to fetch a whole item use --from VAULT/ITEM`, "e.g. --from MyVault/MyItem");
       const json = cli.json(itemGetArgv(vault, item, { account, session }), `Could not read ${item} in the ${vault} 1Password vault`);

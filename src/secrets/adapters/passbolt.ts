@@ -8,35 +8,30 @@
 import { asString, records, VendorCli } from "./common.ts";
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export interface PassboltFolder {
+interface PassboltFolder {
   id: string;
   name: string;
   folder_parent_id?: string | null;
 }
 
-export const verifyArgv = (): string[] => ["passbolt", "verify"];
+const verifyArgv = (): string[] => ["passbolt", "verify"];
 
 const quote = (text: string) => JSON.stringify(text);
 
-export function topFoldersArgv(names: readonly string[]): string[] {
+function topFoldersArgv(names: readonly string[]): string[] {
   return ["passbolt", "list", "folders", "--filter", names.map((n) => `Name == ${quote(n)}`).join(" || "), "--json"];
 }
 
-export function nestedFolderArgv(name: string, parentId: string): string[] {
+function nestedFolderArgv(name: string, parentId: string): string[] {
   return ["passbolt", "list", "folders", "--filter", `Name == ${quote(name)} && FolderParentID == ${quote(parentId)}`, "--json"];
 }
 
-export function resourcesArgv(filter: string, folders: readonly PassboltFolder[]): string[] {
-  return [
-    "passbolt", "list", "resources",
-    ...(filter ? ["--filter", filter] : []),
-    ...folders.flatMap((f) => ["--folder", f.id]),
-    "--column", "name", "--column", "password", "--json",
-  ];
+function resourcesArgv(filter: string, folders: readonly PassboltFolder[]): string[] {
+  return ["passbolt", "list", "resources", ...(filter ? ["--filter", filter] : []), ...folders.flatMap((f) => ["--folder", f.id]), "--column", "name", "--column", "password", "--json"];
 }
 
 /** The folder paths the secrets live in (`a/b/NAME` -> `a/b`), distinct, in order. */
-export function folderPaths(secrets: readonly string[]): string[][] {
+function folderPaths(secrets: readonly string[]): string[][] {
   const seen = new Map<string, string[]>();
   for (const secret of secrets) {
     const parts = secret.split("/");
@@ -45,7 +40,7 @@ export function folderPaths(secrets: readonly string[]): string[][] {
   return [...seen.values()];
 }
 
-export function folderPath(folder: PassboltFolder, all: readonly PassboltFolder[]): string {
+function folderPath(folder: PassboltFolder, all: readonly PassboltFolder[]): string {
   const path = [folder.name];
   let current = folder;
   const visited = new Set<string>([folder.id]);
@@ -60,7 +55,7 @@ export function folderPath(folder: PassboltFolder, all: readonly PassboltFolder[
 }
 
 /** The `--filter` of `list resources`: one condition per secret, in its folder when it has one. */
-export function resourcesFilter(secrets: readonly string[], folders: readonly PassboltFolder[]): string {
+function resourcesFilter(secrets: readonly string[], folders: readonly PassboltFolder[]): string {
   const conditions: string[] = [];
   for (const secret of secrets) {
     const parts = secret.split("/");
@@ -76,13 +71,13 @@ export function resourcesFilter(secrets: readonly string[], folders: readonly Pa
   return conditions.join(" || ");
 }
 
-export function parseFolders(json: unknown): PassboltFolder[] {
+function parseFolders(json: unknown): PassboltFolder[] {
   return records(json)
     .filter((f) => typeof f.id === "string" && typeof f.name === "string")
     .map((f) => ({ id: f.id as string, name: f.name as string, folder_parent_id: typeof f.folder_parent_id === "string" ? f.folder_parent_id : null }));
 }
 
-export function parseResources(json: unknown): Record<string, string> {
+function parseResources(json: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of records(json)) if (typeof item.name === "string") out[item.name] = asString(item.password);
   return out;

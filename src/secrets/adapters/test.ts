@@ -4,7 +4,7 @@
  */
 import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
 
-export function reversed(name: string): string {
+function reversed(name: string): string {
   return [...name].reverse().join("").replaceAll("NERAPL", "(").replaceAll("NERAPR", ")");
 }
 
