@@ -2,6 +2,7 @@
  * Validation: the schema first (every problem at once, with file:line:col), then Kamal's semantic
  * checks (§2.16 order) on the derived model, again collecting every problem.
  */
+import { deliveryProblems, registryRequired } from "./builder-validate.ts";
 import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
@@ -158,7 +159,7 @@ export function semanticProblems(config: SextantConfig, positions: PositionIndex
   if ((raw.image === undefined || toBlank(raw.image)) && !config.registry.local) {
     add(["image"], "Missing required configuration for image", "e.g. image: my-user/my-app");
   }
-  if (raw.registry === undefined) add(["registry"], "Missing required configuration for registry", "e.g. registry: { username: my-user, password: [ KAMAL_REGISTRY_PASSWORD ] }");
+  if (raw.registry === undefined && registryRequired(config.builder)) add(["registry"], "Missing required configuration for registry", "e.g. registry: { username: my-user, password: [ KAMAL_REGISTRY_PASSWORD ] }");
   else if (!config.registry.local) registryCredentialProblems(raw.registry, ["registry"], add);
   if (raw.servers === undefined || raw.servers === null) {
     if (!isHash(raw.accessories) || Object.keys(raw.accessories).length === 0) {
@@ -196,6 +197,7 @@ export function semanticProblems(config: SextantConfig, positions: PositionIndex
       add(["builder", "cache", "type"], `Invalid cache type: ${builder.cache.type ?? ""}`, "the type must be gha or registry");
     }
     if (isHash(builder.pack) && arches.length > 1) add(["builder", "pack"], "buildpacks only support building for one arch");
+    deliveryProblems(builder, config.builder, config.registry, add);
   }
 
   // Roles.

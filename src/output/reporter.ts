@@ -22,6 +22,10 @@ export function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
+function transferBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export class HumanReporter implements Reporter {
   constructor(
     private readonly verbosity: Verbosity = "normal",
@@ -53,6 +57,9 @@ export class HumanReporter implements Reporter {
           const lines = event.text.replace(/\n$/, "").split("\n");
           this.writer.out(colors.dim(lines.map((l) => `  ${event.host} │ ${l}\n`).join("")));
         }
+        return;
+      case "transfer":
+        if (v !== "quiet") this.writer.out(`  ${colors.green("↑")} ${event.host.padEnd(15)} sent ${transferBytes(event.bytes)}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`);
         return;
       case "info":
         if (v !== "quiet") this.writer.out(`  ${event.message}\n`);
