@@ -21,6 +21,7 @@ import { SextantError } from "../errors.ts";
 import { diskFullError } from "./disk-full.ts";
 import { local } from "./local-docker.ts";
 import type { Run } from "./run.ts";
+import { connectionLost } from "./session.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -77,6 +78,12 @@ async function deliverToHost(run: Run, host: string, file: ArchiveFile, image: S
     await s.exec(host, `${run.auditCommand(`Loaded image with version ${run.config.version} over SSH`)} && ${render(load())}`, { stdin });
   } catch (error) {
     stdin.destroy();
+    if (connectionLost(error)) {
+      throw new SextantError(`the transfer of ${name} was cut after ${formatBytes(sent)} of ${formatBytes(plan.bytes)} (the SSH connection was lost)`, {
+        hint: "Nothing was tagged and the running version is still serving. Deploy again: the layers still missing are sent then.",
+        cause: error,
+      });
+    }
     throw await diskFullError(run, host, error, `loading ${name}`);
   }
   const ms = performance.now() - started;

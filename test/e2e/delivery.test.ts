@@ -183,6 +183,7 @@ describe("delivery over SSH without a registry", () => {
     const told = cut.stdout.split("\n").filter((l) => /"type":"(warn|host-failed|transfer)"/.test(l)).join("\n");
     expect(cut.code, told).not.toBe(0);
     expect(cut.stdout).toContain(`"type":"host-failed","host":"${web2}"`);
+    expect(cut.stdout).toMatch(/the transfer of e2e\/delivery:\w+ was cut after [\d.]+ MiB of [\d.]+ MiB/);
     // Nothing was booted: both web hosts still serve the version before.
     expect(await versionServed(web1)).toBe("1");
     expect(await versionServed(web2)).toBe("1");
