@@ -5,20 +5,24 @@
  * a transfer cut half-way leaves at most unreferenced layers behind (the next deploy sends them
  * again); the image gets its name:version tag only once it is whole and has the expected ID.
  *
- * Hosts are served in parallel from the one local file: the deployer's uplink carries each
- * missing layer once per host that lacks it (see scripts/bench-delivery for what that costs).
+ * Several hosts lacking the same sizeable layers: the deployer's uplink is the bottleneck, so one
+ * of them (the seed) gets the archive from here and passes it to the others over the servers' own
+ * network (delivery-peers.ts); the rest get theirs from here in parallel.
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { validateImage } from "../commands/builder.ts";
-import { listLayers, load, saveImage, tagLoaded } from "../commands/delivery.ts";
+import { listLayers, load, receiveAndKeep, saveImage, tagLoaded } from "../commands/delivery.ts";
 import { render } from "../commands/shell.ts";
 import { ArchiveFile, describeSave, indexTar, trimmedChunks, trimPlan, type SavedImage, type TrimPlan } from "../delivery/archive.ts";
 import { hostChainIds, missingLayers, usesContainerdStore } from "../delivery/layers.ts";
 import { SextantError } from "../errors.ts";
+import { choosePeers, fetchFromSeed, startSharing, stopSharing, type Sharing } from "./delivery-peers.ts";
 import { diskFullError } from "./disk-full.ts";
+import { SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import { local } from "./local-docker.ts";
 import type { Run } from "./run.ts";
 import { connectionLost } from "./session.ts";
@@ -27,6 +31,17 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** What one host gets. */
+export interface HostPlan {
+  host: string;
+  missing: number[];
+  plan: TrimPlan;
+  /** The containerd image store: the whole saved archive, loaded with its tag. */
+  containerd: boolean;
+  /** The host has sextant's proxy image, which can serve the archive to peers. */
+  canServe: boolean;
 }
 
 /** Save the image locally and send each host what it lacks. */
@@ -44,7 +59,11 @@ export async function deliverToHosts(run: Run, hosts: readonly string[] = run.se
     const file = new ArchiveFile(path);
     try {
       const described = describeSave(indexTar(file.read), file.read);
-      await run.session.onHosts(hosts, `received ${image}`, (host) => deliverToHost(run, host, file, described, statSync(path).size));
+      const plans = new Map<string, HostPlan>();
+      await run.session.onHosts(hosts, "layers compared", async (host) => {
+        plans.set(host, await planFor(run, host, described, statSync(path).size));
+      });
+      await send(run, file, described, [...plans.values()]);
     } finally {
       file.close();
     }
@@ -53,41 +72,91 @@ export async function deliverToHosts(run: Run, hosts: readonly string[] = run.se
   }
 }
 
-async function deliverToHost(run: Run, host: string, file: ArchiveFile, image: SavedImage, fileSize: number): Promise<void> {
-  const s = run.session;
-  const name = `${run.config.repository}:${run.config.version}`;
-  const probe = await s.execIdempotent(host, listLayers(), "listing the server's image layers");
-  const [driverStatus = "", ...inspected] = probe.stdout.split("\n");
-  const total = image.diffIds.length;
-  let plan: TrimPlan;
-  let missing: number[];
+async function planFor(run: Run, host: string, image: SavedImage, fileSize: number): Promise<HostPlan> {
+  const probe = await run.session.execIdempotent(host, listLayers(SEXTANT_PROXY_IMAGE), "listing the server's image layers");
+  const [canServe = "", driverStatus = "", ...inspected] = probe.stdout.split("\n");
   if (usesContainerdStore(driverStatus)) {
     // Layers cannot be matched by chain ID there: send the whole saved archive, which loads with its tag.
-    s.emit({ type: "warn", message: `${host}: Docker uses the containerd image store, so every layer is sent (only the classic store lets layers be skipped)` });
-    missing = image.diffIds.map((_, i) => i);
-    plan = { ranges: [{ start: 0, end: fileSize }], manifest: new Uint8Array(), bytes: fileSize, layerBytes: fileSize };
-  } else {
-    missing = missingLayers(image.diffIds, hostChainIds(inspected.join("\n")));
-    plan = trimPlan(image, missing);
+    run.session.emit({ type: "warn", message: `${host}: Docker uses the containerd image store, so every layer is sent (only the classic store lets layers be skipped)` });
+    const plan = { ranges: [{ start: 0, end: fileSize }], manifest: new Uint8Array(), bytes: fileSize, layerBytes: fileSize };
+    return { host, missing: image.diffIds.map((_, i) => i), plan, containerd: true, canServe: false };
   }
-  s.emit({ type: "info", message: `${host}: sending ${formatBytes(plan.bytes)} (${missing.length} of ${total} layers missing)` });
-  const started = performance.now();
-  let sent = 0;
-  const stdin = Readable.from(trimmedChunks(file, plan, (n) => (sent += n)));
+  const missing = missingLayers(image.diffIds, hostChainIds(inspected.join("\n")));
+  return { host, missing, plan: trimPlan(image, missing), containerd: false, canServe: canServe.trim() === "yes" };
+}
+
+async function send(run: Run, file: ArchiveFile, image: SavedImage, plans: HostPlan[]): Promise<void> {
+  const s = run.session;
+  const name = `${run.config.repository}:${run.config.version}`;
+  const total = image.diffIds.length;
+  const sharing = await choosePeers(run, plans);
+  for (const p of plans) {
+    const via = sharing?.peers.some((peer) => peer.host === p.host) ? ` (from ${sharing.seed.host}, over the servers' network)` : "";
+    s.emit({ type: "info", message: `${p.host}: ${formatBytes(p.plan.bytes)} to send, ${p.missing.length} of ${total} layers missing${via}` });
+  }
+  let seedDone: (served: Sharing | undefined) => void = () => {};
+  const seedReady = new Promise<Sharing | undefined>((resolve) => (seedDone = resolve));
+  if (!sharing) seedDone(undefined);
   try {
-    await s.exec(host, `${run.auditCommand(`Loaded image with version ${run.config.version} over SSH`)} && ${render(load())}`, { stdin });
+    await s.onHosts(plans.map((p) => p.host), `received ${name}`, async (host) => {
+      const p = plans.find((x) => x.host === host)!;
+      if (sharing && host === sharing.seed.host) {
+        try {
+          const sha256 = await stream(run, p, file, total, { keepAs: sharing.path });
+          seedDone(await startSharing(run, sharing, sha256));
+        } catch (error) {
+          seedDone(undefined);
+          throw error;
+        }
+      } else if (sharing?.peers.some((peer) => peer.host === host)) {
+        const served = await seedReady;
+        const started = performance.now();
+        if (served && (await fetchFromSeed(run, host, served))) {
+          s.emit({ type: "transfer", host, image: name, bytes: p.plan.bytes, layers: p.missing.length, totalLayers: total, layerBytes: p.plan.layerBytes, ms: performance.now() - started, from: served.seed.host });
+        } else {
+          await stream(run, p, file, total);
+        }
+      } else {
+        await stream(run, p, file, total);
+      }
+      // Tag by ID only now that the whole image is there; then the same label check as after a pull.
+      if (!p.containerd) await s.execIdempotent(host, `${render(tagLoaded(image.imageId, name))} && { ${render(validateImage(run.config))}; }`, "tagging the image");
+      else await s.execIdempotent(host, render(validateImage(run.config)), "checking the image");
+    });
+  } finally {
+    if (sharing) await stopSharing(run, sharing);
+  }
+}
+
+/** Stream the host's archive into `docker load` there (kept in a file with `keepAs`); returns its sha256. */
+async function stream(run: Run, p: HostPlan, file: ArchiveFile, total: number, options: { keepAs?: string } = {}): Promise<string> {
+  const s = run.session;
+  const name = `${run.config.repository}:${run.config.version}`;
+  const hash = createHash("sha256");
+  let sent = 0;
+  const chunks = trimmedChunks(file, p.plan, (n) => (sent += n));
+  const stdin = Readable.from(
+    (async function* () {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    })(),
+  );
+  const started = performance.now();
+  const audit = run.auditCommand(`Loaded image with version ${run.config.version} over SSH`);
+  try {
+    await s.exec(p.host, `${audit} && ${options.keepAs ? receiveAndKeep(options.keepAs) : render(load())}`, { stdin });
   } catch (error) {
     stdin.destroy();
     if (connectionLost(error)) {
-      throw new SextantError(`the transfer of ${name} was cut after ${formatBytes(sent)} of ${formatBytes(plan.bytes)} (the SSH connection was lost)`, {
+      throw new SextantError(`the transfer of ${name} was cut after ${formatBytes(sent)} of ${formatBytes(p.plan.bytes)} (the SSH connection was lost)`, {
         hint: "Nothing was tagged and the running version is still serving. Deploy again: the layers still missing are sent then.",
         cause: error,
       });
     }
-    throw await diskFullError(run, host, error, `loading ${name}`);
+    throw await diskFullError(run, p.host, error, `loading ${name}`);
   }
-  const ms = performance.now() - started;
-  s.emit({ type: "transfer", host, image: name, bytes: sent, layers: missing.length, totalLayers: total, layerBytes: plan.layerBytes, ms });
-  // Tag by ID only now that the whole image is there; then the same label check as after a pull.
-  await s.execIdempotent(host, `${render(tagLoaded(image.imageId, name))} && { ${render(validateImage(run.config))}; }`, "tagging the image");
+  s.emit({ type: "transfer", host: p.host, image: name, bytes: sent, layers: p.missing.length, totalLayers: total, layerBytes: p.plan.layerBytes, ms: performance.now() - started });
+  return hash.digest("hex");
 }

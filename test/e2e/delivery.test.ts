@@ -35,8 +35,8 @@ interface Transfer {
   ms: number;
 }
 
-async function sextant(args: string[]) {
-  const result = await project.sextant(args);
+async function sextant(args: string[], env: Record<string, string> = {}) {
+  const result = await project.sextant(args, { env });
   const output = result.stdout + result.stderr;
   expect(output).not.toContain(bed.registryPassword);
   return { ...result, output };
@@ -69,6 +69,12 @@ async function rxBytes(host: string): Promise<number> {
   const ns = `/run/netns/${bed.name}-h${bed.hosts.indexOf(host) + 1}`;
   const line = (await run(["nsenter", `--net=${ns}`, "cat", "/proc/net/dev"])).stdout.split("\n").find((l) => l.trim().startsWith("eth0:"));
   return Number(line?.split(":")[1]?.trim().split(/\s+/)[0]);
+}
+
+/** Bytes this machine sent into the bed's bridge (host-to-host traffic is bridged and not counted). */
+function bridgeTxBytes(): number {
+  const line = readFileSync("/proc/net/dev", "utf8").split("\n").find((l) => l.trim().startsWith(`${bed.name}0:`));
+  return Number(line?.split(":")[1]?.trim().split(/\s+/)[8]);
 }
 
 /** Layer sizes (bytes, bottom first) of an image in the builder engine: what an uncompressed layer tar holds. */
@@ -174,7 +180,8 @@ describe("delivery over SSH without a registry", () => {
       }
     })();
     const load = continuousLoad([`http://${web1}/`]);
-    const cut = await sextant(["deploy", "--json"]);
+    // Every host straight from here (no peer hand-over), so host 2's own SSH stream is the one cut.
+    const cut = await sextant(["deploy", "--json"], { SEXTANT_DELIVERY_PEERS: "0" });
     await load.stop();
     await killer;
     await run(["tc", "qdisc", "del", "dev", `${bed.name}v2`, "root"]);
@@ -197,5 +204,24 @@ describe("delivery over SSH without a registry", () => {
     expect(await versionServed(web1)).toBe("3");
     expect(await versionServed(web2)).toBe("3");
     expect(await taggedImages(web2)).toContain(`e2e/${SERVICE}:${version}`);
+  }, 300_000);
+
+  test("several hosts lacking the same big layer: it crosses the deployer's link once, the servers pass it on", async () => {
+    const version = await release("4", randomBytes(6 * 1024 * 1024).toString("base64"));
+    const before = bridgeTxBytes();
+    const result = await sextant(["deploy", "--json"]);
+    const uplink = bridgeTxBytes() - before;
+    expect(result.code, result.output).toBe(0);
+    const sent = transfers(result.stdout) as (Transfer & { from?: string })[];
+    const direct = sent.filter((t) => t.from === undefined);
+    const viaPeer = sent.filter((t) => t.from !== undefined);
+    expect(direct.length, JSON.stringify(sent)).toBe(1);
+    expect(viaPeer.map((t) => t.host).sort()).toEqual([web1, web2, jobs1].filter((h) => h !== direct[0]!.host).sort());
+    for (const t of viaPeer) expect(t.from).toBe(direct[0]!.host);
+    // Everything that left this machine for the bed during the deploy: one archive and the commands.
+    console.log(`peer hand-over: archive ${direct[0]!.bytes} B, seed ${direct[0]!.host}; bytes out of this machine during the deploy ${uplink}`);
+    expect(uplink).toBeLessThan(1.3 * direct[0]!.bytes);
+    for (const host of [web1, web2]) expect(await versionServed(host)).toBe("4");
+    expect(await taggedImages(jobs1)).toContain(`e2e/${SERVICE}:${version}`);
   }, 300_000);
 });
