@@ -30,12 +30,13 @@ export function tagLoaded(imageId: string, image: string): Argv {
 }
 
 /**
- * The seed of a peer hand-over: keep the archive in `path` (to serve it), then load it. On failure
- * the file goes; on success `stopShare` removes it.
+ * The seed of a peer hand-over: load the archive as it arrives and keep a copy in `path` to serve
+ * (`stopShare` removes it). The status is docker load's; a copy that came out short (its own disk
+ * full) only fails the peers' sha256 check, and they get theirs from the deployer instead.
  */
 export function receiveAndKeep(path: string): string {
   const p = shellEscape(path);
-  return `( umask 022 && cat > ${p} ) && docker load --input ${p} || { s=$?; rm -f ${p}; exit $s; }`;
+  return `( umask 022 && tee ${p} ) | docker load || { s=$?; rm -f ${p}; exit $s; }`;
 }
 
 /** Fetch the archive from a peer (curl, else wget), check its sha256, load it; the file is removed whatever happened. */

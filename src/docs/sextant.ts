@@ -50,7 +50,9 @@ builder:
   # SSH connection into \`docker load\`. The image gets its usual name:version tag only once it is
   # whole, so a cut connection leaves the running version serving; the next deploy sends what is
   # still missing. The \`registry\` section becomes optional (accessories still pull their images from
-  # their registries). One arch only; servers using Docker's containerd image store receive every
+  # their registries). Servers lacking the same big layers get them over your uplink once: one
+  # receives them and passes them on over the servers' network (SEXTANT_DELIVERY_PEERS=0: each from
+  # you). One arch only; servers using Docker's containerd image store receive every
   # layer (layers can only be skipped with the classic store).
   delivery: ssh
 `,

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { page, registryYml, serviceYml } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
-import { onHost, run, testbed } from "../support/testbed.ts";
+import { onHost, repoRoot, run, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
 const [web1, web2, jobs1] = bed.hosts as [string, string, string];
@@ -88,6 +88,9 @@ async function taggedImages(host: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  // Host 2's Docker keeps its data on a small disk of its own (for the disk-full case).
+  const disk = await run([join(repoRoot, "scripts/testbed"), "disk", "2", "300"], { env: { TESTBED_NAME: bed.name, TESTBED_NET: process.env.TESTBED_NET ?? "" }, timeoutMs: 120_000 });
+  expect(disk.code, disk.stderr).toBe(0);
   project = await makeProject(bed, { "config/deploy.yml": deployYml });
   await release("1");
 });
@@ -223,5 +226,27 @@ describe("delivery over SSH without a registry", () => {
     expect(uplink).toBeLessThan(1.3 * direct[0]!.bytes);
     for (const host of [web1, web2]) expect(await versionServed(host)).toBe("4");
     expect(await taggedImages(jobs1)).toContain(`e2e/${SERVICE}:${version}`);
+  }, 300_000);
+
+  test("host 2's disk full while loading: that host fails clearly, the old version keeps serving, the next deploy completes", async () => {
+    await release("5", randomBytes(3 * 1024 * 1024).toString("base64"));
+    const root = (await onHost(bed, web2, "docker info --format '{{.DockerRootDir}}'")).stdout.trim();
+    // Leave less room than the new layer needs.
+    const fill = await onHost(bed, web2, `fallocate -l $(( $(df --output=avail -k ${root} | tail -1) - 1024 ))K ${root}/filler`);
+    expect(fill.code, fill.stderr).toBe(0);
+    try {
+      const result = await sextant(["deploy"]);
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`${web2.replaceAll(".", "\\.")}: the disk is full: loading e2e/${SERVICE}:\\w+ failed with "no space left on device" \\(${root}: `));
+      expect(result.stderr).toContain("The running version is still serving");
+      expect(result.stderr).not.toContain("This looks like a bug");
+      expect(await versionServed(web1)).toBe("4");
+      expect(await versionServed(web2)).toBe("4");
+    } finally {
+      await onHost(bed, web2, `rm -f ${root}/filler`);
+    }
+    const again = await sextant(["deploy"]);
+    expect(again.code, again.output).toBe(0);
+    expect(await versionServed(web2)).toBe("5");
   }, 300_000);
 });
