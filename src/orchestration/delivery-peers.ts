@@ -53,9 +53,14 @@ export async function choosePeers(run: Run, plans: HostPlan[]): Promise<Sharing 
     const proxyHosts: string[] = [];
     for (const p of big) if (run.selection.proxyHosts.includes(p.host) && (await needsOwnImage(run, p.host))) proxyHosts.push(p.host);
     if (proxyHosts.length > 0) {
-      await ensureProxyImage(run.session, proxyHosts);
-      for (const p of plans) if (proxyHosts.includes(p.host)) p.canServe = true;
-      chosen = planSharing(plans);
+      try {
+        await ensureProxyImage(run.session, proxyHosts);
+        for (const p of plans) if (proxyHosts.includes(p.host)) p.canServe = true;
+        chosen = planSharing(plans);
+      } catch (error) {
+        // The proxy boot that follows reports this properly; here it only means no hand-over.
+        run.session.emit({ type: "warn", message: `No server can pass the layers on (${(error instanceof Error ? error.message : String(error)).split("\n")[0]}): sending them from here to each host` });
+      }
     }
   }
   if (!chosen) return undefined;

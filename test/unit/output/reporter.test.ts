@@ -45,3 +45,15 @@ test("--json writes one event per line", () => {
   const lines = out.trim().split("\n").map((l) => JSON.parse(l));
   expect(lines).toEqual(events);
 });
+
+test("image transfers: bytes, layers and time per host, and which server a peer got them from", () => {
+  const transfers: OutputEvent[] = [
+    { type: "transfer", host: "10.0.0.1", image: "app:v2", bytes: 712704, layers: 1, totalLayers: 2, layerBytes: 699112, ms: 870 },
+    { type: "transfer", host: "10.0.0.2", image: "app:v2", bytes: 105 * 1024 * 1024, layers: 3, totalLayers: 3, layerBytes: 0, ms: 2100, from: "10.0.0.1" },
+  ];
+  const { out } = render({}, transfers);
+  expect(out).toContain("↑ 10.0.0.1        sent 696.0 KiB, 1 of 2 layers (870ms)");
+  expect(out).toContain("↑ 10.0.0.2        got 105.0 MiB from 10.0.0.1, 3 of 3 layers (2.1s)");
+  expect(render({ quiet: true }, transfers).out).toBe("");
+  expect(render({ json: true }, transfers).out.trim().split("\n").map((l) => JSON.parse(l))).toEqual(transfers);
+});
