@@ -3,7 +3,7 @@ import { docker, shellEscape, type Argv } from "./shell.ts";
 
 /** Save the built image from the local engine into a file. */
 export function saveImage(image: string, file: string): Argv {
-  return docker("save", "--output", file, image);
+  return docker("save", "--output", shellEscape(file), shellEscape(image));
 }
 
 /**
