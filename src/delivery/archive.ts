@@ -25,6 +25,8 @@ export interface TarEntry {
   /** Offset just past its padded data. */
   end: number;
   type: string;
+  /** A symlink's target (type "2"). */
+  link?: string;
 }
 
 export interface SavedImage {
@@ -79,7 +81,7 @@ export function indexTar(read: (offset: number, length: number) => Uint8Array): 
     if (type !== "g") {
       const prefix = text(header, 345, 155);
       const name = longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
-      entries.push({ name: normalize(name), start, dataStart, size, end, type });
+      entries.push({ name: normalize(name), start, dataStart, size, end, type, ...(type === "2" ? { link: text(header, 157, 100) } : {}) });
     }
     longName = undefined;
     offset = end;
@@ -139,7 +141,24 @@ export function omittedPaths(image: SavedImage, missing: readonly number[]): Set
       for (const entry of image.entries) if (entry.name === dir || entry.name.startsWith(`${dir}/`)) omit.add(entry.name);
     }
   });
+  // Docker ≤ 24 saves a layer whose content was already saved as a symlink to the first copy
+  // (`<id2>/layer.tar -> ../<id1>/layer.tar`): a kept link keeps its target.
+  for (const entry of image.entries) {
+    if (entry.link === undefined || omit.has(entry.name)) continue;
+    const target = resolveLink(entry.name, entry.link);
+    if (omit.delete(target)) omit.delete(target.split("/").slice(0, -1).join("/"));
+  }
   return omit;
+}
+
+/** The archive path a relative symlink at `name` points to. */
+function resolveLink(name: string, link: string): string {
+  const parts = link.startsWith("/") ? [] : name.split("/").slice(0, -1);
+  for (const part of link.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part !== "." && part !== "") parts.push(part);
+  }
+  return parts.join("/");
 }
 
 /** A ustar header for a regular file. */

@@ -144,3 +144,34 @@ describe("tar details", () => {
     expect(() => fileHeader("x".repeat(101), 1)).toThrow(/too long/);
   });
 });
+
+describe("a layer saved as a symlink to an identical earlier one (Docker ≤ 24)", () => {
+  // Layers 0 and 2 have the same content: Docker writes the second as a link to the first's file.
+  const same = "s".repeat(600);
+  const mid = "m".repeat(700);
+  const cfg = JSON.stringify({ rootfs: { type: "layers", diff_ids: [`sha256:${sha(same)}`, `sha256:${sha(mid)}`, `sha256:${sha(same)}`] } });
+  const dir = join(root, "linked");
+  write(dir, { "1111/layer.tar": same, "2222/layer.tar": mid, "3333/json": "{}", [`${sha(cfg)}.json`]: cfg });
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify([{ Config: `${sha(cfg)}.json`, RepoTags: null, Layers: ["1111/layer.tar", "2222/layer.tar", "3333/layer.tar"] }]));
+  spawnSync("ln", ["-s", "../1111/layer.tar", join(dir, "3333/layer.tar")]);
+  const out = join(root, "linked.tar");
+  spawnSync("tar", ["--format=ustar", "-cf", out, "-C", dir, "."]);
+  const file = new ArchiveFile(out);
+  const image = describeSave(indexTar(file.read), file.read);
+
+  test("the link is read", () => {
+    expect(image.entries.find((e) => e.name === "3333/layer.tar")?.link).toBe("../1111/layer.tar");
+  });
+
+  test("when only the top layer is missing, the file its link points to stays in the archive", async () => {
+    const omitted = omittedPaths(image, [2]);
+    expect(omitted.has("1111/layer.tar")).toBe(false);
+    expect(omitted.has("1111")).toBe(false);
+    expect(omitted.has("2222/layer.tar")).toBe(true);
+    const trimmed = join(root, "linked-trimmed.tar");
+    await writeTrimmed(file, trimPlan(image, [2]), trimmed);
+    const x = mkdtempSync(join(root, "x-"));
+    expect(spawnSync("tar", ["-xf", trimmed, "-C", x]).status).toBe(0);
+    expect(readFileSync(join(x, "3333/layer.tar"), "utf8")).toBe(same);
+  });
+});
