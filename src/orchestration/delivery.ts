@@ -134,7 +134,15 @@ async function stream(run: Run, p: HostPlan, file: ArchiveFile, total: number, o
   const name = `${run.config.repository}:${run.config.version}`;
   const hash = createHash("sha256");
   let sent = 0;
-  const chunks = trimmedChunks(file, p.plan, (n) => (sent += n));
+  let shown = 0;
+  const chunks = trimmedChunks(file, p.plan, (n) => {
+    sent += n;
+    // About twice a second, for a progress bar on a terminal and for --json.
+    if (performance.now() - shown >= 500 && sent < p.plan.bytes) {
+      shown = performance.now();
+      s.emit({ type: "progress", host: p.host, bytes: sent, total: p.plan.bytes });
+    }
+  });
   const stdin = Readable.from(
     (async function* () {
       for await (const chunk of chunks) {

@@ -21,6 +21,8 @@ export type OutputEvent =
    * `from` they came from this machine over SSH; with it, from that server (a peer hand-over).
    */
   | { type: "transfer"; host: string; image: string; bytes: number; layers: number; totalLayers: number; layerBytes: number; ms: number; from?: string }
+  /** Bytes of an image transfer so far (builder.delivery: ssh), about twice a second per host. */
+  | { type: "progress"; host: string; bytes: number; total: number }
   | { type: "info"; message: string }
   | { type: "warn"; message: string }
   /** The command's result, last. */

@@ -5,6 +5,7 @@
  */
 import { colors } from "consola/utils";
 import type { OutputEvent, Reporter } from "./events.ts";
+import { ProgressLine } from "./progress-line.ts";
 
 export type Verbosity = "quiet" | "normal" | "verbose";
 
@@ -27,12 +28,25 @@ function transferBytes(bytes: number): string {
 }
 
 export class HumanReporter implements Reporter {
+  /** Transfer progress on one rewritten line: only on a terminal, only at normal verbosity. */
+  private readonly progress?: ProgressLine;
+
   constructor(
     private readonly verbosity: Verbosity = "normal",
     private readonly writer: Writer = processWriter,
-  ) {}
+    terminal: boolean = writer === processWriter && process.stdout.isTTY === true,
+  ) {
+    if (terminal && verbosity === "normal") this.progress = new ProgressLine();
+  }
 
   emit(event: OutputEvent): void {
+    if (event.type === "progress") {
+      if (this.progress) this.writer.out(this.progress.update(event.host, event.bytes, event.total));
+      return;
+    }
+    const clear = this.progress?.clear();
+    if (clear) this.writer.out(clear);
+    if ((event.type === "transfer" || event.type === "host-failed") && this.progress) this.progress.done(event.host);
     const v = this.verbosity;
     switch (event.type) {
       case "step":
