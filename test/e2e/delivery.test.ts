@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { page, registryYml, serviceYml } from "../support/ops.ts";
+import { page, registryYml, sextantInTerminal, serviceYml } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, repoRoot, run, testbed } from "../support/testbed.ts";
 
@@ -248,5 +248,17 @@ describe("delivery over SSH without a registry", () => {
     const again = await sextant(["deploy"]);
     expect(again.code, again.output).toBe(0);
     expect(await versionServed(web2)).toBe("5");
+  }, 300_000);
+
+  test("on a terminal the transfer shows a progress bar, then a line per host", async () => {
+    // Each host straight from here, so every host's stream draws the bar.
+    project.env.SEXTANT_DELIVERY_PEERS = "0";
+    await release("6", randomBytes(6 * 1024 * 1024).toString("base64"));
+    const result = await sextantInTerminal(project, ["deploy"]);
+    delete project.env.SEXTANT_DELIVERY_PEERS;
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/↑ 10\.203\.\d+\.\d+ [█░]{10} \d+% [\d.]+\/[\d.]+ MiB/);
+    expect(result.stdout).toMatch(/↑ 10\.203\.\d+\.\d+ +sent [\d.]+ MiB, 1 of 2 layers/);
+    expect(await versionServed(web1)).toBe("6");
   }, 300_000);
 });
