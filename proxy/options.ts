@@ -42,7 +42,7 @@ export function defaultTargetOptions(): TargetOptions {
   };
 }
 
-/** A host list "counts" only if non-empty and without empty entries (behaviour 37). */
+/** A host list "counts" only if non-empty and without empty entries, as in kamal-proxy. */
 export function hostsConfigured(hosts: readonly string[]): boolean {
   return hosts.length > 0 && !hosts.includes("");
 }

@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     return runShare(argv.slice(1));
   }
   handleInterrupts();
-  const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/run.ts"), import("./cli/root.ts")]);
+  const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/runner.ts"), import("./cli/root.ts")]);
   return runCli(rootCommand, argv);
 }
 

@@ -5,9 +5,9 @@
 import type { Accessory, SextantConfig } from "../config/model.ts";
 import { containerIdFor } from "./app.ts";
 import * as proxy from "./proxy.ts";
-import { argumentize, docker, escape, makeDirectory, pipe, type Argv, type Token } from "./shell.ts";
+import { argumentize, docker, escape, makeDirectory, pipe, silenced, type Argv, type Token } from "./shell.ts";
 
-export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory" | "deployTimeout" | "drainTimeout" | "proxyAppConfigDirectory" | "proxyAppConfigContainerDirectory">;
+export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory" | "appDirectory" | "deployTimeout" | "drainTimeout" | "proxyAppConfigDirectory" | "proxyAppConfigContainerDirectory">;
 
 /** Where a proxied accessory's custom certificate lives, below the app's proxy config directory. */
 export function accessoryTlsDirectory(base: string, accessory: Pick<Accessory, "name">): string {
@@ -86,6 +86,10 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
     /** `rm -rf ASVC`: files and directories uploaded next to the home directory. */
     removeServiceDirectory: (): Argv => ["rm", "-rf", name],
     ensureEnvDirectory: (): Argv => makeDirectory(`${config.envDirectory}/accessories`),
+    removeEnvFile: (): Argv => ["rm", "-f", accessory.envFile],
+    /** `rmdir ENVDIR/accessories ENVDIR APPDIR 2>/dev/null`: only the empty ones go (an app's stay). */
+    removeEmptyEnvDirectories: (): Argv =>
+      silenced(["rmdir", accessory.envFile.slice(0, accessory.envFile.lastIndexOf("/")), config.envDirectory, config.appDirectory]),
     /** `mkdir -p` of a file's parent directory on the server, before its upload. */
     makeDirectoryFor: (remoteFile: string): Argv => makeDirectory(remoteFile.includes("/") ? remoteFile.slice(0, remoteFile.lastIndexOf("/")) : "."),
     makeDirectory: (path: string): Argv => makeDirectory(path),

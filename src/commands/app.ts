@@ -31,6 +31,11 @@ export function containerFilters(config: Pick<AppConfig, "service" | "destinatio
   ]);
 }
 
+/** `docker ps -q -a <filters> | xargs -r docker container rm -f`: every container of a role, any version or state. */
+export function removeAllContainers(config: Pick<AppConfig, "service" | "destination">, role: string): Argv {
+  return pipe(docker("ps", "-q", "-a", ...containerFilters(config, role)), xargs(["-r", ...docker("container", "rm", "-f")]));
+}
+
 export interface LogsOptions {
   since?: string;
   lines?: number | string;
@@ -143,6 +148,10 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     /** Versions of the role's containers (running ones unless `--all` etc. is passed). */
     listVersions: (dockerArgs: readonly string[] = [], statuses: readonly string[] = []): Argv =>
       pipe(docker("ps", ...filters(statuses), ...dockerArgs, "--format", '"{{.Names}}"'), extractVersion, multi ? ["sort", "-u"] : undefined),
+    /** `<running versions>; echo ---; <current version>`: both in one round trip, split at the `---` line. */
+    versionsThenCurrent(): Argv {
+      return [`${render(this.listVersions())};`, "echo", "---;", ...this.currentRunningVersion()];
+    },
 
     /** Rename a version's container(s) to another version's name (replicas keep their suffix). */
     rename: (version: string, newVersion: string): Argv =>

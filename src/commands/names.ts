@@ -5,7 +5,8 @@
  * Builders take the model's own objects (`SextantConfig`, `Role`); the `Pick`s only document and
  * narrow what each builder needs, so tests and callers can also pass small literals.
  */
-import type { Role, SextantConfig, SshSettings } from "../config/model.ts";
+import type { Role, SextantConfig } from "../config/model.ts";
+import type { SshSettings } from "../config/ssh-model.ts";
 import type { ProxySettings } from "../config/proxy-model.ts";
 
 /** What service-wide builders read (audit, lock, prune, images). */

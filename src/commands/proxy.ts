@@ -6,7 +6,7 @@
  */
 import type { ProxyRunSettings, ProxySettings } from "../config/proxy-model.ts";
 import { NETWORK } from "./names.ts";
-import { any, argumentize, docker, makeDirectory, optionize, pipe, removeDirectory, render, substitute, xargs, type Argv, type Token } from "./shell.ts";
+import { any, argumentize, docker, makeDirectory, optionize, pipe, removeDirectory, render, silenced, substitute, xargs, type Argv, type Token } from "./shell.ts";
 
 export const PROXY_CONTAINER = "kamal-proxy";
 export const PROXY_IMAGE_DEFAULT = "basecamp/kamal-proxy";
@@ -138,6 +138,24 @@ export function stop(): Argv {
 /** The running proxy's image tag, e.g. `v0.9.2` (checked against the minimum before boot). */
 export function version(): Argv {
   return pipe(docker("inspect", PROXY_CONTAINER, "--format", "'{{.Config.Image}}'"), ["awk", "-F:", "'{print $NF}'"]);
+}
+
+/**
+ * The image the proxy runs, or would run when booted from its boot files:
+ * `docker container inspect kamal-proxy --format '{{.Config.Image}}' 2>/dev/null || echo "$(cat image || echo IMG):$(cat version || echo V)"`.
+ */
+export function imageOrBootFilesImage(runDirectory: string, defaults: ProxyImageDefaults): Argv {
+  const paths = proxyPaths(runDirectory);
+  const orDefault = (file: string, fallback: string) => `$(cat ${file} 2>/dev/null || echo ${fallback})`;
+  return any(silenced(containerImage()), ["echo", `"${orDefault(paths.imageFile, defaults.image)}:${orDefault(paths.imageVersionFile, defaults.version)}"`]);
+}
+
+/** The user id the proxy runs as inside its container (sextant's image; kamal-proxy's too). */
+export const PROXY_CONTAINER_UID = 1000;
+
+/** `chown 1000:1000 FILE... 2>/dev/null`: files the proxy reads (TLS keys, basic auth), 0600 on the server. */
+export function giveToProxyUser(files: readonly string[]): Argv {
+  return silenced(["chown", `${PROXY_CONTAINER_UID}:${PROXY_CONTAINER_UID}`, ...files]);
 }
 
 /** The proxy container's image (`REPO:TAG`); fails when there is no proxy container. */

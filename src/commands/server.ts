@@ -3,7 +3,7 @@
  * the app directories, and the interactive `ssh -t` line used by exec -i and logs -f.
  */
 import type { AppConfig, SshConfig } from "./names.ts";
-import { any, combine, docker, makeDirectory, pipe, quoted, removeDirectory, shell, type Argv } from "./shell.ts";
+import { any, combine, docker, makeDirectory, pipe, quoted, removeDirectory, shell, silenced, type Argv } from "./shell.ts";
 
 const IS_ROOT = '[ "${EUID:-$(id -u)}" -eq 0 ]';
 const CURRENT_USER = '"${USER:-$(id -un)}"';
@@ -55,6 +55,11 @@ export function removeAppDirectory(config: Pick<AppConfig, "appDirectory">): Arg
 /** `rm -r .kamal/proxy/apps-config/SVC[-DEST]` (error pages, TLS certificates). */
 export function removeProxyAppDirectory(config: Pick<AppConfig, "proxyAppConfigDirectory">): Argv {
   return removeDirectory(config.proxyAppConfigDirectory);
+}
+
+/** `ls .kamal/apps 2>/dev/null`: the apps deployed on a server, one directory each. */
+export function listAppDirectories(config: Pick<AppConfig, "appsDirectory">): Argv {
+  return silenced(["ls", config.appsDirectory]);
 }
 
 /** `ls .kamal/apps | wc -l` */

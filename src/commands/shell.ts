@@ -9,8 +9,11 @@
  * - a `Sensitive` token carries text that must reach the server but never a log
  *   (`render(argv, { redact: true })` prints its redaction instead).
  *
- * Nothing here knows about Docker or the configuration.
+ * Nothing here knows about Docker or the configuration model (Kamal's escaping rules come from
+ * config/shell.ts, which the model's derived args use too).
  */
+
+import { argumentEntries, optionize as optionizeText, type Attributes } from "../config/shell.ts";
 
 export const REDACTED = "[REDACTED]";
 
@@ -66,78 +69,9 @@ function fold(argv: Argv, build: (text: string) => string): Token {
   return sensitive(text, build(render(argv, { redact: true })));
 }
 
-// ---- escaping --------------------------------------------------------------------------------
+// ---- escaping (Kamal's rules live in config/shell.ts; here they gain redactable tokens) --------
 
-const NAMED_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '\\"',
-  "\\": "\\\\",
-  "\n": "\\n",
-  "\t": "\\t",
-  "\r": "\\r",
-  "\f": "\\f",
-  "\v": "\\v",
-  "\b": "\\b",
-  "\x07": "\\a",
-  "\x1b": "\\e",
-};
-
-/** Ruby's `String#dump` of an ASCII string, without the surrounding quotes. */
-export function rubyDumpBody(ascii: string): string {
-  let out = "";
-  for (let i = 0; i < ascii.length; i++) {
-    const ch = ascii[i]!;
-    const code = ch.charCodeAt(0);
-    const named = NAMED_ESCAPES[ch];
-    if (named !== undefined) out += named;
-    // dump escapes `#` only where Ruby would read it as interpolation: #{ #$ #@
-    else if (ch === "#" && "{$@".includes(ascii[i + 1] ?? "-")) out += "\\#";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, "0")}`;
-    else out += ch;
-  }
-  return out;
-}
-
-/** Split into ASCII and non-ASCII runs: Kamal escapes the former and leaves the latter raw. */
-export function asciiRuns(text: string): { text: string; ascii: boolean }[] {
-  return (text.match(/[\x00-\x7F]+|[^\x00-\x7F]+/g) ?? []).map((run) => ({ text: run, ascii: run.charCodeAt(0) < 0x80 }));
-}
-
-/**
- * Kamal's `escape_shell_value`: each ASCII run becomes a Ruby double-quoted literal, backticks are
- * escaped, and `$` is escaped unless it opens `${...}` (left for the remote shell to expand on
- * purpose, e.g. `${HOST_TOKEN}` in a clear env value). Non-ASCII runs stay raw.
- *
- * @example escape("foo") === '"foo"'; escape("$PWD") === '"\\$PWD"'; escape("${PWD}") === '"${PWD}"'
- */
-export function escape(value: unknown): string {
-  return asciiRuns(String(value))
-    .map((run) =>
-      run.ascii
-        ? `"${rubyDumpBody(run.text)}"`.replaceAll("`", "\\`").replace(/\$(?!\{[^}]*\})/g, "\\$")
-        : run.text,
-    )
-    .join("");
-}
-
-/**
- * Ruby's `Shellwords.escape`: backslash before every character outside `[A-Za-z0-9_-.,:+/@]`,
- * newlines quoted, `''` for the empty string. Used for local paths (git clone directories).
- */
-export function shellEscape(value: string): string {
-  if (value === "") return "''";
-  return value.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, (ch) => `\\${ch}`).replaceAll("\n", "'\n'");
-}
-
-/** Ruby's `present?`: not nil/false, not a blank string, not an empty list or hash. */
-function present(value: unknown): boolean {
-  if (value === null || value === undefined || value === false) return false;
-  if (typeof value === "string") return value.trim() !== "";
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.keys(value).length > 0;
-  return true;
-}
-
-export type Attributes = Readonly<Record<string, unknown>> | readonly string[];
+export { asciiRuns, escape, rubyDumpBody, shellEscape, type Attributes } from "../config/shell.ts";
 
 /**
  * Kamal's `argumentize`: `flag key="escaped"` per entry; `false` gives `key=false`, nil or blank
@@ -145,18 +79,7 @@ export type Attributes = Readonly<Record<string, unknown>> | readonly string[];
  * With `sensitive`, values are redacted in logs as `key=[REDACTED]` (build args).
  */
 export function argumentize(flag: string, attributes: Attributes | null | undefined, options: { sensitive?: boolean } = {}): Token[] {
-  if (!attributes) return [];
-  const entries: [string, unknown][] = Array.isArray(attributes)
-    ? attributes.map((item) => [item, undefined])
-    : Object.entries(attributes as Record<string, unknown>);
-  return entries.flatMap(([key, value]): Token[] => {
-    if (present(value)) {
-      const text = `${key}=${escape(value)}`;
-      return [flag, options.sensitive ? sensitive(text, `${key}=${REDACTED}`) : text];
-    }
-    if (value === false) return [flag, `${key}=false`];
-    return [flag, key];
-  });
+  return argumentEntries(attributes).flatMap(({ key, text, escaped }): Token[] => [flag, options.sensitive && escaped ? sensitive(text, `${key}=${REDACTED}`) : text]);
 }
 
 /**
@@ -164,16 +87,7 @@ export function argumentize(flag: string, attributes: Attributes | null | undefi
  * gives a bare `--key`; list values repeat the option; nil/undefined entries are skipped.
  */
 export function optionize(args: Readonly<Record<string, unknown>> | null | undefined, options: { separator?: string } = {}): string[] {
-  if (!args) return [];
-  const flat = Object.entries(args).flatMap(([key, value]) =>
-    Array.isArray(value) ? value.map((item): [string, unknown] => [key, item]) : [[key, value] as [string, unknown]],
-  );
-  return flat.flatMap(([key, value]) => {
-    if (value === undefined || value === null) return [];
-    if (value === true) return [`--${key}`];
-    if (options.separator !== undefined) return [`--${key}${options.separator}${escape(value)}`];
-    return [`--${key}`, escape(value)];
-  });
+  return optionizeText(args, options.separator);
 }
 
 // ---- combinators (named after Kamal::Commands::Base) -----------------------------------------
@@ -258,5 +172,15 @@ export function makeDirectory(path: string): Token[] {
 /** `rm -r path` */
 export function removeDirectory(path: string): Token[] {
   return ["rm", "-r", path];
+}
+
+/** `rm -rf path` */
+export function removeTree(path: string): Token[] {
+  return ["rm", "-rf", path];
+}
+
+/** `command 2>/dev/null`: for probes whose failure is an answer. */
+export function silenced(command: Part): Token[] {
+  return [...tokens(command), "2>/dev/null"];
 }
 

@@ -1,6 +1,9 @@
 /**
  * The configuration model. `loadConfig` reads `config/deploy.yml` (+ destination file), renders
- * ERB, validates everything at once and returns the derived model (see model.ts).
+ * ERB, validates everything at once and returns the derived model (see model.ts). Each section is
+ * built in its `<section>-model.ts` and checked in its `<section>-check.ts`; validate.ts runs the
+ * schema, then the section checks in Kamal's order. Nothing here imports from the CLI, the
+ * orchestration or the command builders.
  */
 import { ConfigError } from "./errors.ts";
 import { localDockerArch } from "./erb.ts";
@@ -56,7 +59,9 @@ function hintFor(files: string[]): string {
 
 export { ConfigError, formatProblem, type Position, type Problem } from "./errors.ts";
 export { SextantConfig } from "./model.ts";
-export type { Accessory, AccessoryMount, BootSettings, LoggingSettings, Role, SshSettings, SshkitSettings } from "./model.ts";
+export type { Accessory, AccessoryMount, BootSettings, LoggingSettings, Role } from "./model.ts";
+export type { SshSettings } from "./ssh-model.ts";
+export type { SshkitSettings } from "./sshkit-model.ts";
 export type { BuilderKind, BuilderSettings } from "./builder-model.ts";
 export type { ProxyRunSettings, ProxySettings } from "./proxy-model.ts";
 export type { Credential, RegistrySettings } from "./registry-model.ts";

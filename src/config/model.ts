@@ -1,141 +1,33 @@
 /**
  * The derived configuration every command reads. Built from the validated raw config; pure apart
  * from the lazily resolved version (git) and secrets (secrets files). Follows Kamal 2.12.
+ *
+ * This file holds the root keys, images, directories and host queries; each section with more to
+ * it is built in its own `<section>-model.ts` (roles, accessories, builder, env, logging, proxy,
+ * registry, ssh, sshkit, boot) and checked in its `<section>-check.ts`.
  */
-import { resolve } from "node:path";
+import { buildAccessory, type Accessory } from "./accessory-model.ts";
+import { bootSettings, type BootSettings } from "./boot-model.ts";
 import { builderSettings, type BuilderSettings } from "./builder-model.ts";
-import { ContainerEnv, envSpec, mergeEnv, toText, type EnvSpec } from "./env-model.ts";
+import { envSpec, toText, type EnvSpec } from "./env-model.ts";
+import { loggingSettings, type LoggingSettings } from "./logging-model.ts";
 import { proxySettings, type ProxySettings } from "./proxy-model.ts";
+import { hashOrEmpty, text, unique, type Raw } from "./raw.ts";
 import { registrySettings, type RegistrySettings } from "./registry-model.ts";
+import { buildRoles, type Role } from "./role-model.ts";
+import { sshSettings, type SshSettings } from "./ssh-model.ts";
+import { sshkitSettings, type SshkitSettings } from "./sshkit-model.ts";
 import { isHash } from "./schema/common.ts";
 import { DEFAULT_SECRETS_PATH, Secret, Secrets } from "./secrets.ts";
-import { argumentize, optionize } from "./shell.ts";
+import { argumentize } from "./shell.ts";
 import { abbreviateVersion, resolveVersion } from "./version.ts";
-import { deepMerge } from "./load.ts";
 
-export type Raw = Record<string, unknown>;
-
-export interface LoggingSettings {
-  driver?: string;
-  options: Record<string, unknown>;
-  /** `--log-driver "D" --log-opt k="v"`, or `--log-opt max-size="10m"` when nothing is set. */
-  args: string[];
-}
-
-export interface Role {
-  name: string;
-  /** Hosts in config order (a host listed twice appears once). */
-  hosts: string[];
-  /** Tags of each host, in the order written. */
-  hostTags: Record<string, string[]>;
-  primaryHost?: string;
-  isPrimary: boolean;
-  cmd?: string;
-  /** Docker run options without `restart`. */
-  options: Record<string, unknown>;
-  optionArgs: string[];
-  /** Restart policy (`options.restart`, default unless-stopped). */
-  restart: string;
-  /** service, role, destination (undefined without one), then root labels, then role labels. */
-  labels: Record<string, string | undefined>;
-  labelArgs: string[];
-  logging: LoggingSettings;
-  runningProxy: boolean;
-  /** Role proxy merged over the root proxy, when the role runs the proxy. */
-  proxy?: ProxySettings;
-  /** Running the proxy with TLS. */
-  ssl: boolean;
-  /** `docker stop -t`: role, else root stop_timeout, else drain_timeout for non-proxy roles. */
-  stopTimeout?: number;
-  assetPath?: string;
-  /** Asset bridging applies (asset_path set and the role runs the proxy). */
-  assets: boolean;
-  /** Containers of the role on each host (`replicas:`, default 1), all behind its proxy service. */
-  replicas: number;
-  /** `SVC-ROLE[-DEST]` */
-  containerPrefix: string;
-  /** `SVC-ROLE[-DEST]-VERSION` (version defaults to the config version). */
-  containerName(version?: string): string;
-  /** Env of this role on a host: root env, role env, then the host's tags. */
-  env(host: string): ContainerEnv;
-  /** Remote env file: `.kamal/apps/SVC[-DEST]/env/roles/ROLE.env`. */
-  envFile: string;
-  assetExtractedDirectory(version?: string): string;
-  assetVolumeDirectory(version?: string): string;
-}
-
-export interface AccessoryMount {
-  /** As written (relative to the project). */
-  local: string;
-  /** Absolute local path (files), or the host path (directories). */
-  localPath: string;
-  /** Path inside the container. */
-  remote: string;
-  /** Path on the server, relative to the SSH user's home (`ASVC/<remote>` or `ASVC/<name>`), or absolute. */
-  hostPath: string;
-  mode?: string;
-  owner?: string;
-  options?: string;
-  /** Local file rendered as ERB before upload. */
-  erb: boolean;
-}
-
-export interface Accessory {
-  name: string;
-  /** Container name and `service` label (default `SVC-NAME`). */
-  serviceName: string;
-  /** Image, prefixed with the accessory registry server when it has one. */
-  image: string;
-  registry?: RegistrySettings;
-  hosts: string[];
-  /** `--publish` value (`3306` -> `3306:3306`). */
-  port?: string;
-  cmd?: string;
-  labels: Record<string, string>;
-  options: Record<string, unknown>;
-  optionArgs: string[];
-  restart: string;
-  env: ContainerEnv;
-  envFile: string;
-  files: AccessoryMount[];
-  directories: AccessoryMount[];
-  /** All `--volume` values: volumes, then files, then directories. */
-  volumes: string[];
-  network: string;
-  runningProxy: boolean;
-  proxy?: ProxySettings;
-  raw: Raw;
-}
-
-export interface SshSettings {
-  user: string;
-  port: number;
-  proxy?: { jump: string } | { command: string };
-  logLevel: string;
-  keysOnly?: boolean;
-  keys?: string[];
-  /** Secret names holding private keys. */
-  keyData?: string[];
-  /** true = default OpenSSH config files, false = none, list = these files. */
-  config: boolean | string[];
-  forwardAgent?: boolean;
-  keepalive: true;
-  keepaliveInterval: number;
-}
-
-export interface SshkitSettings {
-  maxConcurrentStarts: number;
-  poolIdleTimeout: number;
-  dnsRetries: number;
-  raw: Raw;
-}
-
-export interface BootSettings {
-  /** Hosts booted at a time (percentages resolved over all hosts, at least 1); undefined = all. */
-  limit?: number;
-  wait?: number;
-  parallelRoles: boolean;
-}
+// The section types, for the modules that import them with the model.
+export type { Accessory, AccessoryMount } from "./accessory-model.ts";
+export type { BootSettings } from "./boot-model.ts";
+export type { LoggingSettings } from "./logging-model.ts";
+export type { Raw } from "./raw.ts";
+export type { Role } from "./role-model.ts";
 
 export type HookOutput = "quiet" | "verbose";
 
@@ -148,47 +40,6 @@ export interface BuildContext {
   files: string[];
   git?: (args: string[]) => string | undefined;
   runCommand?: (command: string) => string;
-}
-
-const DEFAULT_RESTART = "unless-stopped";
-
-function text(value: unknown): string | undefined {
-  return value === undefined || value === null ? undefined : toText(value);
-}
-
-function hashOrEmpty(value: unknown): Raw {
-  return isHash(value) ? value : {};
-}
-
-function splitRestart(options: unknown): { options: Raw; restart: string } {
-  const rest: Raw = { ...hashOrEmpty(options) };
-  const restart = rest.restart === undefined ? DEFAULT_RESTART : toText(rest.restart);
-  delete rest.restart;
-  return { options: rest, restart };
-}
-
-export function loggingSettings(raw: Raw): LoggingSettings {
-  const driver = text(raw.driver);
-  const options = hashOrEmpty(raw.options);
-  const args =
-    driver !== undefined || Object.keys(options).length > 0
-      ? [...optionize(driver === undefined ? {} : { "log-driver": driver }), ...argumentize("--log-opt", options)]
-      : argumentize("--log-opt", { "max-size": "10m" });
-  return { driver, options, args };
-}
-
-/** Host entries (`host` or `{host: tag|[tags]}`) -> hosts with tags, duplicates folded. */
-export function taggedHosts(entries: unknown): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries) {
-    if (isHash(entry)) {
-      const [host, tags] = Object.entries(entry)[0] ?? [];
-      if (host === undefined) continue;
-      out.set(host, Array.isArray(tags) ? tags.map(toText) : tags === undefined || tags === null ? [] : [toText(tags)]);
-    } else if (entry !== null && entry !== undefined) out.set(toText(entry), []);
-  }
-  return out;
 }
 
 export class SextantConfig {
@@ -285,8 +136,8 @@ export class SextantConfig {
       file: isHash(output.file) ? { path: toText(output.file.path ?? "") } : undefined,
     };
 
-    this.roles = this.buildRoles();
-    this.accessories = Object.entries(hashOrEmpty(raw.accessories)).map(([name, a]) => this.buildAccessory(name, hashOrEmpty(a)));
+    this.roles = buildRoles(this);
+    this.accessories = Object.entries(hashOrEmpty(raw.accessories)).map(([name, a]) => buildAccessory(this, name, hashOrEmpty(a)));
     this.boot = bootSettings(hashOrEmpty(raw.boot), this.allHosts.length);
   }
 
@@ -458,174 +309,6 @@ export class SextantConfig {
   get proxyAppConfigContainerDirectory(): string {
     return `/home/kamal-proxy/.apps-config/${this.serviceAndDestination}`;
   }
-
-  // ---- builders ---------------------------------------------------------------------------
-
-  private buildRoles(): Role[] {
-    const servers = this.raw.servers;
-    if (servers === undefined || servers === null) return [];
-    const names = Array.isArray(servers) ? ["web"] : Object.keys(hashOrEmpty(servers)).sort();
-    return names.map((name) => this.buildRole(name, Array.isArray(servers) ? servers : hashOrEmpty(servers)[name]));
-  }
-
-  private buildRole(name: string, roleRaw: unknown): Role {
-    const spec: Raw = isHash(roleRaw) ? roleRaw : {};
-    const tagged = taggedHosts(Array.isArray(roleRaw) ? roleRaw : spec.hosts);
-    const hosts = [...tagged.keys()];
-    const isPrimary = name === this.primaryRoleName;
-    const roleProxy = spec.proxy;
-    const runningProxy = isPrimary ? roleProxy !== false : roleProxy !== undefined && roleProxy !== null && roleProxy !== false;
-    const proxy = runningProxy
-      ? proxySettings(deepMerge(isHash(this.raw.proxy) ? this.raw.proxy : {}, isHash(roleProxy) ? roleProxy : {}) as Raw)
-      : undefined;
-    const { options, restart } = splitRestart(spec.options);
-    const labels: Record<string, string | undefined> = { service: this.service, role: name, destination: this.destination };
-    Object.assign(labels, this.labels);
-    for (const [k, v] of Object.entries(hashOrEmpty(spec.labels))) labels[k] = toText(v);
-    const logging = loggingSettings(deepMerge(hashOrEmpty(this.raw.logging), hashOrEmpty(spec.logging)) as Raw);
-    const stopTimeout = typeof spec.stop_timeout === "number" ? spec.stop_timeout : this.stopTimeout ?? (runningProxy ? undefined : this.drainTimeout);
-    const assetPath = text(spec.asset_path) ?? this.assetPath;
-    const containerPrefix = [this.service, name, this.destination].filter(Boolean).join("-");
-    const roleEnv = mergeEnv(this.env, envSpec(spec.env));
-    const envCache = new Map<string, ContainerEnv>();
-    const config = this;
-    return {
-      name,
-      hosts,
-      hostTags: Object.fromEntries(tagged),
-      primaryHost: hosts[0],
-      isPrimary,
-      cmd: text(spec.cmd),
-      options,
-      optionArgs: optionize(options),
-      restart,
-      labels,
-      labelArgs: argumentize("--label", labels),
-      logging,
-      runningProxy,
-      proxy,
-      ssl: !!proxy?.ssl,
-      stopTimeout,
-      assetPath,
-      assets: assetPath !== undefined && assetPath !== "" && runningProxy,
-      replicas: typeof spec.replicas === "number" && spec.replicas >= 1 ? spec.replicas : 1,
-      containerPrefix,
-      containerName: (version?: string) => `${containerPrefix}-${version ?? config.version}`,
-      env(host: string) {
-        let env = envCache.get(host);
-        if (!env) {
-          const tags = tagged.get(host) ?? [];
-          let merged = roleEnv;
-          for (const tag of tags) {
-            const tagEnv = config.envTags[tag];
-            if (tagEnv) merged = mergeEnv(merged, tagEnv);
-          }
-          env = new ContainerEnv(merged, config.secrets, tags);
-          envCache.set(host, env);
-        }
-        return env;
-      },
-      envFile: `${this.envDirectory}/roles/${name}.env`,
-      assetExtractedDirectory: (version?: string) => `${config.assetsDirectory}/extracted/${name}-${version ?? config.version}`,
-      assetVolumeDirectory: (version?: string) => `${config.assetsDirectory}/volumes/${name}-${version ?? config.version}`,
-    };
-  }
-
-  private buildAccessory(name: string, raw: Raw): Accessory {
-    const serviceName = raw.service === undefined ? `${this.service}-${name}` : toText(raw.service);
-    const registry = isHash(raw.registry) ? registrySettings(raw.registry) : undefined;
-    const image = [registry?.server, text(raw.image)].filter((p) => p !== undefined && p !== "").join("/");
-    const hosts = unique(this.accessoryHosts(raw));
-    const portText = text(raw.port);
-    const port = portText === undefined ? undefined : portText.includes(":") ? portText : `${portText}:${portText}`;
-    const labels: Record<string, string> = { service: serviceName };
-    for (const [k, v] of Object.entries(hashOrEmpty(raw.labels))) labels[k] = toText(v);
-    const { options, restart } = splitRestart(raw.options);
-    const files = (Array.isArray(raw.files) ? raw.files : []).map((f) => this.mount(f, serviceName, "file"));
-    const directories = (Array.isArray(raw.directories) ? raw.directories : []).map((d) => this.mount(d, serviceName, "directory"));
-    const volumes = [
-      ...(Array.isArray(raw.volumes) ? raw.volumes.map(toText) : []),
-      ...files.map((f) => `$PWD/${f.hostPath}:${f.remote}${f.options ? `:${f.options}` : ""}`),
-      ...directories.map((d) => `${d.hostPath.startsWith("/") ? d.hostPath : `$PWD/${d.hostPath}`}:${d.remote}${d.options ? `:${d.options}` : ""}`),
-    ];
-    const runningProxy = isHash(raw.proxy) && Object.keys(raw.proxy).length > 0;
-    return {
-      name,
-      serviceName,
-      image,
-      registry,
-      hosts,
-      port,
-      cmd: text(raw.cmd),
-      labels,
-      options,
-      optionArgs: optionize(options),
-      restart,
-      env: new ContainerEnv(envSpec(raw.env), this.secrets),
-      envFile: `${this.envDirectory}/accessories/${name}.env`,
-      files,
-      directories,
-      volumes,
-      network: raw.network === undefined ? "kamal" : toText(raw.network),
-      runningProxy,
-      proxy: runningProxy ? proxySettings(raw.proxy as Raw) : undefined,
-      raw,
-    };
-  }
-
-  private accessoryHosts(raw: Raw): string[] {
-    if (raw.host !== undefined) return [toText(raw.host)];
-    if (raw.hosts !== undefined) return [...taggedHosts(raw.hosts).keys()];
-    if (raw.role !== undefined) return this.role(toText(raw.role))?.hosts ?? [];
-    if (Array.isArray(raw.roles)) return raw.roles.flatMap((r) => this.role(toText(r))?.hosts ?? []);
-    const tags = raw.tag !== undefined ? [toText(raw.tag)] : Array.isArray(raw.tags) ? raw.tags.map(toText) : [];
-    if (tags.length === 0) return [];
-    const servers = this.raw.servers;
-    const roleEntries: unknown[][] = Array.isArray(servers)
-      ? [servers]
-      : Object.values(hashOrEmpty(servers)).map((r) => (Array.isArray(r) ? r : isHash(r) && Array.isArray(r.hosts) ? r.hosts : []));
-    return tags.flatMap((tag) =>
-      roleEntries.flatMap((entries) => [...taggedHosts(entries)].filter(([, hostTags]) => hostTags.includes(tag)).map(([host]) => host)),
-    );
-  }
-
-  private mount(entry: unknown, serviceName: string, kind: "file" | "directory"): AccessoryMount {
-    let local: string;
-    let remote: string;
-    let mode: string | undefined;
-    let owner: string | undefined;
-    let options: string | undefined;
-    if (isHash(entry)) {
-      local = toText(entry.local);
-      remote = toText(entry.remote);
-      mode = text(entry.mode);
-      owner = text(entry.owner);
-      options = text(entry.options);
-    } else {
-      const parts = toText(entry).split(":");
-      local = parts[0] ?? "";
-      remote = parts[1] ?? "";
-      options = parts.length > 2 ? parts.slice(2).join(":") : undefined;
-    }
-    if (kind === "file") {
-      return {
-        local,
-        localPath: resolve(this.cwd, local),
-        remote,
-        hostPath: `${serviceName}${remote.startsWith("/") ? "" : "/"}${remote}`,
-        mode: mode ?? "755",
-        owner,
-        options,
-        erb: local.endsWith("erb"),
-      };
-    }
-    const hostPath = local.startsWith("/") ? local : `${serviceName}/${local}`;
-    return { local, localPath: hostPath, remote, hostPath, mode, owner, options, erb: false };
-  }
-}
-
-function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
 }
 
 function hooksOutput(raw: unknown): { all?: HookOutput; hooks: Record<string, HookOutput> } {
@@ -633,36 +316,4 @@ function hooksOutput(raw: unknown): { all?: HookOutput; hooks: Record<string, Ho
   if (raw === undefined || raw === null) return { hooks: {} };
   if (isHash(raw)) return { hooks: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, level(v)])) };
   return { all: level(raw), hooks: {} };
-}
-
-function sshSettings(raw: Raw): SshSettings {
-  const proxy = text(raw.proxy);
-  const proxyCommand = text(raw.proxy_command);
-  const config = raw.config;
-  return {
-    user: text(raw.user) ?? "root",
-    port: raw.port === undefined ? 22 : Number(raw.port),
-    proxy: proxy !== undefined ? { jump: proxy.includes("@") ? proxy : `root@${proxy}` } : proxyCommand !== undefined ? { command: proxyCommand } : undefined,
-    logLevel: text(raw.log_level)?.replace(/^:/, "") ?? "fatal",
-    keysOnly: typeof raw.keys_only === "boolean" ? raw.keys_only : undefined,
-    keys: Array.isArray(raw.keys) ? raw.keys.map(toText) : undefined,
-    keyData: Array.isArray(raw.key_data) ? raw.key_data.map(toText) : undefined,
-    config: typeof config === "boolean" ? config : Array.isArray(config) ? config.map(toText) : config === undefined ? true : [toText(config)],
-    forwardAgent: typeof raw.forward_agent === "boolean" ? raw.forward_agent : undefined,
-    keepalive: true,
-    keepaliveInterval: 30,
-  };
-}
-
-function sshkitSettings(raw: Raw): SshkitSettings {
-  const n = (v: unknown, d: number) => (typeof v === "number" ? v : d);
-  return { maxConcurrentStarts: n(raw.max_concurrent_starts, 30), poolIdleTimeout: n(raw.pool_idle_timeout, 900), dnsRetries: n(raw.dns_retries, 3), raw };
-}
-
-export function bootSettings(raw: Raw, hostCount: number): BootSettings {
-  const limit = raw.limit;
-  let resolved: number | undefined;
-  if (typeof limit === "number") resolved = limit;
-  else if (typeof limit === "string" && limit.trim().endsWith("%")) resolved = Math.max(Math.floor((hostCount * parseInt(limit, 10)) / 100), 1);
-  return { limit: resolved, wait: typeof raw.wait === "number" ? raw.wait : undefined, parallelRoles: raw.parallel_roles === true };
 }

@@ -22,6 +22,8 @@ export interface ProxyRunSettings {
   options: Record<string, unknown>;
   /** `kamal-proxy run --http3`, the HTTPS port published over UDP too. */
   http3: boolean;
+  /** No repository, registry or version written: the image is the deploy tool's own proxy. */
+  imageUnset: boolean;
   /** The `run` hash as written, for equality checks. */
   raw: Record<string, unknown>;
 }
@@ -91,6 +93,7 @@ export function proxyRunSettings(raw: Record<string, unknown>): ProxyRunSettings
     image: `${[registry, repository].filter((p) => p !== undefined).join("/")}:${version}`,
     options: isHash(raw.options) ? raw.options : {},
     http3: raw.http3 === true,
+    imageUnset: raw.repository === undefined && raw.registry === undefined && raw.version === undefined,
     raw,
   };
 }

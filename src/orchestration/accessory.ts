@@ -1,5 +1,5 @@
 /**
- * Accessories (reference §1.6, §2.9): long-lived services next to the app (databases, caches),
+ * Accessories (Kamal's cli/accessory.rb and configuration/accessory.rb): long-lived services next to the app (databases, caches),
  * one container per accessory and host, never touched by deploy/redeploy. Boot uploads the files
  * (ERB rendered), creates the directories and the 0600 env file, then runs the container; proxied
  * accessories are registered with the proxy. Reboot pulls first and keeps the old container
@@ -281,10 +281,9 @@ export async function removeAccessory(run: Run, accessory: Accessory): Promise<v
     await s.tryExec(host, render(a.removeContainer()));
     await s.tryExec(host, render(a.removeImage()));
     await s.tryExec(host, render(a.removeServiceDirectory()));
-    await s.tryExec(host, `rm -f ${accessory.envFile}`);
+    await s.tryExec(host, render(a.removeEnvFile()));
     // The app's directory stays where the app runs; on accessory-only hosts the empty dirs go too.
-    const envDir = accessory.envFile.slice(0, accessory.envFile.lastIndexOf("/"));
-    await s.tryExec(host, `rmdir ${envDir} ${run.config.envDirectory} ${run.config.appDirectory} 2>/dev/null`);
+    await s.tryExec(host, render(a.removeEmptyEnvDirectories()));
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * App boot (reference §4.6): per host and role, rename a clashing container, start the new version,
+ * App boot (Kamal's cli/app/boot.rb): per host and role, rename a clashing container, start the new version,
  * switch the proxy to it once healthy (or wait for readiness without a proxy), then stop the old
  * version. The primary role's first container opens a barrier the other roles wait at, so a broken
  * release never reaches them. A failure stops the new container; the old one keeps serving.
@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { appCommands } from "../commands/app.ts";
 import { tagLatestImage } from "../commands/images.ts";
 import { replacedVersion } from "../commands/names.ts";
-import { render } from "../commands/shell.ts";
+import { combine, render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
 import { Barrier } from "./barrier.ts";
@@ -86,7 +86,7 @@ export async function startContainers(run: Run, host: string, role: Role, option
   const { config, session } = run;
   const app = appCommands(config, role, host);
   // The audit line and the env directory in one round trip.
-  await session.exec(host, `${run.auditCommand(options.audit, { role: role.name })} && ${render(app.ensureEnvDirectory())}`);
+  await session.exec(host, render(combine(run.auditCommand(options.audit, { role: role.name }), app.ensureEnvDirectory())));
   const env = role.env(host);
   session.protect(Object.values(env.secretValues()));
   await (await session.connection(host)).upload(env.envFileContent(), role.envFile, { mode: 0o600 });
@@ -189,7 +189,7 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
   }
 }
 
-/** Stop containers of other versions that still run next to the current one (reference §4.5). */
+/** Stop containers of other versions that still run next to the current one (Kamal's `app stale_containers --stop`). */
 export async function stopStaleContainers(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<CurrentVersions> {
   const { session } = run;
   const currentVersions: CurrentVersions = new Map();
@@ -199,7 +199,7 @@ export async function stopStaleContainers(run: Run, hosts: readonly string[] = r
     for (const role of run.selection.rolesOn(host)) {
       const app = appCommands(run.config, role, host);
       // Both lists in one round trip, split by a marker line.
-      const both = (await session.tryExec(host, `${render(app.listVersions())}; echo ---; ${render(app.currentRunningVersion())}`)).stdout;
+      const both = (await session.tryExec(host, render(app.versionsThenCurrent()))).stdout;
       const [listed = "", currentText = ""] = both.split("---\n");
       const versions = listed.trim().split("\n").filter(Boolean);
       const current = currentText.trim();

@@ -1,11 +1,11 @@
 /**
- * Day-to-day app commands (Kamal's `kamal app ...`, reference §1.5): boot, start, stop, details,
+ * Day-to-day app commands (Kamal's `kamal app ...`, cli/app.rb): boot, start, stop, details,
  * containers, stale containers, images, logs, exec, version, remove, maintenance and live. Each
  * works on the selection's roles and hosts; what the servers answer is returned per host for the
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
  */
 import { randomBytes } from "node:crypto";
-import { appCommands, containerFilters, type LogsOptions } from "../commands/app.ts";
+import { appCommands, removeAllContainers, type LogsOptions } from "../commands/app.ts";
 import { listContainers, listImages, removeImages } from "../commands/images.ts";
 import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
@@ -34,15 +34,6 @@ export interface HostOutput {
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 
-const connected = new WeakSet<Run>();
-
-/** The pre-connect hook, once per run, before the first command reaches a server (as in Kamal). */
-export async function preConnect(run: Run): Promise<void> {
-  if (connected.has(run)) return;
-  connected.add(run);
-  await run.hook("pre-connect");
-}
-
 function requireAppHosts(run: Run, what: string): readonly string[] {
   const hosts = run.selection.appHosts;
   if (hosts.length === 0) {
@@ -55,7 +46,6 @@ function requireAppHosts(run: Run, what: string): readonly string[] {
 async function perRole(run: Run, what: string, build: (host: string, role: Role) => Argv, options: { allowFailure?: boolean } = {}): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
   const hosts = requireAppHosts(run, what);
-  await preConnect(run);
   await run.session.onHosts(hosts, what, async (host) => {
     for (const role of run.selection.rolesOn(host)) {
       const result = await run.session.exec(host, render(build(host, role)), { allowFailure: options.allowFailure });
@@ -89,7 +79,6 @@ export async function appImages(run: Run, options: ListingOptions = {}): Promise
 
 export async function onEachHost(run: Run, hosts: readonly string[], what: string, build: (host: string) => Argv | string): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
-  await preConnect(run);
   await run.session.onHosts(hosts, what, async (host) => {
     const argv = build(host);
     out.push({ host, text: (await run.session.exec(host, typeof argv === "string" ? argv : render(argv))).stdout });
@@ -101,7 +90,6 @@ export async function onEachHost(run: Run, hosts: readonly string[], what: strin
 export async function appVersions(run: Run): Promise<HostOutput[]> {
   const out: HostOutput[] = [];
   const hosts = requireAppHosts(run, "app version");
-  await preConnect(run);
   await run.session.onHosts(hosts, "version read", async (host) => {
     const role = run.selection.rolesOn(host)[0]!;
     const version = (await run.session.tryExec(host, render(appCommands(run.config, role, host).currentRunningVersion()))).stdout.trim();
@@ -120,7 +108,6 @@ export interface StaleContainer {
 export async function findStaleContainers(run: Run): Promise<StaleContainer[]> {
   const stale: StaleContainer[] = [];
   const hosts = requireAppHosts(run, "stale containers");
-  await preConnect(run);
   await run.session.onHosts(hosts, "stale containers checked", async (host) => {
     for (const role of run.selection.rolesOn(host)) {
       const app = appCommands(run.config, role, host);
@@ -134,13 +121,11 @@ export async function findStaleContainers(run: Run): Promise<StaleContainer[]> {
 
 /** `app stale_containers --stop` (under the lock). */
 export async function stopStale(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, () => stopStaleContainers(run, requireAppHosts(run, "stale containers")));
 }
 
-/** `app boot`: the full boot (§4.6) of `run.config.version` under the lock. */
+/** `app boot`: the full boot (app-boot.ts) of `run.config.version` under the lock. */
 export async function appBoot(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, async () => {
     run.session.emit({ type: "info", message: `Start container with version ${run.config.version} (or reboot if already running)...` });
     await bootApp(run, { hosts: requireAppHosts(run, "app boot") });
@@ -151,7 +136,6 @@ export async function appBoot(run: Run): Promise<void> {
 export async function appStart(run: Run): Promise<void> {
   const { session, config } = run;
   const version = config.version;
-  await preConnect(run);
   const hosts = requireAppHosts(run, "app start");
   await withLock(run, () => withBasicAuthFiles(run, hosts, () =>
     session.onHosts(hosts, `started ${version}`, async (host) => {
@@ -184,7 +168,6 @@ export async function appStart(run: Run): Promise<void> {
 /** `app stop`: take the current containers out of the proxy, then stop them. */
 export async function appStop(run: Run): Promise<void> {
   const { session, config } = run;
-  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(requireAppHosts(run, "app stop"), "stopped", async (host) => {
       for (const role of run.selection.rolesOn(host)) {
@@ -202,28 +185,33 @@ export async function appStop(run: Run): Promise<void> {
 
 /** `app remove`: stop, then remove the containers, images and directories of the selected roles. */
 export async function appRemove(run: Run): Promise<void> {
+  const hosts = requireAppHosts(run, "app remove");
+  await withLock(run, () => run.session.onHosts(hosts, "app removed", (host) => removeAppFrom(run, host)));
+}
+
+/**
+ * On one host (under the lock): the selected roles' containers leave the proxy and go, any version
+ * or state; the app's images and directories go too once no role of the app is left there.
+ */
+export async function removeAppFrom(run: Run, host: string): Promise<void> {
   const { session, config } = run;
-  await preConnect(run);
-  await withLock(run, () =>
-    session.onHosts(requireAppHosts(run, "app remove"), "app removed", async (host) => {
-      const roles = run.selection.rolesOn(host);
-      for (const role of roles) {
-        const app = appCommands(config, role, host);
-        if (role.runningProxy) await session.tryExec(host, render(app.removeFromProxy()));
-        await session.tryExec(host, render(app.stop()));
-        await run.audit(host, "Removed all app containers", { role: role.name });
-        await session.exec(host, `docker ps -q -a ${render(containerFilters(config, role.name))} | xargs -r docker container rm -f`);
-      }
-      // Images and directories are shared by every role on the host: only when all of them go.
-      if (config.rolesOnHost(host).every((r) => roles.some((s) => s.name === r.name))) {
-        await run.audit(host, "Removed all app images");
-        await session.tryExec(host, render(removeImages(config)));
-        await run.audit(host, `Removed ${config.appDirectory}`);
-        await session.tryExec(host, render(server.removeAppDirectory(config)));
-        await session.tryExec(host, render(server.removeProxyAppDirectory(config)));
-      }
-    }),
-  );
+  const roles = run.selection.rolesOn(host);
+  for (const role of roles) {
+    const app = appCommands(config, role, host);
+    if (role.runningProxy) await session.tryExec(host, render(app.removeFromProxy()));
+    await session.tryExec(host, render(app.stop()));
+    await run.audit(host, "Removed all app containers", { role: role.name });
+    await session.exec(host, render(removeAllContainers(config, role.name)));
+  }
+  // Images and directories are shared by every role on the host: only when all of them go.
+  if (config.rolesOnHost(host).every((r) => roles.some((s) => s.name === r.name))) {
+    await run.audit(host, "Removed all app images");
+    await session.tryExec(host, render(removeImages(config)));
+    await run.audit(host, `Removed ${config.appDirectory}`);
+    // Either may be missing (an app without proxy roles has no proxy app directory).
+    await session.tryExec(host, render(server.removeAppDirectory(config)));
+    await session.tryExec(host, render(server.removeProxyAppDirectory(config)));
+  }
 }
 
 /** A `kamal-proxy` command in the proxy container; a failure says what the proxy answered and where to look. */
@@ -247,7 +235,6 @@ function proxyRoleHosts(run: Run, what: string): string[] {
 /** `app maintenance`: the proxy answers 503 (with the message) instead of forwarding. */
 export async function appMaintenance(run: Run, options: { drainTimeout?: number; message?: string }): Promise<void> {
   const { session, config } = run;
-  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(proxyRoleHosts(run, "put into maintenance"), "maintenance mode", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
@@ -261,7 +248,6 @@ export async function appMaintenance(run: Run, options: { drainTimeout?: number;
 /** `app live`: leave maintenance mode. */
 export async function appLive(run: Run): Promise<void> {
   const { session, config } = run;
-  await preConnect(run);
   await withLock(run, () =>
     session.onHosts(proxyRoleHosts(run, "make live"), "live", async (host) => {
       for (const role of run.selection.rolesOn(host).filter((r) => r.runningProxy)) {
@@ -278,7 +264,6 @@ export interface AppLogsOptions extends LogsOptions {
 
 /** `app logs`: the current containers' logs per role and host; `-f` follows on the primary host over ssh. */
 export async function appLogs(run: Run, options: AppLogsOptions): Promise<HostOutput[] | number> {
-  await preConnect(run);
   if (options.follow) {
     const host = run.selection.primaryHost;
     const role = host ? run.selection.rolesOn(host)[0] : undefined;
@@ -304,7 +289,6 @@ export interface AppExecOptions {
 /** `app exec`: a command in a new container of the version (or in the running one with --reuse). */
 export async function appExec(run: Run, command: string, options: AppExecOptions): Promise<HostOutput[] | number> {
   const { session, config } = run;
-  await preConnect(run);
   if (options.interactive) {
     const host = run.selection.primaryHost;
     const role = host ? run.selection.rolesOn(host)[0] : undefined;

@@ -1,6 +1,6 @@
 /**
- * What app boot puts on every host before any new container starts (reference §4.6 step 2, Kamal's
- * app/error_pages.rb and app/assets.rb), and what it tidies after the old container stopped:
+ * What app boot puts on every host before any new container starts (Kamal's app/error_pages.rb
+ * and app/assets.rb), and what it tidies after the old container stopped:
  *
  * - error pages (`error_pages_path`): the local `4xx.html`/`5xx.html` files are uploaded to
  *   `.kamal/proxy/apps-config/SVC/error_pages/V/`, the directory `kamal-proxy deploy --error-pages`

@@ -4,12 +4,11 @@
  * `ps` could show — and the file is deleted again once the deploys are done. The proxy keeps only
  * the password's hash.
  */
-import { render } from "../commands/shell.ts";
-import { makeDirectory } from "../commands/shell.ts";
+import { giveToProxyUser } from "../commands/proxy.ts";
+import { makeDirectory, removeTree, render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
 import type { Run } from "./run.ts";
-import { PROXY_CONTAINER_UID } from "./ssl-certificates.ts";
 
 const directory = (run: Run) => `${run.config.proxyAppConfigDirectory}/basic_auth`;
 
@@ -40,12 +39,12 @@ export async function withBasicAuthFiles<T>(run: Run, hosts: readonly string[], 
     for (const role of rolesWithAuth(run, host)) {
       const file = `${directory(run)}/${role.name}`;
       await ssh.upload(`${credentials(run, role.proxy!.basicAuth!)}\n`, file, { mode: 0o600 });
-      await session.tryExec(host, `chown ${PROXY_CONTAINER_UID}:${PROXY_CONTAINER_UID} ${file} 2>/dev/null`);
+      await session.tryExec(host, render(giveToProxyUser([file])));
     }
   });
   try {
     return await fn();
   } finally {
-    await session.onHosts(busy, "basic auth credentials removed", (host) => session.tryExec(host, `rm -rf ${directory(run)}`).then(() => undefined)).catch(() => undefined);
+    await session.onHosts(busy, "basic auth credentials removed", (host) => session.tryExec(host, render(removeTree(directory(run)))).then(() => undefined)).catch(() => undefined);
   }
 }

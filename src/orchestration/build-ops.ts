@@ -1,5 +1,5 @@
 /**
- * The `build` command group beyond push/pull (reference §1.7): `build dev` (the working directory,
+ * The `build` command group beyond push/pull (Kamal's cli/build.rb): `build dev` (the working directory,
  * tagged `V-dirty`), and the buildx builder's create/remove/details. Push and pull are build.ts.
  */
 import * as builder from "../commands/builder.ts";

@@ -1,5 +1,5 @@
 /**
- * Build the app image locally and push it (Kamal's `build push`, reference §4.3): from a fresh git
+ * Build the app image locally and push it (Kamal's `build push`): from a fresh git
  * clone of HEAD (or `builder.context`), with buildx when the local Docker has it and the classic
  * builder otherwise; then pull it on the servers (`build pull`).
  */
@@ -63,6 +63,7 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
   const config = run.config;
   // delivery: ssh — the image stays in the local engine; deliverToHosts sends it from there.
   if (config.builder.delivery === "ssh") options = { ...options, output: "docker" };
+  await run.session.beforeFirstConnection();
   const arch = await localDockerArch(run);
   const buildx = await hasBuildx();
   if (config.registry.local) await ensureLocalRegistry(run);

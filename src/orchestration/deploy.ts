@@ -1,16 +1,16 @@
 /**
- * The top-level sequences (reference §4.9): setup, deploy, redeploy, rollback, remove. Each is a
+ * The top-level sequences (Kamal's cli/main.rb): setup, deploy, redeploy, rollback, remove. Each is a
  * script of steps over the building blocks; the deploy lock wraps the steps that change servers,
  * and hooks run around them with Kamal's environment.
  */
-import { appCommands, containerFilters } from "../commands/app.ts";
-import { removeImages } from "../commands/images.ts";
+import { appCommands } from "../commands/app.ts";
 import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { bootAllAccessories, removeAllAccessories } from "./accessory.ts";
 import { bootApp, stopStaleContainers } from "./app-boot.ts";
+import { removeAppFrom } from "./app-ops.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
@@ -58,7 +58,6 @@ async function postDeploy(run: Run): Promise<void> {
 
 export async function deploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a deploy");
@@ -75,7 +74,6 @@ export async function deploy(run: Run, options: DeployOptions = {}): Promise<voi
 
 export async function setup(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     // As `server bootstrap`: the docker-setup hook runs every time, installed now or not.
     await s.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true }));
@@ -94,7 +92,6 @@ export async function setup(run: Run, options: DeployOptions = {}): Promise<void
 
 export async function redeploy(run: Run, options: DeployOptions = {}): Promise<void> {
   const s = run.session;
-  await run.hook("pre-connect");
   await build(run, options);
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a redeploy");
@@ -111,7 +108,6 @@ export async function redeploy(run: Run, options: DeployOptions = {}): Promise<v
 export async function rollback(run: Run): Promise<void> {
   const s = run.session;
   const version = run.config.version;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     await refuseDuringRollout(run, "a rollback");
     const missing: string[] = [];
@@ -139,24 +135,9 @@ export async function rollback(run: Run): Promise<void> {
 export async function removeApp(run: Run): Promise<void> {
   const s = run.session;
   const config = run.config;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     await s.step("Remove app containers, images and files", () =>
-      s.onHosts(run.selection.appHosts, "app removed", async (host) => {
-        for (const role of run.selection.rolesOn(host)) {
-          const app = appCommands(config, role, host);
-          if (role.runningProxy) await s.tryExec(host, render(app.removeFromProxy()));
-          await s.tryExec(host, render(app.stop()));
-          await run.audit(host, "Removed all app containers", { role: role.name });
-          await s.exec(host, `docker ps -q -a ${render(containerFilters(config, role.name))} | xargs -r docker container rm -f`);
-        }
-        await run.audit(host, "Removed all app images");
-        await s.tryExec(host, render(removeImages(config)));
-        await run.audit(host, `Removed ${config.appDirectory}`);
-        // Either may be missing (an app without proxy roles has no proxy app directory).
-        await s.tryExec(host, render(server.removeAppDirectory(config)));
-        await s.tryExec(host, render(server.removeProxyAppDirectory(config)));
-      }),
+      s.onHosts(run.selection.appHosts, "app removed", (host) => removeAppFrom(run, host)),
     );
     if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Remove the proxy where no app uses it", () =>

@@ -1,5 +1,5 @@
 /**
- * Readiness of a container that no proxy health-checks (non-proxy roles, reference §4.7): poll
+ * Readiness of a container that no proxy health-checks (non-proxy roles, as Kamal's cli/healthcheck/poller.rb): poll
  * Docker's health status (or plain state) until it is `healthy`/`running`, honouring
  * readiness_delay, up to deploy_timeout.
  */

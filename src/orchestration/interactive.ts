@@ -16,6 +16,7 @@ export function interactiveCommand(run: Run, host: string, remote: Argv): string
 
 export async function runInteractive(run: Run, host: string, remote: Argv): Promise<number> {
   const line = interactiveCommand(run, host, remote);
+  await run.session.beforeFirstConnection();
   run.session.emit({ type: "command", host: "local", command: line });
   // The pooled connections are not needed while the user works in the session.
   await run.session.close();

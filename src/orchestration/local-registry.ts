@@ -1,5 +1,5 @@
 /**
- * Kamal 2's local registry (`registry.server: localhost:PORT`, reference §2.7 and §4.3): a registry
+ * Kamal 2's local registry (`registry.server: localhost:PORT`): a registry
  * container on the deployer's Docker bound to 127.0.0.1:PORT, pushed to like any registry, and
  * reached by the servers through SSH reverse port forwards (`ssh -R PORT:127.0.0.1:PORT`) that are
  * open only while they pull. No credentials are involved anywhere.
@@ -13,6 +13,7 @@ import { LOCAL_REGISTRY_CONTAINER, LOCAL_REGISTRY_IMAGE, removeLocal, setupLocal
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { runLocal } from "./local.ts";
+import { relay } from "./relay.ts";
 import type { Run } from "./run.ts";
 
 export function localRegistryImage(env: Record<string, string | undefined> = process.env): string {
@@ -60,16 +61,8 @@ export async function removeLocalRegistry(run: Run): Promise<void> {
 }
 
 /** Relay one forwarded connection to 127.0.0.1:PORT here. */
-function relay(channel: Duplex, registryPort: number): void {
-  const socket = connect({ host: "127.0.0.1", port: registryPort });
-  const close = () => {
-    socket.destroy();
-    channel.destroy();
-  };
-  socket.on("error", close);
-  channel.on("error", close);
-  socket.pipe(channel).on("error", close);
-  channel.pipe(socket).on("error", close);
+function toRegistry(channel: Duplex, registryPort: number): void {
+  relay(connect({ host: "127.0.0.1", port: registryPort }), channel);
 }
 
 /**
@@ -90,7 +83,7 @@ export async function withLocalRegistryTunnels<T>(run: Run, hosts: readonly stri
       const ssh = await run.session.connection(host);
       if (!ssh.forwardIn) throw new SextantError("this SSH connection cannot forward ports");
       try {
-        stops.push(await ssh.forwardIn("localhost", p, (channel) => relay(channel, p)));
+        stops.push(await ssh.forwardIn("localhost", p, (channel) => toRegistry(channel, p)));
       } catch (error) {
         throw new SextantError(`cannot open the reverse tunnel for the local registry on ${host}: ${error instanceof Error ? error.message : String(error)}`, {
           hint: `Port ${p} must be free on ${host} (localhost) and sshd must allow TCP forwarding (AllowTcpForwarding yes).`,

@@ -1,12 +1,12 @@
 /**
- * Proxy boot (reference §4.4): the `kamal` network on every selected host, then on proxy hosts the
+ * Proxy boot (Kamal's `proxy boot`): the `kamal` network on every selected host, then on proxy hosts the
  * kamal-proxy container — started if it exists, else run. By default its image is sextant itself
  * (loaded over SSH when missing); `proxy.run` with a repository, or the boot-config image file,
  * select a registry image such as basecamp/kamal-proxy instead.
  */
 import type { ProxyRunSettings } from "../config/proxy-model.ts";
 import * as proxy from "../commands/proxy.ts";
-import { render } from "../commands/shell.ts";
+import { render, silenced } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { ensureProxyImage, SEXTANT_PROXY_IMAGE, SEXTANT_PROXY_REPOSITORY, SEXTANT_PROXY_TAG } from "./proxy-image.ts";
 import { loginOnHosts } from "./registry.ts";
@@ -19,8 +19,7 @@ export function proxyRunFor(run: Run, host: string): ProxyRunSettings | undefine
   const settings = fromRole ?? fromAccessory;
   if (!settings) return undefined;
   // Without a repository the image is sextant's own proxy, not basecamp/kamal-proxy.
-  const ownImage = settings.raw.repository === undefined && settings.raw.registry === undefined && settings.raw.version === undefined;
-  return ownImage ? { ...settings, repository: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG, image: SEXTANT_PROXY_IMAGE } : settings;
+  return settings.imageUnset ? { ...settings, repository: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG, image: SEXTANT_PROXY_IMAGE } : settings;
 }
 
 export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG } as const;
@@ -29,10 +28,9 @@ export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SE
 export async function needsOwnImage(run: Run, host: string): Promise<boolean> {
   const runConfig = proxyRunFor(run, host);
   if (runConfig) return runConfig.image === SEXTANT_PROXY_IMAGE;
-  const paths = proxy.proxyPaths(run.config.runDirectory);
   const probe = await run.session.tryExec(
     host,
-    `docker container inspect ${proxy.PROXY_CONTAINER} --format '{{.Config.Image}}' 2>/dev/null || echo "$(cat ${paths.imageFile} 2>/dev/null || echo ${OWN_PROXY_DEFAULTS.image}):$(cat ${paths.imageVersionFile} 2>/dev/null || echo ${OWN_PROXY_DEFAULTS.version})"`,
+    render(proxy.imageOrBootFilesImage(run.config.runDirectory, OWN_PROXY_DEFAULTS)),
   );
   return probe.stdout.trim() === SEXTANT_PROXY_IMAGE;
 }
@@ -46,7 +44,7 @@ async function checkProxyVersions(run: Run, hosts: readonly string[]): Promise<v
   const session = run.session;
   const tooOld: string[] = [];
   await session.onHosts(hosts, "proxy version checked", async (host) => {
-    const image = (await session.tryExec(host, `${render(proxy.containerImage())} 2>/dev/null`)).stdout.trim();
+    const image = (await session.tryExec(host, render(silenced(proxy.containerImage())))).stdout.trim();
     if (!image || image.startsWith(`${SEXTANT_PROXY_REPOSITORY}:`)) return;
     const tag = image.includes(":") ? image.slice(image.lastIndexOf(":") + 1) : "latest";
     if (proxy.olderProxyVersion(tag)) tooOld.push(`${host} (${tag})`);

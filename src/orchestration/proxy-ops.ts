@@ -1,14 +1,15 @@
 /**
- * The proxy on each server (Kamal's `kamal proxy ...`, reference §1.8): boot, reboot (all at once or
+ * The proxy on each server (Kamal's `kamal proxy ...`, cli/proxy.rb): boot, reboot (all at once or
  * one host at a time), start/stop/restart, details, logs, remove, upgrade and the legacy boot config
  * files. Proxy commands act on the selection's proxy hosts.
  */
 import * as proxy from "../commands/proxy.ts";
+import * as server from "../commands/server.ts";
 import { bootConfigFiles, bootFilePaths, removeBootFiles, type BootConfigOptions, type BootConfigFiles } from "../commands/proxy-boot-config.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError, UsageError } from "../errors.ts";
 import { bootApp } from "./app-boot.ts";
-import { onEachHost, preConnect, type HostOutput } from "./app-ops.ts";
+import { onEachHost, type HostOutput } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
 import { withLock } from "./lock.ts";
 import { bootProxy, OWN_PROXY_DEFAULTS, proxyRunFor } from "./proxy-boot.ts";
@@ -30,7 +31,6 @@ function proxyHosts(run: Run, what: string): string[] {
 
 /** `proxy boot`: the kamal network everywhere, the proxy on proxy hosts (started, or run). */
 export async function proxyBoot(run: Run): Promise<void> {
-  await preConnect(run);
   proxyHosts(run, "proxy boot");
   await withLock(run, () => run.session.step("Boot the proxy", () => bootProxy(run)));
 }
@@ -77,7 +77,6 @@ async function waitForProxy(run: Run, host: string, timeoutSeconds = 30): Promis
 export async function proxyReboot(run: Run, options: { rolling?: boolean } = {}): Promise<void> {
   const { session, config } = run;
   const hosts = proxyHosts(run, "proxy reboot");
-  await preConnect(run);
   await withLock(run, async () => {
     const own = await ownImageHosts(run, hosts);
     await ensureProxyImage(session, own);
@@ -101,7 +100,6 @@ export async function proxyReboot(run: Run, options: { rolling?: boolean } = {})
 }
 
 export async function proxyStart(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, () =>
     run.session.onHosts(proxyHosts(run, "proxy start"), "proxy started", async (host) => {
       await run.audit(host, "Started proxy");
@@ -115,7 +113,6 @@ export async function proxyStart(run: Run): Promise<void> {
 }
 
 export async function proxyStop(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, () =>
     run.session.onHosts(proxyHosts(run, "proxy stop"), "proxy stopped", async (host) => {
       await run.audit(host, "Stopped proxy");
@@ -152,7 +149,7 @@ export async function proxyLogs(run: Run, options: ProxyLogsOptions): Promise<Ho
 
 /** The apps (service[-destination] directories) installed on a host. */
 async function installedApps(run: Run, host: string): Promise<string[]> {
-  const result = await run.session.tryExec(host, `ls ${run.config.appsDirectory} 2>/dev/null`);
+  const result = await run.session.tryExec(host, render(server.listAppDirectories(run.config)));
   return result.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 
@@ -163,7 +160,6 @@ async function installedApps(run: Run, host: string): Promise<string[]> {
 export async function proxyRemove(run: Run, options: { force?: boolean } = {}): Promise<void> {
   const { session, config } = run;
   const hosts = proxyHosts(run, "proxy remove");
-  await preConnect(run);
   await withLock(run, async () => {
     const inUse: string[] = [];
     await session.onHosts(hosts, "apps checked", async (host) => {
@@ -198,7 +194,6 @@ export async function proxyRemove(run: Run, options: { force?: boolean } = {}): 
 export async function proxyUpgrade(run: Run, options: { rolling?: boolean } = {}): Promise<void> {
   const { session } = run;
   const hosts = run.selection.hosts;
-  await preConnect(run);
   await withLock(run, async () => {
     const groups = options.rolling ? hosts.map((h) => [h]) : [hosts];
     for (const group of groups) {
@@ -247,7 +242,6 @@ export async function bootConfigSet(run: Run, options: BootConfigOptions): Promi
   const paths = bootFilePaths(config.runDirectory);
   const keys = Object.keys(paths) as (keyof BootConfigFiles)[];
   warnIfRunConfig(run, hosts);
-  await preConnect(run);
   await session.onHosts(hosts, "boot config written", async (host) => {
     await session.exec(host, render(proxy.ensureProxyDirectory(config.runDirectory)));
     const ssh = await session.connection(host);
@@ -264,13 +258,11 @@ export async function bootConfigSet(run: Run, options: BootConfigOptions): Promi
 export async function bootConfigGet(run: Run): Promise<HostOutput[]> {
   const hosts = proxyHosts(run, "proxy boot_config get");
   warnIfRunConfig(run, hosts);
-  await preConnect(run);
   return onEachHost(run, hosts, "boot config read", () => proxy.bootConfig(run.config.runDirectory, OWN_PROXY_DEFAULTS));
 }
 
 /** `proxy boot_config reset`: remove the files, so the defaults apply at the next reboot. */
 export async function bootConfigReset(run: Run): Promise<void> {
   const hosts = proxyHosts(run, "proxy boot_config reset");
-  await preConnect(run);
   await run.session.onHosts(hosts, "boot config reset", (host) => run.session.exec(host, render(removeBootFiles(run.config.runDirectory))).then(() => undefined));
 }

@@ -1,4 +1,4 @@
-/** Prune at the end of deploy/setup (reference §4.8): old stopped containers, then unused images. */
+/** Prune at the end of deploy/setup (Kamal's `prune all`): old stopped containers, then unused images. */
 import * as prune from "../commands/prune.ts";
 import { render } from "../commands/shell.ts";
 import type { Run } from "./run.ts";

@@ -13,6 +13,7 @@ import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
 import { withLocalRegistryTunnels } from "./local-registry.ts";
+import { relay } from "./relay.ts";
 import type { Run } from "./run.ts";
 
 /** What Docker's own ssh:// transport runs on the server: the engine's API on stdin/stdout. */
@@ -39,16 +40,7 @@ export async function withRemoteDocker<T>(run: Run, host: string, fn: (dockerHos
   if (!ssh.openExecStream) throw new SextantError("this SSH connection cannot relay streams");
   const server: Server = createServer((socket) => {
     ssh.openExecStream!(DIAL_STDIO).then(
-      (channel) => {
-        const close = () => {
-          socket.destroy();
-          channel.destroy();
-        };
-        socket.on("error", close);
-        channel.on("error", close);
-        socket.pipe(channel);
-        channel.pipe(socket);
-      },
+      (channel) => relay(socket, channel),
       () => socket.destroy(),
     );
   });

@@ -5,7 +5,6 @@
 import { appCommands } from "../commands/app.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
-import { preConnect } from "./app-ops.ts";
 import type { Run } from "./run.ts";
 
 export interface RollbackCandidates {
@@ -20,7 +19,6 @@ export async function rollbackCandidates(run: Run): Promise<RollbackCandidates> 
   const hosts = run.selection.appHosts;
   if (hosts.length === 0) throw new SextantError("No app hosts selected", { hint: "Check --hosts/--roles." });
   const primaryHost = run.selection.primaryHost && hosts.includes(run.selection.primaryHost) ? run.selection.primaryHost : hosts[0]!;
-  await preConnect(run);
   const perHost = new Map<string, string[][]>();
   let current: string | undefined;
   await session.onHosts(hosts, "versions listed", async (host) => {

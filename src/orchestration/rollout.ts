@@ -109,7 +109,6 @@ async function bootCanary(run: Run, host: string, role: Role): Promise<void> {
 export async function deployCanary(run: Run, options: CanaryOptions): Promise<void> {
   const s = run.session;
   checkPercent(options.percent);
-  await run.hook("pre-connect");
   await checkLockFree(run);
   if (!options.skipPush) await s.step("Build and push app image", () => buildAndPush(run, { noCache: options.noCache }));
   const hosts = proxyHosts(run);
@@ -141,7 +140,6 @@ async function requireRollout(run: Run): Promise<RolloutRecord> {
 /** `rollout set N [--list a,b]`. */
 export async function setRollout(run: Run, percent: number, list: string[] = []): Promise<void> {
   checkPercent(percent);
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     const current = await requireRollout(run);
     await run.session.step(`Send ${percent}% to the canary`, () => setSplit(run, percent, list));
@@ -171,7 +169,6 @@ async function stopCanaryContainers(run: Run, version: string): Promise<void> {
 
 /** `rollout stop`: the split off, the canary's containers stopped; the main version serves all. */
 export async function stopRollout(run: Run): Promise<void> {
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     const current = await requireRollout(run);
     await run.session.step("Stop the canary split", () => stopSplit(run));
@@ -190,7 +187,6 @@ export async function stopRollout(run: Run): Promise<void> {
 export async function promoteRollout(run: Run): Promise<void> {
   const s = run.session;
   const version = run.config.version;
-  await run.hook("pre-connect");
   await withLock(run, async () => {
     const current = await requireRollout(run);
     if (current.version !== version) throw new RolloutError(`the canary is ${current.version}, not ${version}`, { hint: "Run `sextant rollout promote` without --version." });

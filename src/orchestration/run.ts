@@ -3,11 +3,11 @@
  * session (SSH + output), who is deploying, whether this process holds the deploy lock, and the
  * KAMAL_* environment hooks receive.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import type { SextantConfig } from "../config/model.ts";
+import { defaultGit } from "../config/version.ts";
 import * as audit from "../commands/audit.ts";
 import { render } from "../commands/shell.ts";
 import type { Reporter } from "../output/events.ts";
@@ -32,12 +32,9 @@ export interface RunOptions extends SelectionOptions {
   pool?: HostPool;
 }
 
+/** A git value of the project (trimmed), or undefined outside a repository or when unset. */
 function git(args: string[], cwd: string): string | undefined {
-  try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
+  return defaultGit(cwd)(args)?.trim() || undefined;
 }
 
 export function utcSeconds(date: Date = new Date()): string {
@@ -67,7 +64,7 @@ export class Run {
     this.options = options;
     this.config = options.config;
     this.selection = select(options.config, options);
-    this.session = new Session({ config: options.config, reporter: options.reporter, pool: options.pool });
+    this.session = new Session({ config: options.config, reporter: options.reporter, pool: options.pool, beforeFirstConnection: () => this.hook("pre-connect") });
     this.holdingLock = (options.env ?? process.env).KAMAL_LOCK === "true";
   }
 
@@ -95,7 +92,7 @@ export class Run {
     await this.session.exec(host, this.auditCommand(message, tags));
   }
 
-  /** Run a hook with Kamal's KAMAL_* environment (reference §4.2); secrets only for the hooks that get them. */
+  /** Run a hook with Kamal's KAMAL_* environment (KAMAL_RECORDED_AT, _PERFORMER, _VERSION, _HOSTS, ...); secrets only for the hooks that get them. */
   async hook(name: HookName, options: { hosts?: readonly string[]; runtime?: number } = {}): Promise<void> {
     const c = this.config;
     let secrets: Record<string, string> | undefined;

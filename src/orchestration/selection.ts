@@ -1,5 +1,5 @@
 /**
- * Which hosts and roles a command acts on (Kamal's "specifics", reference §1.3): --hosts and
+ * Which hosts and roles a command acts on (Kamal's commander/specifics.rb): --hosts and
  * --roles with glob patterns, --primary, and the derived host lists in Kamal's order (hosts carrying
  * the primary role first).
  */

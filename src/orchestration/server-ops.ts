@@ -1,20 +1,21 @@
 /**
- * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`, reference §1.12), and the
- * top-level `details` (proxy and app containers).
+ * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`), the top-level `details`
+ * (proxy and app containers) and `audit` (the audit log's last lines on each server).
  */
 import { accessoryDetails, accessoryHosts } from "./accessory.ts";
 import { withLock } from "./lock.ts";
-import { appDetails, preConnect, type HostOutput } from "./app-ops.ts";
+import { appDetails, type HostOutput } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
 import { proxyDetails } from "./proxy-ops.ts";
 import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 import { UsageError } from "../errors.ts";
+import { reveal } from "../commands/audit.ts";
 import { type ListingOptions } from "../commands/json-format.ts";
+import { render } from "../commands/shell.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {
-  await preConnect(run);
   if (options.interactive) {
     const host = run.selection.primaryHost;
     if (!host) throw new UsageError("No host selected to run the command on", { hint: "Check --hosts/--roles." });
@@ -37,7 +38,6 @@ export async function serverExec(run: Run, command: string, options: { interacti
 
 /** `server bootstrap`: Docker on every host (installed where missing and possible), then the docker-setup hook. */
 export async function serverBootstrap(run: Run): Promise<void> {
-  await preConnect(run);
   await withLock(run, () => run.session.step("Ensure Docker is installed", () => bootstrapServers(run, run.selection.hosts, { alwaysRunHook: true })));
 }
 
@@ -53,3 +53,8 @@ export async function details(run: Run, options: ListingOptions = {}): Promise<{
   return { proxy, app, accessories };
 }
 
+/** `audit`: the last lines of the audit log on every selected host, in the selection's order. */
+export function auditLogs(run: Run): Promise<HostOutput[]> {
+  const { session } = run;
+  return session.onHosts(run.selection.hosts, "audit log read", async (host) => ({ host, text: (await session.tryExec(host, render(reveal(run.config)))).stdout }));
+}

@@ -1,24 +1,26 @@
 /**
  * One run of a command against the servers: the configuration, the SSH pool (one connection per
  * host, reused by every step), the reporter and secret redaction. Orchestration code asks the
- * session to run things on hosts; the session times them and tells the reporter.
+ * session to run things on hosts; the session times them and tells the reporter, and runs the
+ * pre-connect step once before the first command reaches a server.
  */
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { forEachHost, SshCommandError, SshConnectError, SshPool, settingsFromKamal, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
-import type { KamalSshSection, KamalSshkitSection } from "../ssh/options.ts";
+import { forEachHost, SshCommandError, SshConnectError, SshPool, type ConnectionSettings, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
 
 export interface SessionOptions {
   config: SextantConfig;
   reporter: Reporter;
   /** Extra SSH settings (tests, --ssh-option style overrides). */
-  sshOverrides?: Partial<import("../ssh/options.ts").SshSettings>;
+  sshOverrides?: ConnectionSettings;
   /**
    * Where commands go. Default: real SSH connections. Orchestration tests pass a recording pool
    * that answers with scripted output and remembers every command per host.
    */
   pool?: HostPool;
+  /** Runs once, before the first command reaches a server (the run's pre-connect hook). */
+  beforeFirstConnection?: () => Promise<void>;
 }
 
 /** What the session needs of a connection pool (SshPool is the real one). */
@@ -32,19 +34,30 @@ export class Session {
   readonly reporter: Reporter;
   readonly pool: HostPool;
   private readonly knownSecrets = new Set<Secret>();
+  private readonly firstConnection: () => Promise<void>;
+  private connecting?: Promise<void>;
 
   constructor(options: SessionOptions) {
     this.config = options.config;
     this.reporter = options.reporter;
     this.pool = options.pool ?? this.sshPool(options);
+    this.firstConnection = options.beforeFirstConnection ?? (() => Promise.resolve());
+  }
+
+  /**
+   * The pre-connect step, once per run (Kamal fires its pre-connect hook around its first `on`).
+   * Every path to a server passes here; hosts working in parallel share the one promise, so the
+   * hook runs once and all of them wait for it. A build calls it too, before a remote builder or
+   * the pre-build hook may need what the hook sets up (as Kamal's `build push` does).
+   */
+  beforeFirstConnection(): Promise<void> {
+    return (this.connecting ??= this.firstConnection());
   }
 
   private sshPool(options: SessionOptions): SshPool {
-    const raw = options.config.raw as { ssh?: KamalSshSection; sshkit?: KamalSshkitSection };
-    const settings = {
-      ...settingsFromKamal(raw.ssh, raw.sshkit, (name) => this.secret(name).reveal()),
-      ...options.sshOverrides,
-    };
+    const keys = options.config.sshKeyData();
+    this.protect(keys);
+    const settings = { ...connectionSettings(options.config, keys), ...options.sshOverrides };
     return new SshPool(settings, {
       redact: (text) => this.redact(text),
       onEvent: (event) => this.onSshEvent(event),
@@ -82,7 +95,7 @@ export class Session {
 
   /** Run a shell command on a host, streaming its output to the reporter (shown with -v). */
   async exec(host: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const ssh = await this.pool.get(host);
+    const ssh = await this.connection(host);
     return ssh.exec(command, {
       ...options,
       onStdout: (text) => {
@@ -126,6 +139,7 @@ export class Session {
   }
 
   async connection(host: string): Promise<HostConnection> {
+    await this.beforeFirstConnection();
     return this.pool.get(host);
   }
 
@@ -148,6 +162,8 @@ export class Session {
    * its time. Throws one error naming every failed host once all have finished.
    */
   async onHosts<T>(hosts: readonly string[], what: string, fn: (host: string) => Promise<T>, limit?: number): Promise<T[]> {
+    // A failing pre-connect hook stops the run once, not once per host.
+    if (hosts.length > 0) await this.beforeFirstConnection();
     // The connection is opened by fn's first command, so a host that cannot be reached fails
     // inside fn (reported like any other failure, and seen by fn's own error handling).
     return forEachHost(
@@ -170,6 +186,26 @@ export class Session {
   async close(): Promise<void> {
     await this.pool.closeAll();
   }
+}
+
+/** The pool's settings from the config's `ssh:` and `sshkit:` sections (key_data already resolved). */
+export function connectionSettings(config: Pick<SextantConfig, "ssh" | "sshkit">, keyData: readonly Secret[] = []): ConnectionSettings {
+  const { ssh, sshkit } = config;
+  return {
+    user: ssh.user,
+    port: ssh.port,
+    proxy: ssh.proxy && "jump" in ssh.proxy ? ssh.proxy.jump : undefined,
+    proxyCommand: ssh.proxy && "command" in ssh.proxy ? ssh.proxy.command : undefined,
+    keys: ssh.keys,
+    keyData: keyData.length > 0 ? keyData.map((key) => key.reveal()) : undefined,
+    keysOnly: ssh.keysOnly,
+    config: ssh.config,
+    forwardAgent: ssh.forwardAgent,
+    logLevel: ssh.logLevel,
+    maxConcurrentStarts: sshkit.maxConcurrentStarts,
+    poolIdleTimeoutMs: sshkit.poolIdleTimeout * 1000,
+    dnsRetries: sshkit.dnsRetries,
+  };
 }
 
 /** The command never finished because the connection went away (not because it failed). */

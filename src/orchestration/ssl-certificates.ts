@@ -1,5 +1,5 @@
 /**
- * Custom TLS certificates (Kamal's app/ssl_certificates.rb, reference §4.6 step 2): for every proxy
+ * Custom TLS certificates (Kamal's app/ssl_certificates.rb; written during app boot's preparation): for every proxy
  * role with `proxy.ssl: { certificate_pem, private_key_pem }`, the two PEMs are read from the secrets
  * and written to `.kamal/proxy/apps-config/SVC[-DEST]/tls/ROLE/{cert,key}.pem` before any container
  * starts; `kamal-proxy deploy` then names them by their path inside the proxy container.
@@ -11,11 +11,9 @@
  * readable themselves.
  */
 import { appCommands } from "../commands/app.ts";
+import { giveToProxyUser } from "../commands/proxy.ts";
 import { render } from "../commands/shell.ts";
 import type { Run } from "./run.ts";
-
-/** The user the proxy container runs as. */
-export const PROXY_CONTAINER_UID = 1000;
 
 /** Write two PEMs from the secrets to `dir` on `host`, 0600 and owned by the proxy's user. */
 export async function writeCertificate(run: Run, host: string, names: { certificatePem: string; privateKeyPem: string }, dir: string): Promise<void> {
@@ -27,7 +25,7 @@ export async function writeCertificate(run: Run, host: string, names: { certific
   const ssh = await session.connection(host);
   await ssh.upload(cert, `${dir}/cert.pem`, { mode: 0o600 });
   await ssh.upload(key, `${dir}/key.pem`, { mode: 0o600 });
-  await session.tryExec(host, `chown ${PROXY_CONTAINER_UID}:${PROXY_CONTAINER_UID} ${dir}/cert.pem ${dir}/key.pem 2>/dev/null`);
+  await session.tryExec(host, render(giveToProxyUser([`${dir}/cert.pem`, `${dir}/key.pem`])));
 }
 
 export async function uploadSslCertificates(run: Run, hosts: readonly string[]): Promise<void> {

@@ -2,7 +2,7 @@
  * The SSH layer: a pool of one connection per host, commands multiplexed over it, uploads over
  * SFTP, host keys checked against known_hosts, ~/.ssh/config honoured.
  *
- *   const pool = new SshPool(settingsFromKamal(config.ssh, config.sshkit, secret), { onEvent, redact });
+ *   const pool = new SshPool(settings, { onEvent, redact });   // settings: see ConnectionSettings
  *   try {
  *     await pool.onHosts(hosts, (ssh) => ssh.exec(["docker", "info"]), { limit: 10 });
  *   } finally {
@@ -12,9 +12,8 @@
 export { SshPool, forEachHost, mapLimit, type OnHostsOptions, type PoolOptions } from "./pool.ts";
 export { SshHostConnection, type ExecOptions, type ExecResult, type HostConnection, type UploadOptions } from "./connection.ts";
 export { connect, expandProxyCommand, JumpCache, type ConnectOptions, type SshSession } from "./connect.ts";
-export { SshResolver, parseHostSpec, settingsFromKamal, type HostKeyPolicy, type KamalSshSection, type KamalSshkitSection, type SshSettings, type SshTarget } from "./options.ts";
+export { SshResolver, parseHostSpec, type ConnectionSettings, type HostKeyPolicy, type SshTarget } from "./options.ts";
 export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, SshTimeoutError, SshUploadError, type SshConnectReason } from "./errors.ts";
 export type { SshEvent, SshObserver } from "./events.ts";
 export { commandLine, shellJoin, shellQuote } from "./shell-quote.ts";
 export { fingerprint } from "./known-hosts.ts";
-export { interactiveSshArgv, interactiveSshCommand } from "./interactive.ts";

@@ -1,39 +1,18 @@
 /**
- * Connection settings: what Kamal's `ssh:` and `sshkit:` sections say, resolved per host against
- * ~/.ssh/config. Precedence: the deploy config's ssh section > ~/.ssh/config > defaults (user
- * root, port 22).
+ * Connection settings resolved per host against ~/.ssh/config. Precedence: the deploy config's
+ * ssh section > ~/.ssh/config > defaults (user root, port 22).
  */
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { SextantError } from "../errors.ts";
 import { defaultSshConfigFiles, expandPath, loadSshConfig, lookupHost, type HostKeyPolicy, type SshConfigBlocks } from "./ssh-config.ts";
 
 export type { HostKeyPolicy };
 
-/** Kamal's `ssh:` section as written in deploy.yml (validated by the config layer). */
-export interface KamalSshSection {
-  user?: string;
-  port?: number | string;
-  proxy?: string;
-  proxy_command?: string;
-  log_level?: string;
-  keys_only?: boolean;
-  keys?: string[];
-  /** Secret names (resolved with `secret`), or raw PEM keys (deprecated, still accepted). */
-  key_data?: string[];
-  config?: boolean | string | string[];
-  forward_agent?: boolean;
-}
-
-/** Kamal's `sshkit:` section. */
-export interface KamalSshkitSection {
-  max_concurrent_starts?: number;
-  pool_idle_timeout?: number;
-  dns_retries?: number;
-}
-
-/** Settings for every connection of a run. Everything is optional. */
-export interface SshSettings {
+/**
+ * Settings for every connection of a run, in the pool's own terms (milliseconds, resolved key
+ * contents). The session fills them from the config's `ssh:`/`sshkit:` sections. Everything is optional.
+ */
+export interface ConnectionSettings {
   user?: string;
   port?: number;
   /** Jump host(s): `[user@]host[:port]`, comma-separated for a chain (as ProxyJump). */
@@ -98,35 +77,6 @@ export interface SshTarget {
 
 const DEFAULT_IDENTITIES = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
-/** Convert Kamal's `ssh:`/`sshkit:` sections. `secret` resolves key_data secret names. */
-export function settingsFromKamal(
-  ssh: KamalSshSection = {},
-  sshkit: KamalSshkitSection = {},
-  secret: (name: string) => string = (name) => {
-    throw new SextantError(`Secret ${name} (ssh.key_data) is not set`);
-  },
-): SshSettings {
-  const port = ssh.port === undefined ? undefined : Number(ssh.port);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    throw new SextantError(`ssh.port: ${ssh.port} is not a port number`);
-  }
-  return {
-    user: ssh.user,
-    port,
-    proxy: ssh.proxy,
-    proxyCommand: ssh.proxy_command,
-    keys: ssh.keys,
-    keyData: ssh.key_data?.map((v) => (v.includes("-----BEGIN") ? v : secret(v))),
-    keysOnly: ssh.keys_only,
-    config: ssh.config === undefined ? undefined : typeof ssh.config === "string" ? [ssh.config] : ssh.config,
-    forwardAgent: ssh.forward_agent,
-    logLevel: ssh.log_level,
-    maxConcurrentStarts: sshkit.max_concurrent_starts,
-    poolIdleTimeoutMs: sshkit.pool_idle_timeout === undefined ? undefined : sshkit.pool_idle_timeout * 1000,
-    dnsRetries: sshkit.dns_retries,
-  };
-}
-
 /** `[user@]host[:port]` (IPv6 in brackets: `[::1]:22`). */
 export function parseHostSpec(spec: string): { user?: string; host: string; port?: number } {
   let rest = spec.trim();
@@ -154,12 +104,12 @@ export function parseHostSpec(spec: string): { user?: string; host: string; port
 
 /** Resolves targets for hosts; reads ~/.ssh/config once. */
 export class SshResolver {
-  readonly settings: SshSettings;
+  readonly settings: ConnectionSettings;
   readonly home: string;
   private readonly blocks: SshConfigBlocks;
   private readonly env: Record<string, string | undefined>;
 
-  constructor(settings: SshSettings = {}, blocks?: SshConfigBlocks) {
+  constructor(settings: ConnectionSettings = {}, blocks?: SshConfigBlocks) {
     this.settings = settings;
     this.env = settings.env ?? process.env;
     this.home = this.env.HOME || homedir();

@@ -7,7 +7,7 @@ import { connect, JumpCache } from "./connect.ts";
 import { SshHostConnection, type HostConnection } from "./connection.ts";
 import { SshCommandError, SshMultiHostError } from "./errors.ts";
 import type { SshObserver } from "./events.ts";
-import { SshResolver, type SshSettings, type SshTarget } from "./options.ts";
+import { SshResolver, type ConnectionSettings, type SshTarget } from "./options.ts";
 
 export interface PoolOptions extends SshObserver {
   /** Resolves host names to targets (default: from the settings and ~/.ssh/config). */
@@ -79,7 +79,7 @@ export class SshPool {
   private closing = false;
 
   constructor(
-    settings: SshSettings = {},
+    settings: ConnectionSettings = {},
     private readonly options: PoolOptions = {},
   ) {
     this.resolver = options.resolver ?? new SshResolver(settings);

@@ -77,9 +77,14 @@ describe("reading", () => {
   });
 
   test("app logs -f and proxy logs -f follow over ssh -t until interrupted", async () => {
-    const following = sextantInTerminal(project, ["app", "logs", "-f", "-r", "web"], "", { interruptAfterSeconds: 6 });
-    await new Promise((r) => setTimeout(r, 3000));
-    await fetch(`http://${web1}/?follow-marker`);
+    // When the follow starts is not visible from here, so the app is requested until the follow is
+    // interrupted: requests made once it follows must show up, whenever that was.
+    let followed = false;
+    const following = sextantInTerminal(project, ["app", "logs", "-f", "-r", "web"], "", { interruptAfterSeconds: 6 }).finally(() => (followed = true));
+    while (!followed) {
+      await fetch(`http://${web1}/?follow-marker`);
+      await Bun.sleep(250);
+    }
     const app = await following;
     expect(app.stdout).toContain(`Following logs on ${web1}`);
     expect(app.stdout).toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z .*response:200/);

@@ -71,7 +71,7 @@ describe("the sextant binary", () => {
     for (const name of ["run", "deploy", "remove", "list", "pause", "resume", "stop", "rollout"]) {
       expect(viaLink.stdout).toMatch(new RegExp(`^  ${name}\\b`, "m"));
     }
-    const commandLines = (text: string) => text.split("\n").filter((l) => /^  [a-z]+ {2,}/.test(l));
+    const commandLines = (text: string) => text.split("\n").filter((l) => /^ {2}[a-z]+ {2,}/.test(l));
     expect(commandLines(viaSubcommand.stdout)).toEqual(commandLines(viaLink.stdout));
     expect(viaSubcommand.stdout).toContain("sextant proxy-server [command]");
   });

@@ -61,7 +61,7 @@ describe("install.sh", () => {
     const bad = join(scratch, "bad-release");
     cpSync(releaseDir, bad, { recursive: true });
     const sums = readFileSync(join(bad, "SHA256SUMS"), "utf8");
-    writeFileSync(join(bad, "SHA256SUMS"), sums.replace(/^[0-9a-f]{64}(  sextant-linux-x64)$/m, `${"0".repeat(64)}$1`));
+    writeFileSync(join(bad, "SHA256SUMS"), sums.replace(/^[0-9a-f]{64}( {2}sextant-linux-x64)$/m, `${"0".repeat(64)}$1`));
     const badServer = serveDirectory(bad, bridge);
     try {
       const dir = join(scratch, "never", "bin");

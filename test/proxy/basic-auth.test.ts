@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authorized, parseCredentials } from "../../proxy/basic-auth.ts";
-import { startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 

@@ -7,7 +7,11 @@ import { formatDuration, parseDuration } from "../../proxy/duration.ts";
 import { parseFlags } from "../../proxy/flags.ts";
 import { runProxyCli } from "../../proxy/cli.ts";
 import { socketPath, dataDir } from "../../proxy/paths.ts";
-import { onCleanup, sleep, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
+import { freePort } from "../support/free-port.ts";
+import { waitFor } from "../support/wait.ts";
+
+cleanupScope();
 
 test("Go durations parse and format like time.Duration", () => {
   expect(parseDuration("500ms")).toBe(500);
@@ -66,13 +70,6 @@ test("socket and data-dir path rules", () => {
   expect(dataDir({ TMPDIR: "/t" })).toBe("/t");
 });
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
 test("`proxy-server run` as a process: ports from KAMAL_PROXY_* env, control socket, state in HOME, exits 0 on SIGTERM", async () => {
   const dir = mkdtempSync(join(tmpdir(), "proxy-run-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,11 +78,8 @@ test("`proxy-server run` as a process: ports from KAMAL_PROXY_* env, control soc
   const main = join(import.meta.dir, "../../src/main.ts");
   const server = Bun.spawn(["bun", main, "proxy-server", "run"], { env, stdout: "pipe", stderr: "pipe" });
   onCleanup(() => server.kill());
-  const started = Date.now();
-  while (Date.now() - started < 5000) {
-    if ((await fetch(`http://127.0.0.1:${httpPort}/`).catch(() => undefined))?.status === 404) break;
-    await sleep(50);
-  }
+  // The ports must be known up front: this test checks that the environment's values are used.
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/`).catch(() => undefined))?.status === 404, "the proxy process to listen");
   const up = upstream("from-process");
   // Async spawn: the upstream lives in this process and must answer health checks meanwhile.
   const deploy = Bun.spawn(["bun", main, "proxy-server", "deploy", "web", `--target=${up.addr}`, "--health-check-interval=20ms"], { env, stderr: "pipe" });

@@ -1,7 +1,9 @@
-/** Header hygiene and encodings (issue items beyond the numbered behaviours). */
+/** Header hygiene between client and upstream, and content encodings passing through untouched. */
 import { expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { rawRequest, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, rawRequest, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 test("hop-by-hop request headers are not forwarded; TE: trailers is", async () => {
   const p = await startProxy();

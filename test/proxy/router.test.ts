@@ -1,24 +1,26 @@
-/** Behaviours 1–31 (routing and deploy), through the real command line and real listeners. */
+/** Routing and deploy, through the real command line and real listeners. */
 import { expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, onCleanup, startProxy, upstream } from "./helpers.ts";
 
-test("B1: with no services deployed, any request returns 404", async () => {
+cleanupScope();
+
+test("with no services deployed, any request returns 404", async () => {
   const p = await startProxy();
   expect((await p.text("/")).status).toBe(404);
   expect((await p.text("/anything", { host: "example.com" })).status).toBe(404);
 });
 
-test("B2: a service with no host serves any host with the target's body", async () => {
+test("a service with no host serves any host with the target's body", async () => {
   const p = await startProxy();
   const up = upstream("first");
   expect((await p.deploy("web", up.addr)).code).toBe(0);
   for (const host of ["example.com", "other.org", "localhost"]) expect(await p.text("/", { host })).toMatchObject({ status: 200, body: "first" });
 });
 
-test("B3: two targets are both served within four requests", async () => {
+test("two targets are both served within four requests", async () => {
   const p = await startProxy();
   const a = upstream("a");
   const b = upstream("b");
@@ -28,7 +30,7 @@ test("B3: two targets are both served within four requests", async () => {
   expect([...seen].sort()).toEqual(["a", "b"]);
 });
 
-test("B4: after remove, the host returns 404", async () => {
+test("after remove, the host returns 404", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr, "--host=example.com");
@@ -37,7 +39,7 @@ test("B4: after remove, the host returns 404", async () => {
   expect((await p.text("/", { host: "example.com" })).status).toBe(404);
 });
 
-test("B5: hosts 1 and 2 are served, host 3 is 404 without a default service", async () => {
+test("hosts 1 and 2 are served, host 3 is 404 without a default service", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr, "--host=1.example.com,2.example.com");
@@ -46,7 +48,7 @@ test("B5: hosts 1 and 2 are served, host 3 is 404 without a default service", as
   expect((await p.text("/", { host: "3.example.com" })).status).toBe(404);
 });
 
-test("B6: redeploying with hosts [3,2] drops host 1", async () => {
+test("redeploying with hosts [3,2] drops host 1", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr, "--host=1.example.com,2.example.com");
@@ -56,19 +58,19 @@ test("B6: redeploying with hosts [3,2] drops host 1", async () => {
   expect((await p.text("/", { host: "3.example.com" })).status).toBe(200);
 });
 
-test("B7: a host that no service lists is 404 without a default service", async () => {
+test("a host that no service lists is 404 without a default service", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream().addr, "--host=example.com");
   expect((await p.text("/", { host: "unknown.example.com" })).status).toBe(404);
 });
 
-test("B8: Host with a port routes like the bare host", async () => {
+test("Host with a port routes like the bare host", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("dummy").addr, "--host=dummy.example.com");
   expect(await p.text("/", { host: "dummy.example.com:80" })).toMatchObject({ status: 200, body: "dummy" });
 });
 
-test("B9: redeploying with a new target sends requests to it", async () => {
+test("redeploying with a new target sends requests to it", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("old").addr);
   expect((await p.text("/")).body).toBe("old");
@@ -76,7 +78,7 @@ test("B9: redeploying with a new target sends requests to it", async () => {
   expect((await p.text("/")).body).toBe("new");
 });
 
-test("B10: buffering with max-request-body 10 rejects 24 bytes with 413, until redeployed without buffering", async () => {
+test("buffering with max-request-body 10 rejects 24 bytes with 413, until redeployed without buffering", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr, "--buffer-requests", "--max-request-body=10");
@@ -86,7 +88,7 @@ test("B10: buffering with max-request-body 10 rejects 24 bytes with 413, until r
   expect((await p.text("/", { method: "POST", body })).status).toBe(200);
 });
 
-test("B11: redeploying with TLS makes plain-HTTP POSTs 301 with an empty body, for new hosts too", async () => {
+test("redeploying with TLS makes plain-HTTP POSTs 301 with an empty body, for new hosts too", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr, "--host=example.com");
@@ -100,7 +102,7 @@ test("B11: redeploying with TLS makes plain-HTTP POSTs 301 with an empty body, f
   }
 });
 
-test("B12: with a canonical host, www redirects with 301 and the canonical host is served", async () => {
+test("with a canonical host, www redirects with 301 and the canonical host is served", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream().addr, "--host=example.com,www.example.com", "--canonical-host=example.com");
   const r = await p.text("/path?q=1", { host: "www.example.com" });
@@ -109,7 +111,7 @@ test("B12: with a canonical host, www redirects with 301 and the canonical host 
   expect((await p.text("/", { host: "example.com" })).status).toBe(200);
 });
 
-test("B14: a deploy with unreadable certificate paths fails and the previous configuration keeps serving", async () => {
+test("a deploy with unreadable certificate paths fails and the previous configuration keeps serving", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("v1").addr, "--host=example.com");
   const before = p.state.read();
@@ -121,18 +123,19 @@ test("B14: a deploy with unreadable certificate paths fails and the previous con
   expect(() => JSON.parse(p.state.read()!)).not.toThrow();
 });
 
-test("B15: a deploy with an invalid error-pages directory fails and the previous configuration keeps serving", async () => {
+test("a deploy with an invalid error-pages directory fails and the previous configuration keeps serving", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("v1").addr);
   const before = p.state.read();
   const empty = mkdtempSync(join(tmpdir(), "pages-"));
+  onCleanup(() => rmSync(empty, { recursive: true, force: true }));
   const r = await p.deploy("web", upstream("v2").addr, `--error-pages=${empty}`);
   expect(r).toMatchObject({ code: 1, err: "Error: unable to load error pages\n" });
   expect((await p.text("/")).body).toBe("v1");
   expect(p.state.read()).toBe(before);
 });
 
-test("B16: pause survives a redeploy; resume serves again", async () => {
+test("pause survives a redeploy; resume serves again", async () => {
   const p = await startProxy();
   const up = upstream();
   await p.deploy("web", up.addr);
@@ -144,7 +147,7 @@ test("B16: pause survives a redeploy; resume serves again", async () => {
   expect((await p.text("/")).status).toBe(200);
 });
 
-test("B17: changing a service's host moves it", async () => {
+test("changing a service's host moves it", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("one").addr, "--host=one.example.com");
   await p.deploy("web", upstream("two").addr, "--host=two.example.com");
@@ -152,7 +155,7 @@ test("B17: changing a service's host moves it", async () => {
   expect((await p.text("/", { host: "one.example.com" })).status).toBe(404);
 });
 
-test("B18: a second service on an owned host fails with the conflict error; the first keeps serving", async () => {
+test("a second service on an owned host fails with the conflict error; the first keeps serving", async () => {
   const p = await startProxy();
   await p.deploy("first", upstream("first").addr, "--host=example.com");
   const r = await p.deploy("second", upstream("second").addr, "--host=example.com");
@@ -160,7 +163,7 @@ test("B18: a second service on an owned host fails with the conflict error; the 
   expect((await p.text("/", { host: "example.com" })).body).toBe("first");
 });
 
-test("B19: two services with no host conflict", async () => {
+test("two services with no host conflict", async () => {
   const p = await startProxy();
   await p.deploy("first", upstream("first").addr);
   const r = await p.deploy("second", upstream("second").addr);
@@ -168,7 +171,7 @@ test("B19: two services with no host conflict", async () => {
   expect((await p.text("/")).body).toBe("first");
 });
 
-test("B20: services on different hosts route independently", async () => {
+test("services on different hosts route independently", async () => {
   const p = await startProxy();
   await p.deploy("a", upstream("a").addr, "--host=a.example.com");
   await p.deploy("b", upstream("b").addr, "--host=b.example.com");
@@ -191,7 +194,7 @@ function cookieUpstream() {
   });
 }
 
-test("B21: cookie scoping rewrites Path under the matched prefix; off leaves it", async () => {
+test("cookie scoping rewrites Path under the matched prefix; off leaves it", async () => {
   const p = await startProxy();
   const up = cookieUpstream();
   await p.deploy("api", up.addr, "--path-prefix=/api,/app", "--scope-cookie-paths");
@@ -205,14 +208,14 @@ test("B21: cookie scoping rewrites Path under the matched prefix; off leaves it"
   expect((await p.request("/chat/root", { host: "example.com" })).headers.getSetCookie()[0]).toBe("a=1; Path=/");
 });
 
-test("B22: cookie scoping only touches cookies without Domain or with the request host", async () => {
+test("cookie scoping only touches cookies without Domain or with the request host", async () => {
   const p = await startProxy();
   await p.deploy("api", cookieUpstream().addr, "--path-prefix=/api", "--scope-cookie-paths");
   const cookies = (await p.request("/api/x", { host: "example.com" })).headers.getSetCookie();
   expect(cookies).toEqual(["a=1; Path=/api/something", "b=2; Path=/something; Domain=other.com", "c=3; Path=/api/something; Domain=example.com"]);
 });
 
-test("B23: prefix stripping", async () => {
+test("prefix stripping", async () => {
   const p = await startProxy();
   const app = echoUpstream("app");
   const api = echoUpstream("api");
@@ -231,7 +234,7 @@ test("B23: prefix stripping", async () => {
   expect(await j("/app")).toMatchObject({ name: "unstripped", path: "/app" });
 });
 
-test("B24: while paused, health paths answer 200 on stripped and unstripped services", async () => {
+test("while paused, health paths answer 200 on stripped and unstripped services", async () => {
   const p = await startProxy();
   await p.deploy("api", upstream().addr, "--path-prefix=/api");
   await p.deploy("admin", upstream().addr, "--path-prefix=/admin", "--strip-path-prefix=false", "--health-check-path=/admin/up");
@@ -242,7 +245,7 @@ test("B24: while paused, health paths answer 200 on stripped and unstripped serv
   expect((await p.text("/api/other")).status).toBe(504);
 });
 
-test("B25: a host with only /first and /second: / and /third are 404", async () => {
+test("a host with only /first and /second: / and /third are 404", async () => {
   const p = await startProxy();
   await p.deploy("first", upstream("first").addr, "--host=example.com", "--path-prefix=/first");
   await p.deploy("second", upstream("second").addr, "--host=example.com", "--path-prefix=/second");
@@ -252,7 +255,7 @@ test("B25: a host with only /first and /second: / and /third are 404", async () 
   expect((await p.text("/", { host: "example.com" })).status).toBe(404);
 });
 
-test("B26: default-host prefix services and a specific host's prefix service", async () => {
+test("default-host prefix services and a specific host's prefix service", async () => {
   const p = await startProxy();
   await p.deploy("first", upstream("first").addr, "--path-prefix=/first");
   await p.deploy("second", upstream("second").addr, "--path-prefix=/second");
@@ -263,7 +266,7 @@ test("B26: default-host prefix services and a specific host's prefix service", a
   expect((await p.text("/", { host: "example.com" })).status).toBe(404);
 });
 
-test("B27: a service with no host catches every unmatched host", async () => {
+test("a service with no host catches every unmatched host", async () => {
   const p = await startProxy();
   await p.deploy("specific", upstream("specific").addr, "--host=specific.example.com");
   await p.deploy("catchall", upstream("catchall").addr);
@@ -271,7 +274,7 @@ test("B27: a service with no host catches every unmatched host", async () => {
   expect((await p.text("/", { host: "whatever.test" })).body).toBe("catchall");
 });
 
-test("B28: one-level wildcards, and other hosts fall to the default", async () => {
+test("one-level wildcards, and other hosts fall to the default", async () => {
   const p = await startProxy();
   await p.deploy("first", upstream("first").addr, "--host=*.first.example.com");
   await p.deploy("second", upstream("second").addr, "--host=*.second.example.com");
@@ -281,13 +284,13 @@ test("B28: one-level wildcards, and other hosts fall to the default", async () =
   expect((await p.text("/", { host: "something-else.example.com" })).body).toBe("default");
 });
 
-test("B29: a wildcard host with automatic TLS is rejected", async () => {
+test("a wildcard host with automatic TLS is rejected", async () => {
   const p = await startProxy();
   const r = await p.deploy("web", upstream().addr, "--host=*.example.com", "--tls");
   expect(r).toMatchObject({ code: 1, err: "Error: automatic TLS does not support wildcards\n" });
 });
 
-test("B30: a target answering 500 fails the deploy and the host stays 404", async () => {
+test("a target answering 500 fails the deploy and the host stays 404", async () => {
   const p = await startProxy();
   const up = upstream("bad", () => new Response("no", { status: 500 }));
   const r = await p.cli("deploy", "web", `--target=${up.addr}`, "--host=example.com", "--deploy-timeout=20ms", "--health-check-interval=5ms");
@@ -296,7 +299,7 @@ test("B30: a target answering 500 fails the deploy and the host stays 404", asyn
   expect((await p.cli("list")).out).not.toContain("web");
 });
 
-test("B30 (redeploy): an unhealthy new version leaves the old one serving untouched", async () => {
+test("an unhealthy new version leaves the old one serving untouched", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("v1").addr, "--host=example.com");
   const bad = upstream("v2", () => new Response("down", { status: 503 }));
@@ -307,7 +310,7 @@ test("B30 (redeploy): an unhealthy new version leaves the old one serving untouc
   expect(JSON.parse(p.state.read()!)[0].active_targets).not.toContain(bad.addr);
 });
 
-test("B31: rollout by cookie: allowlist selects the rollout group; stop returns to active", async () => {
+test("rollout by cookie: allowlist selects the rollout group; stop returns to active", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream("active").addr);
   const rollout = upstream("rollout");

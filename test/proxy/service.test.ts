@@ -1,12 +1,14 @@
-/** Behaviours 34–46 (service logic, validation, metrics exclusion, state round trips). */
+/** Service logic, validation, metrics exclusion, state round trips. */
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostsConfigured, serviceOptionsProblem, defaultServiceOptions } from "../../proxy/options.ts";
 import { decodeState, encodeState } from "../../proxy/state.ts";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
 
-test("B34: a POST through a service returns 200 with the body delivered", async () => {
+cleanupScope();
+
+test("a POST through a service returns 200 with the body delivered", async () => {
   const p = await startProxy();
   await p.deploy("web", echoUpstream().addr);
   const r = await p.text("/submit", { method: "POST", body: "payload" });
@@ -14,7 +16,7 @@ test("B34: a POST through a service returns 200 with the body delivered", async 
   expect(JSON.parse(r.body)).toMatchObject({ method: "POST", body: "payload" });
 });
 
-test("B35: --client-ip-header replaces the incoming X-Forwarded-For", async () => {
+test("--client-ip-header replaces the incoming X-Forwarded-For", async () => {
   const p = await startProxy();
   await p.deploy("web", echoUpstream().addr, "--client-ip-header=True-Client-IP");
   const withHeader = await (await p.request("/", { headers: { "true-client-ip": "203.0.113.9", "x-forwarded-for": "6.6.6.6" } })).json();
@@ -24,7 +26,7 @@ test("B35: --client-ip-header replaces the incoming X-Forwarded-For", async () =
   expect(without.headers["x-forwarded-for"]).toBe("6.6.6.6, 127.0.0.1");
 });
 
-test("B37: a host list counts only if non-empty without empty entries", () => {
+test("a host list counts only if non-empty without empty entries", () => {
   expect(hostsConfigured(["example.com"])).toBe(true);
   expect(hostsConfigured([])).toBe(false);
   expect(hostsConfigured(["*.x", ""])).toBe(false);
@@ -32,7 +34,7 @@ test("B37: a host list counts only if non-empty without empty entries", () => {
   expect(serviceOptionsProblem(o)).toBe("host must be set when using TLS");
 });
 
-test("B38: validation messages, each wrapped in 'service options invalid'", async () => {
+test("validation messages, each wrapped in 'service options invalid'", async () => {
   const p = await startProxy();
   const t = `--target=${upstream().addr}`;
   const cases: [string[], string][] = [
@@ -50,7 +52,7 @@ test("B38: validation messages, each wrapped in 'service options invalid'", asyn
   }
 });
 
-test("B42: the health path answers 200 running, paused or stopped; other paths 504/503/200", async () => {
+test("the health path answers 200 running, paused or stopped; other paths 504/503/200", async () => {
   const p = await startProxy();
   await p.deploy("web", upstream().addr);
   expect((await p.text("/up")).status).toBe(200);
@@ -68,7 +70,7 @@ async function metricsText(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/anything`)).text();
 }
 
-test("B43/B44: metrics exclusion matches the stripped path exactly; excluded requests are still served", async () => {
+test("metrics exclusion matches the stripped path exactly; excluded requests are still served", async () => {
   // A fixed port would collide between runs; pick a free one by binding and releasing.
   const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = probe.port!;
@@ -87,7 +89,7 @@ test("B43/B44: metrics exclusion matches the stripped path exactly; excluded req
   expect(h.requestLogs().filter((l) => l.path === "/up").length).toBe(1);
 });
 
-test("B45: a state round trip keeps names, targets, options, stopped state and rollout split", async () => {
+test("a state round trip keeps names, targets, options, stopped state and rollout split", async () => {
   let p = await startProxy();
   const a = upstream("active");
   const r = upstream("rollout");
@@ -109,7 +111,7 @@ test("B45: a state round trip keeps names, targets, options, stopped state and r
   expect((await p.text("/", { host: "example.com", method: "POST", body: "x".repeat(100) })).status).toBe(413);
 });
 
-test("B46: the legacy state format loads", async () => {
+test("the legacy state format loads", async () => {
   const up = upstream("legacy");
   const legacy = [{ name: "old", active_target: up.addr, hosts: ["legacy.example.com"], target_options: { response_timeout: 3_000_000_000 } }];
   const states = decodeState(JSON.stringify(legacy));

@@ -1,10 +1,12 @@
-/** Behaviours that need the HTTPS listener (custom certificates): 13, 32, 36, 39, 40, 41, 95, 122. */
+/** What needs the HTTPS listener (custom certificates): redirects, X-Forwarded-Proto, ALPN, SNI, restored TLS routes. */
 import { expect, test } from "bun:test";
 import { connect } from "node:tls";
-import { echoUpstream, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
 import { httpsGet, selfSignedCert } from "./tls-helpers.ts";
 
-test("B13: canonical host with TLS: one 301 from http://www and from https://www", async () => {
+cleanupScope();
+
+test("canonical host with TLS: one 301 from http://www and from https://www", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   const r = await p.deploy("web", upstream().addr, "--host=example.com,www.example.com", "--canonical-host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -18,7 +20,7 @@ test("B13: canonical host with TLS: one 301 from http://www and from https://www
   expect((await httpsGet(p.server.tls.port, "/", "example.com")).status).toBe(200);
 });
 
-test("B36: TLS with redirect: HTTP gets 301 to https://example.com/, HTTPS gets 200", async () => {
+test("TLS with redirect: HTTP gets 301 to https://example.com/, HTTPS gets 200", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("web", upstream().addr, "--host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -28,7 +30,7 @@ test("B36: TLS with redirect: HTTP gets 301 to https://example.com/, HTTPS gets 
   expect((await httpsGet(p.server.tls.port, "/", "example.com")).status).toBe(200);
 });
 
-test("B39: TLS without redirect serves both schemes with the right X-Forwarded-Proto", async () => {
+test("TLS without redirect serves both schemes with the right X-Forwarded-Proto", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("web", echoUpstream().addr, "--host=example.com", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -51,7 +53,7 @@ async function curlHead(port: number, host: string, version: "--http1.1" | "--ht
   return { version: lines.at(-1)!, headers: lines.slice(0, -1).join("\n").toLowerCase() };
 }
 
-test.skipIf(!curl)("B95: HTTPS serves HTTP/1.1 and HTTP/2 (ALPN)", async () => {
+test.skipIf(!curl)("HTTPS serves HTTP/1.1 and HTTP/2 (ALPN)", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("web", upstream().addr, "--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -59,7 +61,7 @@ test.skipIf(!curl)("B95: HTTPS serves HTTP/1.1 and HTTP/2 (ALPN)", async () => {
   expect((await curlHead(p.server.tls.port, "localhost", "--http2")).version).toBe("2");
 });
 
-test.skipIf(!curl)("B96/B97: Alt-Svc advertises h3 on the HTTPS port only with --http3", async () => {
+test.skipIf(!curl)("Alt-Svc advertises h3 on the HTTPS port only with --http3", async () => {
   const { cert, key } = selfSignedCert();
   const flags = ["--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`];
   const on = await startProxy({ http3: true });
@@ -79,7 +81,7 @@ test.skipIf(!curl)("B96/B97: Alt-Svc advertises h3 on the HTTPS port only with -
   udp.close();
 });
 
-test("B40: a custom certificate pair is served on the HTTPS listener", async () => {
+test("a custom certificate pair is served on the HTTPS listener", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("web", upstream("secure").addr, "--host=localhost", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -89,7 +91,7 @@ test("B40: a custom certificate pair is served on the HTTPS listener", async () 
   expect(log).toMatchObject({ scheme: "https", proto: "HTTP/1.1" });
 });
 
-test("B41/B122: a non-TLS service answers 200 over HTTP and 503 over HTTPS", async () => {
+test("a non-TLS service answers 200 over HTTP and 503 over HTTPS", async () => {
   const p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("secure", upstream().addr, "--host=example.com", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
@@ -98,7 +100,7 @@ test("B41/B122: a non-TLS service answers 200 over HTTP and 503 over HTTPS", asy
   expect((await httpsGet(p.server.tls.port, "/", "plain.example.com")).status).toBe(503);
 });
 
-test("B32: after a restart the restored routes serve: default 200, TLS host 301, https prefix service", async () => {
+test("after a restart the restored routes serve: default 200, TLS host 301, https prefix service", async () => {
   let p = await startProxy();
   const { cert, key } = selfSignedCert();
   await p.deploy("default", upstream("default").addr);
@@ -122,7 +124,7 @@ function peerCommonName(port: number, servername?: string): Promise<string> {
   });
 }
 
-test("B121: a handshake without SNI gets the default TLS hostname's certificate; SNI picks per host", async () => {
+test("a handshake without SNI gets the default TLS hostname's certificate; SNI picks per host", async () => {
   const p = await startProxy();
   const first = selfSignedCert(["first.example.com"]);
   const second = selfSignedCert(["second.example.com"]);

@@ -1,6 +1,9 @@
 /** WebSocket pass-through details: headers the upstream sees, subprotocols, binary frames, close codes. */
 import { expect, test } from "bun:test";
-import { startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+import { waitFor } from "../support/wait.ts";
+
+cleanupScope();
 
 function wsEcho() {
   const seen: Record<string, string | null>[] = [];
@@ -39,7 +42,7 @@ test("the upstream sees Host, forwarding headers and the stripped path; subproto
   ws.send("close-me");
   const ev = await closed;
   expect([ev.code, ev.reason]).toEqual([4321, "bye"]);
-  for (let i = 0; i < 50 && !p.requestLogs().some((l) => l.status === 101); i++) await Bun.sleep(10);
+  await waitFor(() => p.requestLogs().some((l) => l.status === 101), "the upgrade's request log line");
   expect(p.requestLogs().find((l) => l.status === 101)).toMatchObject({ service: "chat", path: "/cable/socket" });
 });
 

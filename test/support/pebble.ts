@@ -7,9 +7,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 export interface PebbleOptions {
   /** Address every listener binds (and the API certificate names). */
@@ -38,18 +38,6 @@ export interface Pebble {
   /** Lines Pebble printed (validation attempts, issued certificates). */
   log(): string;
   stop(): Promise<void>;
-}
-
-/** A port that is free right now on `address`. */
-export function freePort(address = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, address, () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {

@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import type { Run } from "../../orchestration/run.ts";
-import { withRun } from "../_run.ts";
-import { logWindow } from "../_output.ts";
-import { globalOptions } from "../context.ts";
+import type { AccessoryChange } from "../../orchestration/accessory-ops.ts";
+import { withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { confirm } from "../confirm.ts";
+import { logWindow } from "../arguments.ts";
 
 const nameArg = {
   name: { type: "positional", description: "The accessory's name, or `all`", required: true },
@@ -12,123 +13,37 @@ const oneNameArg = {
   name: { type: "positional", description: "The accessory's name", required: true },
 } as const;
 
-type Orchestration = typeof import("../../orchestration/accessory.ts");
-const load = (): Promise<Orchestration> => import("../../orchestration/accessory.ts");
+const load = () => import("../../orchestration/accessory.ts");
+const ops = () => import("../../orchestration/accessory-ops.ts");
 
-/** withRun for the accessory group, with the pre-connect hook before the first SSH command. */
-async function accessoryRun<T>(subcommand: string, fn: (run: Run) => Promise<T>): Promise<T> {
-  return withRun({ command: "accessory", subcommand }, async (run) => {
-    const { preConnect } = await import("../../orchestration/app-ops.ts");
-    await preConnect(run);
-    return fn(run);
+/** Kamal prints each host's answer under `Accessory NAME Host: H` (the header hidden with -q). */
+const print = (name: string, results: { host: string; text: string }[]) => printByHost(results, `Accessory ${name}`, { spaced: false });
+
+/** A sub-command that changes accessories under the lock (boot, reboot, start, stop, restart). */
+function changeCommand(change: AccessoryChange, description: string) {
+  return defineCommand({
+    meta: { name: change, description },
+    args: { ...nameArg },
+    async run({ args }) {
+      const { changeAccessories } = await ops();
+      await withRun({}, (run) => changeAccessories(run, args.name, change));
+    },
   });
 }
 
-async function underLock(run: Run, fn: () => Promise<void>): Promise<void> {
-  const { withLock } = await import("../../orchestration/lock.ts");
-  await withLock(run, fn);
-}
+const boot = changeCommand("boot", "Boot an accessory on its hosts (skips hosts where its container exists)");
+const reboot = changeCommand("reboot", "Replace an accessory's container (pull, then a fresh container with the current files and env)");
+const start = changeCommand("start", "Start an accessory's existing container");
+const stop = changeCommand("stop", "Stop an accessory's container");
+const restart = changeCommand("restart", "Stop, then start an accessory's container");
 
-function print(header: string, results: { host: string; text: string }[]): void {
-  for (const { host, text } of results) {
-    if (!globalOptions().quiet) process.stdout.write(`${header} Host: ${host}\n`);
-    process.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
-  }
-}
-
-async function confirm(question: string, confirmed: boolean | undefined, flag: string): Promise<boolean> {
-  if (confirmed) return true;
-  if (!process.stdin.isTTY) throw new UsageError(`${question.split(".")[0]}: this needs confirmation`, { hint: `Add ${flag} to confirm without a prompt.` });
-  const { consola } = await import("consola");
-  const ok = await consola.prompt(question, { type: "confirm", initial: false });
-  if (ok !== true) process.stdout.write("Aborted\n");
-  return ok === true;
-}
-
-/** Hand the terminal to the system ssh client on `host` (exec -i, logs -f). */
-async function interactive(run: Run, host: string, command: string): Promise<number> {
-  const { interactiveSshArgv } = await import("../../ssh/index.ts");
-  const { homedir } = await import("node:os");
-  const { spawn } = await import("node:child_process");
-  const raw = (run.config.raw.ssh ?? {}) as Parameters<typeof interactiveSshArgv>[0];
-  const argv = interactiveSshArgv(raw, host, command, homedir());
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
-}
-
-const boot = defineCommand({
-  meta: { name: "boot", description: "Boot an accessory on its hosts (skips hosts where its container exists)" },
-  args: { ...nameArg },
+const remove = defineCommand({
+  meta: { name: "remove", description: "Remove an accessory's container, image and data directory from its hosts" },
+  args: { ...nameArg, confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } },
   async run({ args }) {
-    const o = await load();
-    await accessoryRun("boot", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) await run.session.step(`Boot accessory ${a.name}`, () => o.bootAccessory(run, a));
-      });
-    });
-  },
-});
-
-const reboot = defineCommand({
-  meta: { name: "reboot", description: "Replace an accessory's container (pull, then a fresh container with the current files and env)" },
-  args: { ...nameArg },
-  async run({ args }) {
-    const o = await load();
-    await accessoryRun("reboot", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) await run.session.step(`Reboot accessory ${a.name}`, () => o.rebootAccessory(run, a));
-      });
-    });
-  },
-});
-
-const start = defineCommand({
-  meta: { name: "start", description: "Start an accessory's existing container" },
-  args: { ...nameArg },
-  async run({ args }) {
-    const o = await load();
-    await accessoryRun("start", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) await run.session.step(`Start accessory ${a.name}`, () => o.startAccessory(run, a));
-      });
-    });
-  },
-});
-
-const stop = defineCommand({
-  meta: { name: "stop", description: "Stop an accessory's container" },
-  args: { ...nameArg },
-  async run({ args }) {
-    const o = await load();
-    await accessoryRun("stop", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) await run.session.step(`Stop accessory ${a.name}`, () => o.stopAccessory(run, a));
-      });
-    });
-  },
-});
-
-const restart = defineCommand({
-  meta: { name: "restart", description: "Stop, then start an accessory's container" },
-  args: { ...nameArg },
-  async run({ args }) {
-    const o = await load();
-    await accessoryRun("restart", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) {
-          await run.session.step(`Stop accessory ${a.name}`, () => o.stopAccessory(run, a));
-          await run.session.step(`Start accessory ${a.name}`, () => o.startAccessory(run, a));
-        }
-      });
-    });
+    if (!(await confirm(`This will remove all containers, images and data directories for ${args.name}. Are you sure?`, args.confirmed))) return 1;
+    const { changeAccessories } = await ops();
+    await withRun({}, (run) => changeAccessories(run, args.name, "remove"));
   },
 });
 
@@ -137,8 +52,8 @@ const details = defineCommand({
   args: { ...nameArg },
   async run({ args }) {
     const o = await load();
-    await accessoryRun("details", async (run) => {
-      for (const a of o.accessoriesNamed(run, args.name)) print(`Accessory ${a.name}`, await o.accessoryDetails(run, a));
+    await withRun({}, async (run) => {
+      for (const a of o.accessoriesNamed(run, args.name)) print(a.name, await o.accessoryDetails(run, a));
     });
   },
 });
@@ -151,24 +66,14 @@ const exec = defineCommand({
     reuse: { type: "boolean", description: "Run in the running container (docker exec) instead of a new one" },
   },
   async run({ args }) {
-    const o = await load();
+    const [o, a] = await Promise.all([load(), ops()]);
     const words = (args._ as string[]).slice(1);
     if (words.length === 0) throw new UsageError("No command provided. You must specify a command to execute.");
     const command = words.map((w) => w.trim()).join(" ");
-    return accessoryRun("exec", async (run) => {
-      const [accessory] = o.accessoriesNamed(run, args.name);
-      if (args.name === "all") throw new UsageError("accessory exec needs one accessory's name, not `all`");
-      if (args.interactive) {
-        const host = o.accessoryHosts(run, accessory!)[0];
-        if (!host) throw new UsageError(`accessory ${accessory!.name} has no selected host`);
-        const { accessoryCommands } = await import("../../commands/accessory.ts");
-        const { render } = await import("../../commands/shell.ts");
-        const a = accessoryCommands(run.config, accessory!);
-        const tty = process.stdin.isTTY === true;
-        const argv = args.reuse ? a.execInExisting(command, { interactive: true, tty }) : a.execInNew(command, { interactive: true, tty });
-        return interactive(run, host, render(argv));
-      }
-      print(`Accessory ${accessory!.name}`, await o.execAccessory(run, accessory!, command, { reuse: args.reuse }));
+    return withRun({}, async (run) => {
+      const accessory = a.oneAccessory(run, args.name, "exec");
+      if (args.interactive) return a.execAccessoryInteractive(run, accessory, command, { reuse: args.reuse });
+      print(accessory.name, await o.execAccessory(run, accessory, command, { reuse: args.reuse }));
       return 0;
     });
   },
@@ -186,38 +91,15 @@ const logs = defineCommand({
     "skip-timestamps": { type: "boolean", alias: "T", description: "Leave out timestamps" },
   },
   async run({ args }) {
-    const o = await load();
+    const [o, a] = await Promise.all([load(), ops()]);
     const window = logWindow(args);
-    return accessoryRun("logs", async (run) => {
-      const [accessory] = o.accessoriesNamed(run, args.name);
-      if (args.name === "all") throw new UsageError("accessory logs needs one accessory's name, not `all`");
-      const timestamps = !args["skip-timestamps"];
-      if (args.follow) {
-        const host = o.accessoryHosts(run, accessory!)[0];
-        if (!host) throw new UsageError(`accessory ${accessory!.name} has no selected host`);
-        const { accessoryCommands } = await import("../../commands/accessory.ts");
-        const { render } = await import("../../commands/shell.ts");
-        const a = accessoryCommands(run.config, accessory!);
-        return interactive(run, host, render(a.followLogs({ grep: args.grep, grepOptions: args["grep-options"], timestamps, lines: window.lines })));
-      }
+    return withRun({}, async (run) => {
+      const accessory = a.oneAccessory(run, args.name, "logs");
+      const filter = { grep: args.grep, grepOptions: args["grep-options"], timestamps: !args["skip-timestamps"] };
+      if (args.follow) return a.followAccessoryLogs(run, accessory, { ...filter, lines: window.lines });
       const lines = window.lines ?? (window.since || args.grep ? undefined : 100);
-      print(`Accessory ${accessory!.name}`, await o.accessoryLogs(run, accessory!, { since: window.since, lines, grep: args.grep, grepOptions: args["grep-options"], timestamps }));
+      print(accessory.name, await o.accessoryLogs(run, accessory, { ...filter, since: window.since, lines }));
       return 0;
-    });
-  },
-});
-
-const remove = defineCommand({
-  meta: { name: "remove", description: "Remove an accessory's container, image and data directory from its hosts" },
-  args: { ...nameArg, confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } },
-  async run({ args }) {
-    if (!(await confirm(`This will remove all containers, images and data directories for ${args.name}. Are you sure?`, args.confirmed, "-y"))) return 1;
-    const o = await load();
-    await accessoryRun("remove", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) await run.session.step(`Remove accessory ${a.name}`, () => o.removeAccessory(run, a));
-      });
     });
   },
 });
@@ -230,20 +112,9 @@ const upgrade = defineCommand({
     confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" },
   },
   async run({ args }) {
-    if (!(await confirm("This will restart all accessories. Are you sure?", args.confirmed, "-y"))) return 1;
-    const o = await load();
-    await accessoryRun("upgrade", async (run) => {
-      const accessories = o.accessoriesNamed(run, args.name);
-      await underLock(run, async () => {
-        for (const a of accessories) {
-          const hosts = o.accessoryHosts(run, a);
-          const groups = args.rolling ? hosts.map((h) => [h]) : [hosts];
-          for (const group of groups) {
-            await run.session.step(`Upgrade accessory ${a.name} on ${group.join(", ")}`, () => o.rebootAccessory(run, a, { hosts: group }));
-          }
-        }
-      });
-    });
+    if (!(await confirm("This will restart all accessories. Are you sure?", args.confirmed))) return 1;
+    const { upgradeAccessories } = await ops();
+    await withRun({}, (run) => upgradeAccessories(run, args.name, { rolling: args.rolling }));
   },
 });
 

@@ -1,17 +1,18 @@
-import { jsonLines } from "../_json-lines.ts";
+import { jsonLines } from "../json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { opCommand, withRun } from "../_run.ts";
-import { commandFrom, logWindow, printByHost, versionOrLatest } from "../_output.ts";
+import { opCommand, withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { commandFrom, logWindow, versionOrLatest } from "../arguments.ts";
 import { globalOptions } from "../context.ts";
 
 const ops = () => import("../../orchestration/app-ops.ts");
 
-const boot = opCommand({ name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" }, "app", async () => (await ops()).appBoot, () => ({ version: versionOrLatest() }));
+const boot = opCommand({ name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" }, async () => (await ops()).appBoot, () => ({ version: versionOrLatest() }));
 
-const start = opCommand({ name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" }, "app", async () => (await ops()).appStart);
+const start = opCommand({ name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" }, async () => (await ops()).appStart);
 
-const stop = opCommand({ name: "stop", description: "Take the app out of the proxy and stop its running containers" }, "app", async () => (await ops()).appStop);
+const stop = opCommand({ name: "stop", description: "Take the app out of the proxy and stop its running containers" }, async () => (await ops()).appStop);
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the app's containers (docker ps) per role and host" },
@@ -20,7 +21,7 @@ const details = defineCommand({
     const { appDetails } = await ops();
     const json = !!args.json;
     const { currentRollout, describeRollout } = await import("../../orchestration/rollout.ts");
-    await withRun({ command: "app", subcommand: "details", quiet: json }, async (run) => {
+    await withRun({ quiet: json }, async (run) => {
       const [outputs, canary] = await Promise.all([appDetails(run, { json }), currentRollout(run)]);
       if (json) {
         process.stdout.write(jsonLines(outputs, { kind: "app" }));
@@ -40,7 +41,7 @@ const containers = defineCommand({
   async run({ args }) {
     const { appContainers } = await ops();
     const json = !!args.json;
-    await withRun({ command: "app", subcommand: "containers", quiet: json }, async (run) => {
+    await withRun({ quiet: json }, async (run) => {
       const outputs = await appContainers(run, { json });
       if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
       else printByHost(outputs);
@@ -54,7 +55,7 @@ const images = defineCommand({
   async run({ args }) {
     const { appImages } = await ops();
     const json = !!args.json;
-    await withRun({ command: "app", subcommand: "images", quiet: json }, async (run) => {
+    await withRun({ quiet: json }, async (run) => {
       const outputs = await appImages(run, { json });
       if (json) process.stdout.write(jsonLines(outputs, { kind: "app" }));
       else printByHost(outputs);
@@ -67,7 +68,7 @@ const staleContainers = defineCommand({
   args: { stop: { type: "boolean", alias: "s", description: "Stop the stale containers (takes the deploy lock)" } },
   async run({ args }) {
     const { findStaleContainers, stopStale } = await ops();
-    await withRun({ command: "app", subcommand: "stale_containers" }, async (run) => {
+    await withRun({}, async (run) => {
       if (args.stop) {
         await stopStale(run);
         return;
@@ -85,7 +86,7 @@ const version = defineCommand({
   meta: { name: "version", description: "Show the app version running on each host" },
   async run() {
     const { appVersions } = await ops();
-    await withRun({ command: "app", subcommand: "version" }, async (run) => {
+    await withRun({}, async (run) => {
       const versions = await appVersions(run);
       printByHost(versions.map((v) => ({ ...v, text: v.text || "(not running)" })));
     });
@@ -106,7 +107,7 @@ const logs = defineCommand({
   async run({ args }) {
     const { appLogs } = await ops();
     const { lines, since } = logWindow(args);
-    return withRun({ command: "app", subcommand: "logs" }, async (run) => {
+    return withRun({}, async (run) => {
       const result = await appLogs(run, {
         follow: args.follow,
         since,
@@ -149,12 +150,12 @@ const exec = defineCommand({
     if (args.detach && (args.interactive || args.reuse)) throw new UsageError("Detach is not compatible with interactive or reuse");
     if (args.raw && (args.interactive || args.detach)) throw new UsageError("Raw is not compatible with interactive or detach");
     const { appExec, ExecFailed } = await ops();
-    const { parseEnvPairs } = await import("../_output.ts");
+    const { parseEnvPairs } = await import("../arguments.ts");
     const command = commandFrom(args._ as string[]);
     const env = parseEnvPairs(envPairs(rawArgs));
     const g = globalOptions();
     const versionFor = args.reuse ? g.version : versionOrLatest();
-    return withRun({ command: "app", subcommand: "exec", version: versionFor, quiet: args.raw }, async (run) => {
+    return withRun({ version: versionFor, quiet: args.raw }, async (run) => {
       try {
         const result = await appExec(run, command, { interactive: args.interactive, reuse: args.reuse, env, detach: args.detach, versionGiven: g.version !== undefined });
         if (typeof result === "number") return result;
@@ -176,10 +177,10 @@ const remove = defineCommand({
   meta: { name: "remove", description: "Remove the app's containers, images and directories from the selected hosts (the proxy stays)" },
   args: { confirmed: { type: "boolean", alias: "y", description: "Do not ask for confirmation" } },
   async run({ args }) {
-    const { confirm } = await import("../_output.ts");
-    if (!(await confirm("This will remove the app's containers and images. Are you sure?", args.confirmed, "app remove"))) return 1;
+    const { confirm } = await import("../confirm.ts");
+    if (!(await confirm("This will remove the app's containers and images. Are you sure?", args.confirmed))) return 1;
     const { appRemove } = await ops();
-    await withRun({ command: "app", subcommand: "remove" }, (run) => appRemove(run));
+    await withRun({}, (run) => appRemove(run));
   },
 });
 
@@ -193,7 +194,7 @@ const maintenance = defineCommand({
     const drain = args["drain-timeout"];
     if (drain !== undefined && !/^\d+$/.test(drain)) throw new UsageError(`--drain-timeout takes a number of seconds (got "${drain}")`);
     const { appMaintenance } = await ops();
-    await withRun({ command: "app", subcommand: "maintenance" }, async (run) => {
+    await withRun({}, async (run) => {
       await appMaintenance(run, { drainTimeout: drain === undefined ? undefined : Number(drain), message: args.message });
       process.stdout.write("Maintenance mode on: the proxy answers 503. Run `sextant app live` to serve the app again.\n");
     });
@@ -204,7 +205,7 @@ const live = defineCommand({
   meta: { name: "live", description: "Leave maintenance mode: the proxy forwards to the app again" },
   async run() {
     const { appLive } = await ops();
-    await withRun({ command: "app", subcommand: "live" }, (run) => appLive(run));
+    await withRun({}, (run) => appLive(run));
   },
 });
 

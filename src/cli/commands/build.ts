@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 const outputArg = (fallback: string) =>
   ({ type: "string", description: `Where the image goes: registry (push) or docker (load into the local engine); default ${fallback}` }) as const;
@@ -10,8 +10,7 @@ const push = defineCommand({
   args: { output: outputArg("registry"), "no-cache": noCacheArg },
   async run({ args }) {
     const { buildAndPush } = await import("../../orchestration/build.ts");
-    await withRun({ command: "build", subcommand: "push" }, async (run) => {
-      await run.hook("pre-connect");
+    await withRun({}, async (run) => {
       await run.session.step("Build and push app image", () => buildAndPush(run, { noCache: args["no-cache"], output: args.output }));
     });
   },
@@ -21,8 +20,7 @@ const pull = defineCommand({
   meta: { name: "pull", description: "Pull the app image on the servers" },
   async run() {
     const { pullOnHosts } = await import("../../orchestration/build.ts");
-    await withRun({ command: "build", subcommand: "pull" }, async (run) => {
-      await run.hook("pre-connect");
+    await withRun({}, async (run) => {
       await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
     });
   },
@@ -33,8 +31,7 @@ const deliver = defineCommand({
   args: { "no-cache": noCacheArg },
   async run({ args }) {
     const { buildAndPush, pullOnHosts } = await import("../../orchestration/build.ts");
-    await withRun({ command: "build", subcommand: "deliver" }, async (run) => {
-      await run.hook("pre-connect");
+    await withRun({}, async (run) => {
       await run.session.step("Build and push app image", () => buildAndPush(run, { noCache: args["no-cache"] }));
       await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
     });
@@ -46,7 +43,7 @@ const dev = defineCommand({
   args: { output: outputArg("docker"), "no-cache": noCacheArg },
   async run({ args }) {
     const { buildDev } = await import("../../orchestration/build-ops.ts");
-    await withRun({ command: "build", subcommand: "dev" }, (run) =>
+    await withRun({}, (run) =>
       run.session.step("Build dev image", () => buildDev(run, { output: args.output, noCache: args["no-cache"] })),
     );
   },
@@ -56,7 +53,7 @@ const create = defineCommand({
   meta: { name: "create", description: "Create the buildx builder the config describes" },
   async run() {
     const { createBuilder } = await import("../../orchestration/build-ops.ts");
-    await withRun({ command: "build", subcommand: "create" }, async (run) => process.stdout.write(`${await createBuilder(run)}\n`));
+    await withRun({}, async (run) => process.stdout.write(`${await createBuilder(run)}\n`));
   },
 });
 
@@ -64,7 +61,7 @@ const remove = defineCommand({
   meta: { name: "remove", description: "Remove the buildx builder" },
   async run() {
     const { removeBuilder } = await import("../../orchestration/build-ops.ts");
-    await withRun({ command: "build", subcommand: "remove" }, async (run) => process.stdout.write(`${await removeBuilder(run)}\n`));
+    await withRun({}, async (run) => process.stdout.write(`${await removeBuilder(run)}\n`));
   },
 });
 
@@ -72,7 +69,7 @@ const details = defineCommand({
   meta: { name: "details", description: "Show the builder kind, docker contexts and buildx builders" },
   async run() {
     const { builderDetails } = await import("../../orchestration/build-ops.ts");
-    await withRun({ command: "build", subcommand: "details" }, async (run) => {
+    await withRun({}, async (run) => {
       const text = await builderDetails(run);
       process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     });

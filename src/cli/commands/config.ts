@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { jsonArg } from "../_shared.ts";
+import { jsonArg } from "../arguments.ts";
 import { globalOptions } from "../context.ts";
 
 export default defineCommand({

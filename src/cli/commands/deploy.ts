@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { deployArgs, withRun } from "../_run.ts";
+import { deployArgs } from "../arguments.ts";
+import { withRun } from "../with-run.ts";
 
 export default defineCommand({
   meta: { name: "deploy", description: "Build and deploy the app to the servers, with zero downtime (--canary N: as a canary for N% of requests)" },
@@ -13,10 +14,10 @@ export default defineCommand({
     if (args.canary !== undefined || args["canary-list"] !== undefined) {
       const [{ deployCanary }, { listArg, percentArg }] = await Promise.all([import("../../orchestration/rollout.ts"), import("./rollout.ts")]);
       const percent = percentArg(args.canary ?? "0", "--canary");
-      await withRun({ command: "deploy", json: args.json }, (run) => deployCanary(run, { ...options, percent, list: listArg(args["canary-list"]) }));
+      await withRun({ json: args.json }, (run) => deployCanary(run, { ...options, percent, list: listArg(args["canary-list"]) }));
       return;
     }
     const { deploy } = await import("../../orchestration/deploy.ts");
-    await withRun({ command: "deploy", json: args.json }, (run) => deploy(run, options));
+    await withRun({ json: args.json }, (run) => deploy(run, options));
   },
 });

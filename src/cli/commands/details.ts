@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
-import { printByHost } from "../_output.ts";
-import { jsonLines } from "../_json-lines.ts";
+import { withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { jsonLines } from "../json-lines.ts";
 
 export default defineCommand({
   meta: { name: "details", description: "Show the proxy, the app's and the accessories' containers on each server" },
@@ -9,7 +9,7 @@ export default defineCommand({
   async run({ args }) {
     const { details } = await import("../../orchestration/server-ops.ts");
     const json = !!args.json;
-    await withRun({ command: "details", quiet: json }, async (run) => {
+    await withRun({ quiet: json }, async (run) => {
       const { proxy, app, accessories } = await details(run, { json });
       if (json) {
         process.stdout.write(jsonLines(proxy, { kind: "proxy" }) + jsonLines(app, { kind: "app" }));

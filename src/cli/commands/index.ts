@@ -2,7 +2,7 @@
  * Every top-level command, loaded on demand. Add a command here and in its own file; the runner
  * gives it the global options, --help and "did you mean" for free.
  */
-import { commandMap, lazy } from "../_shared.ts";
+import { commandMap, lazy } from "../lazy.ts";
 
 export const commands = commandMap({
   version: lazy(() => import("./version.ts")),

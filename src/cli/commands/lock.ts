@@ -1,13 +1,13 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
-import { lockJson } from "../_json-lines.ts";
+import { withRun } from "../with-run.ts";
+import { lockJson } from "../json-lines.ts";
 
 const status = defineCommand({
   meta: { name: "status", description: "Show who holds the deploy lock, if anyone" },
   args: { json: { type: "boolean", description: "One JSON document: locked, lockedBy, at, version, message" } },
   async run({ args }) {
     const { lockStatus } = await import("../../orchestration/lock.ts");
-    await withRun({ command: "lock", subcommand: "status", quiet: !!args.json }, async (run) => {
+    await withRun({ quiet: !!args.json }, async (run) => {
       const details = await lockStatus(run);
       if (args.json) process.stdout.write(lockJson(details));
       else process.stdout.write(details ? `${details}\n` : "There is no deploy lock\n");
@@ -20,7 +20,7 @@ const acquire = defineCommand({
   args: { message: { type: "string", alias: "m", description: "Why (shown to whoever tries to deploy)", required: true } },
   async run({ args }) {
     const { acquireLock } = await import("../../orchestration/lock.ts");
-    await withRun({ command: "lock", subcommand: "acquire" }, async (run) => {
+    await withRun({}, async (run) => {
       await acquireLock(run, args.message);
       process.stdout.write(`Acquired the deploy lock\n`);
     });
@@ -31,7 +31,7 @@ const release = defineCommand({
   meta: { name: "release", description: "Release the deploy lock (after an interrupted deploy, or a manual acquire)" },
   async run() {
     const { lockStatus, releaseLock } = await import("../../orchestration/lock.ts");
-    await withRun({ command: "lock", subcommand: "release" }, async (run) => {
+    await withRun({}, async (run) => {
       if (!(await lockStatus(run))) {
         process.stdout.write("There is no deploy lock\n");
         return;

@@ -1,12 +1,14 @@
-import { jsonLines } from "../_json-lines.ts";
+import { jsonLines } from "../json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { opCommand, withRun } from "../_run.ts";
-import { confirm, printByHost, versionOrLatest } from "../_output.ts";
+import { opCommand, withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { confirm } from "../confirm.ts";
+import { versionOrLatest } from "../arguments.ts";
 
 const ops = () => import("../../orchestration/proxy-ops.ts");
 
-const boot = opCommand({ name: "boot", description: "Start the proxy on the proxy hosts (run it if it does not exist)" }, "proxy", async () => (await ops()).proxyBoot);
+const boot = opCommand({ name: "boot", description: "Start the proxy on the proxy hosts (run it if it does not exist)" }, async () => (await ops()).proxyBoot);
 
 const rebootArgs = {
   rolling: { type: "boolean", description: "One host at a time, each back up before the next (no outage behind a load balancer)" },
@@ -17,9 +19,9 @@ const reboot = defineCommand({
   meta: { name: "reboot", description: "Recreate the proxy container with the current settings (image, ports, options); routes are kept" },
   args: rebootArgs,
   async run({ args }) {
-    if (!(await confirm("This will cause a brief outage on each host. Are you sure?", args.confirmed, "proxy reboot"))) return 1;
+    if (!(await confirm("This will cause a brief outage on each host. Are you sure?", args.confirmed))) return 1;
     const { proxyReboot } = await ops();
-    await withRun({ command: "proxy", subcommand: "reboot" }, (run) => proxyReboot(run, { rolling: args.rolling }));
+    await withRun({}, (run) => proxyReboot(run, { rolling: args.rolling }));
   },
 });
 
@@ -27,17 +29,17 @@ const upgrade = defineCommand({
   meta: { name: "upgrade", description: "Move a Kamal 1 server to the proxy: remove Traefik, boot the proxy and the app (latest), prune" },
   args: rebootArgs,
   async run({ args }) {
-    if (!(await confirm("This will replace Traefik with the proxy and restart the app. Are you sure?", args.confirmed, "proxy upgrade"))) return 1;
+    if (!(await confirm("This will replace Traefik with the proxy and restart the app. Are you sure?", args.confirmed))) return 1;
     const { proxyUpgrade } = await ops();
-    await withRun({ command: "proxy", subcommand: "upgrade", version: versionOrLatest() }, (run) => proxyUpgrade(run, { rolling: args.rolling }));
+    await withRun({ version: versionOrLatest() }, (run) => proxyUpgrade(run, { rolling: args.rolling }));
   },
 });
 
-const start = opCommand({ name: "start", description: "Start the existing proxy container" }, "proxy", async () => (await ops()).proxyStart);
+const start = opCommand({ name: "start", description: "Start the existing proxy container" }, async () => (await ops()).proxyStart);
 
-const stop = opCommand({ name: "stop", description: "Stop the proxy container (every app on the host stops being served)" }, "proxy", async () => (await ops()).proxyStop);
+const stop = opCommand({ name: "stop", description: "Stop the proxy container (every app on the host stops being served)" }, async () => (await ops()).proxyStop);
 
-const restart = opCommand({ name: "restart", description: "Stop and start the proxy container" }, "proxy", async () => (await ops()).proxyRestart);
+const restart = opCommand({ name: "restart", description: "Stop and start the proxy container" }, async () => (await ops()).proxyRestart);
 
 const details = defineCommand({
   meta: { name: "details", description: "Show the proxy container (docker ps) on each proxy host" },
@@ -45,7 +47,7 @@ const details = defineCommand({
   async run({ args }) {
     const { proxyDetails } = await ops();
     const json = !!args.json;
-    await withRun({ command: "proxy", subcommand: "details", quiet: json }, async (run) => {
+    await withRun({ quiet: json }, async (run) => {
       const outputs = await proxyDetails(run, { json });
       if (json) process.stdout.write(jsonLines(outputs, { kind: "proxy" }));
       else printByHost(outputs, "Proxy");
@@ -66,7 +68,7 @@ const logs = defineCommand({
   async run({ args }) {
     if (args.lines !== undefined && !/^\d+$/.test(args.lines)) throw new UsageError(`--lines takes a number (got "${args.lines}")`);
     const { proxyLogs } = await ops();
-    return withRun({ command: "proxy", subcommand: "logs" }, async (run) => {
+    return withRun({}, async (run) => {
       const result = await proxyLogs(run, {
         follow: args.follow,
         since: args.since,
@@ -87,7 +89,7 @@ const remove = defineCommand({
   args: { force: { type: "boolean", description: "Remove it even though apps are installed on the host" } },
   async run({ args }) {
     const { proxyRemove } = await ops();
-    await withRun({ command: "proxy", subcommand: "remove" }, (run) => proxyRemove(run, { force: args.force }));
+    await withRun({}, (run) => proxyRemove(run, { force: args.force }));
   },
 });
 
@@ -139,7 +141,7 @@ const bootConfigSet = defineCommand({
       debug: args.debug,
       dockerOptions: repeated(rawArgs, "docker-options"),
     };
-    await withRun({ command: "proxy", subcommand: "boot_config" }, (run) => bootConfigSet(run, options));
+    await withRun({}, (run) => bootConfigSet(run, options));
   },
 });
 
@@ -147,7 +149,7 @@ const bootConfigGet = defineCommand({
   meta: { name: "get", description: "Show the proxy's docker run arguments as the boot settings give them, per host" },
   async run() {
     const { bootConfigGet } = await ops();
-    await withRun({ command: "proxy", subcommand: "boot_config" }, async (run) => {
+    await withRun({}, async (run) => {
       for (const { host, text } of await bootConfigGet(run)) process.stdout.write(`Host ${host}: ${text.trim()}\n`);
     });
   },
@@ -157,7 +159,7 @@ const bootConfigReset = defineCommand({
   meta: { name: "reset", description: "Remove the boot settings, so the defaults apply at the next `proxy reboot`" },
   async run() {
     const { bootConfigReset } = await ops();
-    await withRun({ command: "proxy", subcommand: "boot_config" }, (run) => bootConfigReset(run));
+    await withRun({}, (run) => bootConfigReset(run));
   },
 });
 

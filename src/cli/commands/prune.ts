@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 const ops = () => import("../../orchestration/prune-ops.ts");
 
@@ -8,7 +8,7 @@ const all = defineCommand({
   meta: { name: "all", description: "Prune old stopped containers (keeping retain_containers) and unused images on every host" },
   async run() {
     const { pruneCommand } = await ops();
-    await withRun({ command: "prune", subcommand: "all" }, (run) => pruneCommand(run, "all"));
+    await withRun({}, (run) => pruneCommand(run, "all"));
   },
 });
 
@@ -16,7 +16,7 @@ const images = defineCommand({
   meta: { name: "images", description: "Remove the app's images no container uses (the latest tag is kept)" },
   async run() {
     const { pruneCommand } = await ops();
-    await withRun({ command: "prune", subcommand: "images" }, (run) => pruneCommand(run, "images"));
+    await withRun({}, (run) => pruneCommand(run, "images"));
   },
 });
 
@@ -27,7 +27,7 @@ const containers = defineCommand({
     if (args.retain !== undefined && !/^\d+$/.test(args.retain)) throw new UsageError(`--retain takes a number (got "${args.retain}")`, { hint: "e.g. --retain 3" });
     const { pruneCommand } = await ops();
     const retain = args.retain === undefined ? undefined : Number(args.retain);
-    await withRun({ command: "prune", subcommand: "containers" }, (run) => pruneCommand(run, "containers", { retain }));
+    await withRun({}, (run) => pruneCommand(run, "containers", { retain }));
   },
 });
 

@@ -1,11 +1,11 @@
 import { defineCommand } from "citty";
 import { SextantError } from "../../errors.ts";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 /** Without a version: offer the versions still on the servers (on a terminal), else take the previous one. */
 async function chooseVersion(json: boolean | undefined): Promise<string | undefined> {
   const { rollbackCandidates } = await import("../../orchestration/rollback-ops.ts");
-  const { current, versions } = await withRun({ command: "rollback", json }, (run) => rollbackCandidates(run));
+  const { current, versions } = await withRun({ json }, (run) => rollbackCandidates(run));
   if (versions.length === 0) {
     throw new SextantError(`No earlier version to roll back to: no other version has a container on every app host${current ? ` (running: ${current})` : ""}`, {
       hint: "List what is there with `sextant app containers`; deploy the version you want with `sextant deploy --version VERSION`.",
@@ -42,6 +42,6 @@ export default defineCommand({
     const version = args.version ?? (await chooseVersion(args.json));
     if (version === undefined) return 1;
     const { rollback } = await import("../../orchestration/deploy.ts");
-    await withRun({ command: "rollback", json: args.json, version }, (run) => rollback(run));
+    await withRun({ json: args.json, version }, (run) => rollback(run));
   },
 });

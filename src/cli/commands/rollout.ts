@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { withRun } from "../_run.ts";
+import { withRun } from "../with-run.ts";
 
 const load = () => import("../../orchestration/rollout.ts");
 
@@ -25,7 +25,7 @@ const set = defineCommand({
   async run({ args }) {
     const percent = percentArg(args.percent);
     const { setRollout } = await load();
-    await withRun({ command: "rollout", subcommand: "set", json: args.json }, (run) => setRollout(run, percent, listArg(args.list)));
+    await withRun({ json: args.json }, (run) => setRollout(run, percent, listArg(args.list)));
   },
 });
 
@@ -34,9 +34,9 @@ const promote = defineCommand({
   args: { json: { type: "boolean", description: "Print progress as JSON lines" } },
   async run({ args }) {
     const { currentRollout, promoteRollout } = await load();
-    const canary = await withRun({ command: "rollout", subcommand: "promote", json: args.json }, (run) => currentRollout(run));
+    const canary = await withRun({ json: args.json }, (run) => currentRollout(run));
     if (!canary) throw new UsageError("no canary is running", { hint: "Start one with `sextant deploy --canary PERCENT`." });
-    await withRun({ command: "rollout", subcommand: "promote", json: args.json, version: canary.version }, (run) => promoteRollout(run));
+    await withRun({ json: args.json, version: canary.version }, (run) => promoteRollout(run));
   },
 });
 
@@ -45,7 +45,7 @@ const stop = defineCommand({
   args: { json: { type: "boolean", description: "Print progress as JSON lines" } },
   async run({ args }) {
     const { stopRollout } = await load();
-    await withRun({ command: "rollout", subcommand: "stop", json: args.json }, (run) => stopRollout(run));
+    await withRun({ json: args.json }, (run) => stopRollout(run));
   },
 });
 
@@ -54,7 +54,7 @@ const status = defineCommand({
   args: { json: { type: "boolean", description: "Print the canary as JSON (null when none)" } },
   async run({ args }) {
     const { currentRollout, describeRollout } = await load();
-    await withRun({ command: "rollout", subcommand: "status" }, async (run) => {
+    await withRun({}, async (run) => {
       const canary = await currentRollout(run);
       process.stdout.write(args.json ? `${JSON.stringify(canary ?? null)}\n` : `${describeRollout(canary) || "No canary is running"}\n`);
     });

@@ -3,7 +3,7 @@
  * src/secrets. Only `print` (and `fetch`/`extract`, whose job it is) write secret values, to stdout.
  */
 import { defineCommand } from "citty";
-import { commandMap } from "../_shared.ts";
+import { commandMap } from "../lazy.ts";
 import { globalOptions } from "../context.ts";
 
 const fetch = defineCommand({

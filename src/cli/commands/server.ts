@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
-import { withRun } from "../_run.ts";
-import { commandFrom, printByHost } from "../_output.ts";
+import { withRun } from "../with-run.ts";
+import { printByHost } from "../print.ts";
+import { commandFrom } from "../arguments.ts";
 
 const ops = () => import("../../orchestration/server-ops.ts");
 
@@ -14,7 +15,7 @@ const exec = defineCommand({
     const command = commandFrom(args._ as string[]);
     const { serverExec } = await ops();
     const { SextantError } = await import("../../errors.ts");
-    return withRun({ command: "server", subcommand: "exec" }, async (run) => {
+    return withRun({}, async (run) => {
       const result = await serverExec(run, command, { interactive: args.interactive });
       if (typeof result === "number") return result;
       printByHost(result);
@@ -31,7 +32,7 @@ const bootstrap = defineCommand({
   meta: { name: "bootstrap", description: "Install Docker on the servers where it is missing (needs root or passwordless sudo), then run the docker-setup hook" },
   async run() {
     const { serverBootstrap } = await ops();
-    await withRun({ command: "server", subcommand: "bootstrap" }, (run) => serverBootstrap(run));
+    await withRun({}, (run) => serverBootstrap(run));
   },
 });
 

@@ -1,11 +1,12 @@
 import { defineCommand } from "citty";
-import { deployArgs, withRun } from "../_run.ts";
+import { deployArgs } from "../arguments.ts";
+import { withRun } from "../with-run.ts";
 
 export default defineCommand({
   meta: { name: "setup", description: "Set up Docker and the proxy on the servers, then deploy" },
   args: { ...deployArgs },
   async run({ args }) {
     const { setup } = await import("../../orchestration/deploy.ts");
-    await withRun({ command: "setup", json: args.json }, (run) => setup(run, { skipPush: args["skip-push"], noCache: args["no-cache"] }));
+    await withRun({ json: args.json }, (run) => setup(run, { skipPush: args["skip-push"], noCache: args["no-cache"] }));
   },
 });

@@ -3,10 +3,10 @@
  * `rollout enable|disable`, `deploy --tls-on-demand-url/--client-ip-header/--exclude-metrics-path`.
  * A flag the proxy does not know stays an error.
  */
-import { afterEach, expect, test } from "bun:test";
-import { echoUpstream, runCleanups, startProxy, upstream } from "../helpers.ts";
+import { expect, test } from "bun:test";
+import { cleanupScope, echoUpstream, startProxy, upstream } from "../helpers.ts";
 
-afterEach(runCleanups);
+cleanupScope();
 
 test("list --json prints the newer kamal-proxy shape; rollout disable/enable keep the split", async () => {
   const p = await startProxy();

@@ -5,12 +5,13 @@
  * so it makes sure the first one is never executed upstream: it sends nothing upstream until Bun has had
  * its turn to drop the connection.
  */
-import { afterEach, expect, test } from "bun:test";
-import { runCleanups, sleep, startProxy } from "../helpers.ts";
+import { expect, test } from "bun:test";
+import { cleanupScope, sleep, startProxy } from "../helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
 
-afterEach(runCleanups);
+cleanupScope();
 
 const TWO = "POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /second HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -46,6 +47,7 @@ test("two requests in one write: no answer, the connection closes, and the app e
     expect(await c.waitClosed(3000)).toBe(true);
     expect(statuses(c.received)).toEqual([]);
   }
+  // A window for a request the proxy wrongly passed on to reach the app; nothing is expected to arrive.
   await sleep(200);
   expect(up.received).toEqual([]);
   // The same requests one after the other on one connection are answered in order.
@@ -53,7 +55,7 @@ test("two requests in one write: no answer, the connection closes, and the app e
   c.write("POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
   expect(await c.waitFor("\r\n\r\nok", 3000)).toBe(true);
   c.write("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
-  for (let i = 0; i < 100 && statuses(c.received).length < 2; i++) await sleep(20);
+  await waitFor(() => statuses(c.received).length >= 2, "two answers");
   expect(statuses(c.received)).toEqual([200, 200]);
   expect(up.received.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual(["POST /first abc", "GET /second "]);
   c.destroy();

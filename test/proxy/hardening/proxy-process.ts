@@ -1,38 +1,26 @@
 /**
  * The proxy as its own process (`src/main.ts proxy-server run`), for tests that kill it, limit its
- * descriptors or read its memory. Each test file calls `afterEach(killProxyProcesses)` itself: helpers'
- * cleanup hook is registered once per test process, and a child left running would outlive `bun test`.
+ * descriptors or read its memory. The process and its temp home are stopped and removed by the test
+ * file's cleanup scope (`cleanupScope()` in helpers), and killed at exit in case `bun test` itself
+ * ends early, so no child outlives the run.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { runProxyCli } from "../../../proxy/cli.ts";
-import { sleep } from "../helpers.ts";
+import { within } from "../../support/wait.ts";
+import { onCleanup } from "../helpers.ts";
 
 const MAIN = join(import.meta.dir, "../../../src/main.ts");
 const running = new Set<Subprocess>();
-const dirs: string[] = [];
-
-export async function killProxyProcesses(): Promise<void> {
-  for (const proc of running) {
-    proc.kill("SIGKILL");
-    await proc.exited;
-  }
-  running.clear();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-
-export async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
+process.once("exit", () => {
+  for (const proc of running) proc.kill("SIGKILL");
+});
 
 export function tempHome(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -43,17 +31,53 @@ export interface ProxyProcess {
   cli(...args: string[]): Promise<number>;
 }
 
-/** Start a proxy process with HOME `home` on `port`; `limitFds` runs it under `ulimit -n`. */
-export async function spawnProxyProcess(home: string, port: number, opts: { flags?: string[]; limitFds?: number } = {}): Promise<ProxyProcess> {
-  const env = { ...process.env, HOME: home, KAMAL_PROXY_SOCKET: join(home, "kamal-proxy.sock"), KAMAL_PROXY_HTTP_PORT: String(port), KAMAL_PROXY_HTTPS_PORT: "0" };
+/**
+ * Start a proxy process with HOME `home`; `limitFds` runs it under `ulimit -n`. It listens on a port
+ * the kernel picks (port 0), read from its "Server started" log line, so no port is ever guessed.
+ */
+export async function spawnProxyProcess(home: string, opts: { flags?: string[]; limitFds?: number } = {}): Promise<ProxyProcess> {
+  const env = { ...process.env, HOME: home, KAMAL_PROXY_SOCKET: join(home, "kamal-proxy.sock"), KAMAL_PROXY_HTTP_PORT: "0", KAMAL_PROXY_HTTPS_PORT: "0" };
   const argv = ["bun", MAIN, "proxy-server", "run", ...(opts.flags ?? [])];
   const cmd = opts.limitFds ? ["sh", "-c", `ulimit -n ${opts.limitFds} && exec "$@"`, "sh", ...argv] : argv;
-  const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "ignore" });
+  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "ignore" });
   running.add(proc);
-  for (let i = 0; i < 300; i++) {
-    if ((await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 404) break;
-    await sleep(30);
-  }
+  onCleanup(async () => {
+    proc.kill("SIGKILL");
+    await proc.exited;
+    running.delete(proc);
+  });
+  const port = await within(startedPort(proc.stdout as ReadableStream<Uint8Array>), "the proxy process's \"Server started\" line");
   const cli = (...args: string[]) => runProxyCli(args, "kamal-proxy", { out: () => {}, err: () => {} }, env);
   return { proc, port, env, cli };
+}
+
+/** Reads log lines until "Server started", then keeps draining stdout so the child never blocks on a full pipe. */
+async function startedPort(stdout: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the proxy process exited before it started listening");
+    buffered += decoder.decode(value, { stream: true });
+    const lines = buffered.split("\n");
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      const entry = parseLogLine(line);
+      if (entry?.msg === "Server started" && entry.http) {
+        void (async () => {
+          while (!(await reader.read().catch(() => ({ done: true }))).done);
+        })();
+        return entry.http;
+      }
+    }
+  }
+}
+
+function parseLogLine(line: string): { msg?: string; http?: number } | undefined {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined; // not a log line (a runtime warning, say)
+  }
 }

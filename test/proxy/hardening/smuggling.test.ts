@@ -2,30 +2,40 @@
  * Request smuggling and header hygiene with raw bytes: for each malformed request, the status the client
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
-import { afterEach, expect, test } from "bun:test";
-import { runCleanups, sleep, startProxy } from "../helpers.ts";
+import { expect, test } from "bun:test";
+import { cleanupScope, startProxy } from "../helpers.ts";
+import { waitFor } from "../../support/wait.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream, type Received } from "./recording-upstream.ts";
 
-afterEach(runCleanups);
+cleanupScope();
+
+/** How the app's answers end, so a kept-alive connection's answer is known to be complete. */
+const END = " (end)";
 
 async function setup() {
   const p = await startProxy();
-  const up = recordingUpstream((r) => new Response(`app saw ${r.method} ${r.path} host=${r.host} body=${r.body}`));
+  const up = recordingUpstream((r) => new Response(`app saw ${r.method} ${r.path} host=${r.host} body=${r.body}${END}`));
   expect((await p.deploy("a", up.addr, "--host=a.test")).code).toBe(0);
   expect((await p.deploy("b", up.addr, "--host=b.test")).code).toBe(0);
   return { p, up };
 }
 
-/** Send the bytes, wait for the proxy to answer (and close, or go quiet), return what came back. */
-async function send(port: number, bytes: string): Promise<string> {
+/**
+ * Send the bytes and return what came back: everything until the proxy closes the connection (a
+ * refused request), or, for an accepted one kept alive, until `answered` (the end of the app's answer)
+ * arrived.
+ */
+async function send(port: number, bytes: string, answered?: string): Promise<string> {
   const c = await rawConnect(port);
   c.write(bytes);
-  await c.waitClosed(1500);
-  await sleep(50);
+  if (answered) await c.waitFor(answered, 5000);
+  else await c.waitClosed(1500);
   c.destroy();
   return c.received;
 }
+
+
 
 interface Case {
   name: string;
@@ -81,7 +91,7 @@ for (const [name, body] of Object.entries(BAD_CHUNKS)) {
     const { p, up } = await setup();
     const out = await send(p.port, `POST /chunks HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${body}GET /smuggled HTTP/1.1\r\n${H}\r\n`);
     expect(statuses(out)).toEqual([400]);
-    await sleep(50);
+    await waitFor(() => up.received.every((r) => r.bodyError !== undefined), "the app's body read to end");
     expect(up.received.length).toBeLessThanOrEqual(1);
     for (const r of up.received) {
       expect(r.path).toBe("/chunks");
@@ -92,14 +102,14 @@ for (const [name, body] of Object.entries(BAD_CHUNKS)) {
 
 test("accepted: TE with a tab before the value is plain chunked (one whole request)", async () => {
   const { p, up } = await setup();
-  const out = await send(p.port, `POST / HTTP/1.1\r\n${H}Transfer-Encoding:\tchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`);
+  const out = await send(p.port, `POST / HTTP/1.1\r\n${H}Transfer-Encoding:\tchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, END);
   expect(statuses(out)).toEqual([200]);
   expect(up.received).toEqual([{ method: "POST", path: "/", host: "a.test", body: "abc" }]);
 });
 
 test("Connection: Host does not strip Host: the app sees the client's Host, not the target's address", async () => {
   const { p, up } = await setup();
-  const out = await send(p.port, `GET /x HTTP/1.1\r\n${H}Connection: Host, X-Drop\r\nX-Drop: 1\r\n\r\n`);
+  const out = await send(p.port, `GET /x HTTP/1.1\r\n${H}Connection: Host, X-Drop\r\nX-Drop: 1\r\n\r\n`, END);
   expect(statuses(out)).toEqual([200]);
   expect(up.received).toEqual([{ method: "GET", path: "/x", host: "a.test", body: "" }]);
   expect(up.requests.at(-1)!.headers.has("x-drop")).toBe(false);
@@ -110,7 +120,7 @@ test("Bun limitation: an absolute-form URI's authority is replaced by the Host h
   // drops the authority, so the proxy cannot honour it; it routes by Host, and the app sees the same Host
   // it was routed by (never one service's route with another host's name).
   const { p, up } = await setup();
-  const out = await send(p.port, `GET http://b.test/x HTTP/1.1\r\n${H}\r\n`);
+  const out = await send(p.port, `GET http://b.test/x HTTP/1.1\r\n${H}\r\n`, END);
   expect(statuses(out)).toEqual([200]);
   expect(up.received).toEqual([{ method: "GET", path: "/x", host: "a.test", body: "" }]);
   expect(p.requestLogs().map((l) => l.service)).toEqual(["a"]);

@@ -2,17 +2,17 @@
  * The state file and the control socket under crashes, full disks, damaged files and concurrent or hostile
  * local clients. Real proxy processes, a real tmpfs, real upstreams on 127.0.0.1.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_COMMAND_BYTES } from "../../../proxy/control-server.ts";
-import { onCleanup, runCleanups, sleep, startProxy, upstream } from "../helpers.ts";
-import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
+import { cleanupScope, type Harness, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
+import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
+import { waitFor } from "../../support/wait.ts";
 
-afterEach(runCleanups);
-afterEach(killProxyProcesses);
+cleanupScope();
 
 function stateDirOf(home: string): string {
   return join(home, ".config", "kamal-proxy");
@@ -21,8 +21,7 @@ function stateDirOf(home: string): string {
 test("kill -9 during a loop of deploys: after restart every route a deploy reported as saved answers", async () => {
   const home = tempHome("proxy-crash-");
   const up = upstream("crash-app");
-  const port = await freePort();
-  const first = await spawnProxyProcess(home, port);
+  const first = await spawnProxyProcess(home);
   const saved: string[] = [];
   let stop = false;
   const loop = (async () => {
@@ -33,7 +32,7 @@ test("kill -9 during a loop of deploys: after restart every route a deploy repor
     }
   })();
   // Let enough deploys land that the state file is being rewritten continuously, then kill mid-loop.
-  while (saved.length < 15) await sleep(5);
+  await waitFor(() => saved.length >= 15, "15 saved deploys", 20_000, 5);
   first.proc.kill("SIGKILL");
   await first.proc.exited;
   stop = true;
@@ -41,9 +40,9 @@ test("kill -9 during a loop of deploys: after restart every route a deploy repor
 
   const text = readFileSync(join(stateDirOf(home), "kamal-proxy.state"), "utf8");
   expect(() => JSON.parse(text)).not.toThrow();
-  const second = await spawnProxyProcess(home, port);
+  const second = await spawnProxyProcess(home);
   for (const host of saved) {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { host } });
+    const res = await fetch(`http://127.0.0.1:${second.port}/`, { headers: { host } });
     expect({ host, status: res.status, body: await res.text() }).toEqual({ host, status: 200, body: "crash-app" });
   }
   // A temp file left by a write the kill interrupted is removed at start.
@@ -161,7 +160,7 @@ test("one wrongly typed service: the proxy starts, the good services answer, the
 
 test("the control socket is 0600 under umask 000 and a command line without end is refused", async () => {
   const old = process.umask(0);
-  let p;
+  let p: Harness;
   try {
     p = await startProxy();
   } finally {
@@ -211,8 +210,10 @@ test("two deploys of one service at once run one after the other: the later comm
   });
   const fast = upstream("fast");
   const first = p.deploy("web", slow.addr);
-  await sleep(50);
+  await waitFor(() => slow.requests.length > 0, "the first deploy's health checks");
   const second = p.deploy("web", fast.addr);
+  // Nothing outside the proxy shows that the second command is queued; this pause only makes the
+  // overlap likely. Either order must end with "fast" serving, so the pause cannot make the test flaky.
   await sleep(150);
   slowHealthy = true;
   expect((await first).code).toBe(0);

@@ -3,15 +3,15 @@
  * counting only the wait for the response. Bun's connection timer has whole-second, coarse steps, so the
  * waits below are bounded generously; no assertion is about speed.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { runProxyCli } from "../../../proxy/cli.ts";
-import { onCleanup, runCleanups, sleep, startProxy, upstream } from "../helpers.ts";
+import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
-import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
+import { gate, waitFor } from "../../support/wait.ts";
+import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 
-afterEach(runCleanups);
-afterEach(killProxyProcesses);
+cleanupScope();
 
 const SHORT = { readHeader: 1000, idle: 1000, requestBody: 1000 };
 /** Bun's timer is coarse (measured: a 1 s timeout closes a silent new connection after ~12 s). */
@@ -26,6 +26,7 @@ test("an idle keep-alive connection is closed after the idle timeout", async () 
   expect(await c.waitFor("app", 5000)).toBe(true);
   const t0 = performance.now();
   expect(await c.waitClosed(BOUND)).toBe(true);
+  // A lower bound on a timer: a busy machine only makes the close later, never earlier.
   expect(performance.now() - t0).toBeGreaterThanOrEqual(900);
 }, 30_000);
 
@@ -54,17 +55,18 @@ test("Bun limitation: a client trickling header bytes resets the inactivity time
 }, 30_000);
 
 test("idle clients cannot exhaust descriptors: with 256 fds and 240 idle clients, a new client is served", async () => {
-  const port = await freePort();
-  const px = await spawnProxyProcess(tempHome("proxy-fds-"), port, { flags: ["--read-header-timeout=1s", "--idle-timeout=1s"], limitFds: 256 });
+  const px = await spawnProxyProcess(tempHome("proxy-fds-"), { flags: ["--read-header-timeout=1s", "--idle-timeout=1s"], limitFds: 256 });
   const up = upstream("still-serving");
   expect(await px.cli("deploy", "web", `--target=${up.addr}`, "--health-check-interval=20ms")).toBe(0);
-  const idle = await Promise.all(Array.from({ length: 240 }, () => rawConnect(port)));
-  onCleanup(() => idle.forEach((c) => c.destroy()));
+  const idle = await Promise.all(Array.from({ length: 240 }, () => rawConnect(px.port)));
+  onCleanup(() => {
+    for (const c of idle) c.destroy();
+  });
   // Every idle client is closed by the proxy...
   const closed = await Promise.all(idle.map((c) => c.waitClosed(BOUND)));
   expect(closed.filter(Boolean).length).toBe(240);
   // ...so a new client (and another 240 after it) still gets descriptors.
-  const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`http://127.0.0.1:${px.port}/`, { signal: AbortSignal.timeout(5000) });
   expect(await res.text()).toBe("still-serving");
 }, 40_000);
 
@@ -87,8 +89,10 @@ test("a slow but moving upload is never cut, and --target-timeout does not count
 
 test("--target-timeout still answers 504 when the app is slow after the whole body arrived", async () => {
   const p = await startProxy({ timeouts: SHORT });
+  const late = gate();
+  onCleanup(late.release);
   const up = recordingUpstream(async () => {
-    await sleep(2500);
+    await late.wait; // answers only after the test, so the 504 can only be the proxy's own
     return new Response("late");
   });
   await p.deploy("web", up.addr, "--target-timeout=1s");
@@ -105,8 +109,8 @@ test("a stalled request body gets 408 and the connection closes; the app never g
   c.write("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
   expect(await c.waitClosed(BOUND)).toBe(true);
   expect(statuses(c.received)).toEqual([408]);
-  await sleep(100);
   // The app saw the request start, and its body end in an error: never a whole request.
+  await waitFor(() => up.received.every((r) => r.bodyError !== undefined), "the app's body read to end");
   expect(up.received.length).toBeLessThanOrEqual(1);
   for (const r of up.received) expect(r.bodyError).toBeDefined();
   expect(p.requestLogs().map((l) => l.status)).toEqual([408]);

@@ -2,14 +2,14 @@
  * WebSocket back-pressure through a proxy process: a client that does not read (or an app that does not
  * read) must hold back the other side instead of growing the proxy's memory. RSS is read from /proc.
  */
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { ServerWebSocket } from "bun";
-import { runCleanups, sleep, upstream } from "../helpers.ts";
-import { freePort, killProxyProcesses, spawnProxyProcess, tempHome } from "./proxy-process.ts";
+import { cleanupScope, sleep, upstream } from "../helpers.ts";
+import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
+import { waitFor } from "../../support/wait.ts";
 
-afterEach(runCleanups);
-afterEach(killProxyProcesses);
+cleanupScope();
 
 const MiB = 1 << 20;
 const FLOOD = 300 * MiB;
@@ -24,7 +24,7 @@ function rss(pid: number): number {
 }
 
 async function proxyProcess() {
-  const px = await spawnProxyProcess(tempHome("proxy-ws-bp-"), await freePort());
+  const px = await spawnProxyProcess(tempHome("proxy-ws-bp-"));
   const deploy = (target: string) => px.cli("deploy", "ws", `--target=${target}`, "--health-check-interval=20ms");
   return { ...px, deploy };
 }
@@ -84,7 +84,7 @@ test("a client that never reads while the app sends: the proxy stops reading the
   await f.done;
   const total = f.state.sent / MiB;
   client.resume();
-  for (let i = 0; i < 400 && received.length < total; i++) await sleep(25);
+  await waitFor(() => received.length >= total, `${total} messages at the client`, 10_000, 25);
   expect(received.length).toBe(total);
   expect(received).toEqual(Array.from({ length: total }, (_, i) => i));
   client.close();
@@ -116,7 +116,7 @@ test("an app that never reads while the client sends: the proxy stops reading th
   await f.done;
   const sent = f.state.sent;
   appSocket!.resume();
-  for (let i = 0; i < 400 && appReceived < sent; i++) await sleep(25);
+  await waitFor(() => appReceived >= sent, `${sent} bytes at the app`, 10_000, 25);
   expect(appReceived).toBe(sent);
   client.close();
 }, 40_000);

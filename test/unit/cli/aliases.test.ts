@@ -1,6 +1,6 @@
 /**
  * Aliases (`aliases:` in deploy.yml): an unknown first command word that the config defines as an
- * alias is replaced by the alias's command line and the CLI runs again (Kamal §1.14).
+ * alias is replaced by the alias's command line and the CLI runs again (as Kamal's cli/main.rb does).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { defineCommand } from "citty";
@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { globalOptions } from "../../../src/cli/context.ts";
-import { runCli } from "../../../src/cli/run.ts";
+import { runCli } from "../../../src/cli/runner.ts";
 import { ConfigError } from "../../../src/config/index.ts";
 import { SextantError, UsageError } from "../../../src/errors.ts";
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { rootCommand } from "../../../src/cli/root.ts";
 import { bashCompletion, fishCompletion, zshCompletion, type CompletionNode } from "../../../src/cli/completion/scripts.ts";
 import { completionTree, globalFlags } from "../../../src/cli/completion/tree.ts";
-import { jsonLines, lockJson } from "../../../src/cli/_json-lines.ts";
+import { jsonLines, lockJson } from "../../../src/cli/json-lines.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-completion-"));
 let tree: CompletionNode;

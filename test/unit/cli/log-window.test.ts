@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { logWindow } from "../../../src/cli/_output.ts";
+import { logWindow } from "../../../src/cli/arguments.ts";
 
 describe("--lines and --since of app logs / accessory logs", () => {
   test("numbers and docker's time forms pass", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commandFrom, parseEnvPairs, versionOrLatest } from "../../../src/cli/_output.ts";
+import { commandFrom, parseEnvPairs, versionOrLatest } from "../../../src/cli/arguments.ts";
 import { setGlobalOptions } from "../../../src/cli/context.ts";
 import { defaultGlobalOptions } from "../../../src/cli/global-options.ts";
 import { UsageError } from "../../../src/errors.ts";

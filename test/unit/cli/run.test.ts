@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { defineCommand } from "citty";
 import { globalOptions } from "../../../src/cli/context.ts";
-import { runCli } from "../../../src/cli/run.ts";
-import { closest } from "../../../src/cli/suggest.ts";
+import { runCli } from "../../../src/cli/runner.ts";
+import { closest } from "../../../src/suggest.ts";
 import { UsageError } from "../../../src/errors.ts";
 
 const seen: unknown[] = [];

@@ -69,6 +69,7 @@ describe("ssh -t for interactive commands", () => {
     );
     expect(render(server.runOverSsh(makeConfig({ ssh: { config: false } }).ssh, "1.1.1.1", ls))).toBe("ssh -F /dev/null -t root@1.1.1.1 -p 22 'ls'");
     expect(render(server.runOverSsh(makeConfig({ ssh: { config: ["a", "b"] } }).ssh, "1.1.1.1", ls))).toBe("ssh -F a -F b -t root@1.1.1.1 -p 22 'ls'");
+    expect(render(server.runOverSsh(makeConfig({ ssh: { config: "/etc/x", proxy: "ops@bastion" } }).ssh, "1.1.1.1", ls))).toBe("ssh -F /etc/x -J ops@bastion -t root@1.1.1.1 -p 22 'ls'");
   });
   test("single quotes inside the command", () => {
     expect(render(server.runOverSsh(makeConfig().ssh, "app-1", ["sh", "-c", "'echo hi'", "|", "grep", '"hi"']))).toBe(

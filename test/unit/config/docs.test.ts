@@ -46,7 +46,7 @@ function examples(file: string): { name: string; fragment: Record<string, unknow
   const out: { name: string; fragment: Record<string, unknown> }[] = [];
   for (const pair of root.items) {
     const key = String((pair.key as { value?: unknown }).value);
-    variants(pair.value).forEach((value, i) => out.push({ name: `${key} #${out.length + 1}${i > 0 ? ` (variant ${i})` : ""}`, fragment: { [key]: value } }));
+    for (const [i, value] of variants(pair.value).entries()) out.push({ name: `${key} #${out.length + 1}${i > 0 ? ` (variant ${i})` : ""}`, fragment: { [key]: value } });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { inspect } from "node:util";
 import { parseDotenv } from "../../../src/config/dotenv.ts";
-import { ConfigError, redact, Secret, Secrets } from "../../../src/config/index.ts";
+import { type ConfigError, redact, Secret, Secrets } from "../../../src/config/index.ts";
 import { BASE, load, project, removeProject } from "./helpers.ts";
 
 const noCommands = (command: string): string => {

@@ -1,5 +1,5 @@
 /**
- * `accessory boot` and `accessory reboot` (reference §1.6): boot logs in, creates the network, skips
+ * `accessory boot` and `accessory reboot`: boot logs in, creates the network, skips
  * hosts where a container exists, creates directories and uploads files on every host, then writes
  * the env file (0600) and runs the container. Reboot pulls first and keeps the old container,
  * stopped and renamed, until the new one runs; when the new one fails the old one is put back.

@@ -1,6 +1,5 @@
 /**
- * `app boot|start|stop|remove|stale_containers --stop|maintenance|live` (reference §1.5, §4.5,
- * §4.6): each under the lock, per host and role, in Kamal's order. Hosts: web on 1.1.1.1 and
+ * `app boot|start|stop|remove|stale_containers --stop|maintenance|live`: each under the lock, per host and role, in Kamal's order. Hosts: web on 1.1.1.1 and
  * 1.1.1.2, workers (no proxy) on 1.1.1.2.
  */
 import { describe, expect, test } from "bun:test";

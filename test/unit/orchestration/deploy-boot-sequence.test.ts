@@ -1,5 +1,5 @@
 /**
- * Deploy's app boot across hosts and roles (reference §4.6, §4.9): boot groups of `boot.limit`
+ * Deploy's app boot across hosts and roles: boot groups of `boot.limit`
  * hosts one group after the other; a non-primary role waits for the first healthy primary-role
  * container and never boots when it fails; a failed boot stops the new container and leaves the
  * old one serving; an unreachable host is named and the lock is still released.
@@ -127,9 +127,9 @@ describe("deploy: two roles", () => {
     expect(pool.matching(/docker tag|prune|app-(web|workers)-456\$' --quiet \| xargs docker stop/)).toEqual([]);
   });
 
-  // Kamal (§4.6 step 5.5) prints the failed primary container's health log as well as its docker
+  // Kamal prints the failed primary container's health log as well as its docker
   // logs; sextant builds the command (appCommands().healthLog) but never runs it.
-  test("a failing primary also dumps the new container's health log (Kamal §4.6)", async () => {
+  test("a failing primary also dumps the new container's health log", async () => {
     const { pool, run } = setup(roles);
     pool.answer(DEPLOY_WEB, { code: 1, stderr: "Error: target failed to become healthy" });
     await failure(deploy(run, { skipPush: true }));

@@ -1,5 +1,5 @@
 /**
- * What a deploy writes on servers besides containers (reference §3.4, §4.6 step 2, §1.6): the role's
+ * What a deploy writes on servers besides containers: the role's
  * env file (secrets only, mode 0600) before every `docker run`; custom TLS certificates on every
  * host before any container starts; and accessories left alone (their hosts only get the network,
  * the lock's run directory and the prune).

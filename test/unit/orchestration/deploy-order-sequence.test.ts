@@ -1,6 +1,6 @@
 /**
- * The order of the top-level sequences (reference §4.9, and §4.10's worked example for a one-role
- * app): deploy pulls outside the lock, then proxy, stale containers, boot, prune under it; redeploy
+ * The order of the top-level sequences (checked against the commands Kamal 2 sends for a
+ * one-role app): deploy pulls outside the lock, then proxy, stale containers, boot, prune under it; redeploy
  * skips the proxy and the prune; setup takes the lock first, checks Docker, and boots accessories
  * before the app. Each check names key commands in order, other commands allowed between them.
  */

@@ -1,5 +1,5 @@
 /**
- * Where the hooks fall among the remote commands (reference §4.2, §4.6 step 4, §4.9): pre-deploy
+ * Where the hooks fall among the remote commands: pre-deploy
  * once the lock is held, pre-app-boot / post-app-boot around each boot group with KAMAL_HOSTS set
  * to the group, post-deploy after the lock is released; pre/post-proxy-reboot around each
  * `--rolling` group. Every hook appends "NAME HOSTS" to a file; each remote command notes which

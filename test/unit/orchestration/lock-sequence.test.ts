@@ -1,5 +1,5 @@
 /**
- * The deploy lock around deploy (reference §3.6, §4.9): a held lock stops the deploy before anything
+ * The deploy lock around deploy: a held lock stops the deploy before anything
  * else runs; the lock is taken after the image is pulled and before the servers change; it is
  * released after a failure too, but never when another deploy holds it.
  */

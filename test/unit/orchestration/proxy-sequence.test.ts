@@ -1,5 +1,5 @@
 /**
- * `proxy boot` (reference §4.4) and `proxy reboot` (§1.8): the `kamal` network on every selected host
+ * `proxy boot` and `proxy reboot`: the `kamal` network on every selected host
  * (accessory hosts too), the proxy container started or run on proxy hosts only; a reboot stops,
  * removes and runs it again per host, all at once or one host at a time (`--rolling`); `proxy remove`
  * refuses while any proxy host has an app installed, unless forced.

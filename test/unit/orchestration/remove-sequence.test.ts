@@ -1,5 +1,5 @@
 /**
- * `remove` (reference §4.9): under the lock, per app host take the app out of the proxy, stop and
+ * `remove`: under the lock, per app host take the app out of the proxy, stop and
  * remove its containers, its images and its directories; remove the accessories; remove the proxy
  * only where no other app is installed (`ls .kamal/apps | wc -l` is 0 once this app's directory is
  * gone); log out of the registry everywhere.

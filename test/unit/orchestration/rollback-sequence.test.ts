@@ -1,5 +1,5 @@
 /**
- * `rollback VERSION` (reference §4.9): under the lock, check that a container of VERSION is on every
+ * `rollback VERSION`: under the lock, check that a container of VERSION is on every
  * app host for every role, then boot it as `app boot` does: the old container of VERSION is renamed
  * out of the way, a fresh one runs, the proxy switches to it, and only then is the running version
  * stopped. No build, pull or prune.

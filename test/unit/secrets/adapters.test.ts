@@ -4,7 +4,7 @@
  * missing). No error message or hint may contain a secret value (all start with s3cr3t).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { SextantError } from "../../../src/errors.ts";
+import type { SextantError } from "../../../src/errors.ts";
 import { SecretsError } from "../../../src/secrets/errors.ts";
 import { fetchSecrets } from "../../../src/secrets/fetch.ts";
 import { aws, bw, bws, doppler, enpass, gcloud, lpass, op, passbolt } from "./_cases.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseHostSpec, settingsFromKamal, SshResolver } from "../../../src/ssh/options.ts";
+import { parseHostSpec, SshResolver } from "../../../src/ssh/options.ts";
 import { expandProxyCommand } from "../../../src/ssh/connect.ts";
 import { parseSshConfig } from "../../../src/ssh/ssh-config.ts";
 
@@ -12,34 +12,6 @@ describe("parseHostSpec", () => {
     expect(parseHostSpec("app@host:2222")).toEqual({ user: "app", host: "host", port: 2222 });
     expect(parseHostSpec("[::1]:22")).toEqual({ user: undefined, host: "::1", port: 22 });
     expect(parseHostSpec("root@[fe80::1]")).toEqual({ user: "root", host: "fe80::1", port: undefined });
-  });
-});
-
-describe("settingsFromKamal", () => {
-  test("maps ssh and sshkit keys", () => {
-    const s = settingsFromKamal(
-      { user: "app", port: "2222", proxy: "root@bastion", keys_only: true, keys: ["~/.ssh/id.pem"], key_data: ["SSH_KEY", "-----BEGIN OPENSSH PRIVATE KEY----- raw"], config: "~/.ssh/myconfig", log_level: "debug", forward_agent: false },
-      { max_concurrent_starts: 10, pool_idle_timeout: 300, dns_retries: 0 },
-      (name) => `secret:${name}`,
-    );
-    expect(s).toMatchObject({
-      user: "app",
-      port: 2222,
-      proxy: "root@bastion",
-      keysOnly: true,
-      keys: ["~/.ssh/id.pem"],
-      keyData: ["secret:SSH_KEY", "-----BEGIN OPENSSH PRIVATE KEY----- raw"],
-      config: ["~/.ssh/myconfig"],
-      logLevel: "debug",
-      forwardAgent: false,
-      maxConcurrentStarts: 10,
-      poolIdleTimeoutMs: 300_000,
-      dnsRetries: 0,
-    });
-  });
-
-  test("rejects a bad port", () => {
-    expect(() => settingsFromKamal({ port: "ssh" })).toThrow(/ssh.port/);
   });
 });
 

@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { UsageError } from "../errors.ts";
 import { SEXTANT_VERSION } from "../version.ts";
-import { setGlobalOptions } from "./context.ts";
+import { setCommandPath, setGlobalOptions } from "./context.ts";
 import { renderGlobalOptionsHelp, splitGlobalOptions, type GlobalOptions } from "./global-options.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../suggest.ts";
 
 type AnyCommand = CommandDef<any>;
 
@@ -37,7 +37,10 @@ async function findSubCommand(subs: SubCommandsDef, name: string): Promise<AnyCo
 
 interface Resolved {
   command: AnyCommand;
+  /** As typed, for help and errors (`sextant app stale-containers`). */
   path: string[];
+  /** The commands' own names, without the root (`["app", "stale_containers"]`). */
+  names: string[];
   rest: string[];
 }
 
@@ -45,6 +48,7 @@ interface Resolved {
 async function resolveCommandPath(root: AnyCommand, tokens: string[], aliasNames: readonly string[] = []): Promise<Resolved> {
   let command = root;
   const path = [await commandName(root)];
+  const names: string[] = [];
   let i = 0;
   while (i < tokens.length) {
     const token = tokens[i]!;
@@ -62,14 +66,15 @@ async function resolveCommandPath(root: AnyCommand, tokens: string[], aliasNames
     }
     command = next;
     path.push(token);
+    names.push(await commandName(next, token));
     i++;
   }
-  return { command, path, rest: tokens.slice(i) };
+  return { command, path, names, rest: tokens.slice(i) };
 }
 
-async function commandName(cmd: AnyCommand): Promise<string> {
+async function commandName(cmd: AnyCommand, fallback = "sextant"): Promise<string> {
   const meta = cmd.meta ? await resolve(cmd.meta) : undefined;
-  return meta?.name ?? "sextant";
+  return meta?.name ?? fallback;
 }
 
 /** Option names (with aliases, kebab and camel spellings) a command accepts. */
@@ -192,7 +197,7 @@ export async function runCli(root: AnyCommand, argv: readonly string[], io: CliI
     aliasNames = Object.keys(aliases);
   }
 
-  const { command, path, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp), aliasNames);
+  const { command, path, names, rest: commandArgs } = await resolveCommandPath(root, tokens.filter((t) => t !== "--help" || !wantsHelp), aliasNames);
   const isGroupWithoutRun = !command.run && (await subCommandsOf(command)) !== undefined;
   if (wantsHelp || (isGroupWithoutRun && commandArgs.length === 0)) {
     io.out(await renderHelp(command, path));
@@ -200,6 +205,7 @@ export async function runCli(root: AnyCommand, argv: readonly string[], io: CliI
   }
   const args = command.args ? await resolve(command.args) : {};
   checkOptions(args, commandArgs, path);
+  setCommandPath(names);
   try {
     const { result } = await runCommand(command, { rawArgs: commandArgs });
     return typeof result === "number" ? result : 0;

@@ -1,16 +1,18 @@
-/** Printing what servers answered, the way Kamal does (`App Host: H` headers, hidden with -q). */
+/** Arguments several commands share: their definitions, and the checks of what was typed. */
 import { UsageError } from "../errors.ts";
-import type { HostOutput } from "../orchestration/app-ops.ts";
 import { globalOptions } from "./context.ts";
 
-export function printByHost(outputs: readonly HostOutput[], kind = "App"): void {
-  const quiet = globalOptions().quiet;
-  for (const { host, text } of outputs) {
-    if (!quiet) process.stdout.write(`${kind} Host: ${host}\n`);
-    const body = text.endsWith("\n") || text === "" ? text : `${text}\n`;
-    process.stdout.write(`${body}${quiet ? "" : "\n"}`);
-  }
-}
+/** `--json` of the commands that print for scripts. */
+export const jsonArg = {
+  json: { type: "boolean", description: "Print JSON for scripts" },
+} as const;
+
+/** deploy, redeploy and setup. */
+export const deployArgs = {
+  "skip-push": { type: "boolean", alias: "P", description: "Skip the image build and push (pull the existing image)" },
+  "no-cache": { type: "boolean", description: "Build the image without Docker's cache" },
+  json: { type: "boolean", description: "Print progress as JSON lines" },
+} as const;
 
 /** The version app boot/exec act on without --version: the image tagged latest on the servers. */
 export function versionOrLatest(): string {
@@ -35,16 +37,6 @@ export function parseEnvPairs(values: string | string[] | undefined): Record<str
     env[m[1]!] = m[2]!;
   }
   return env;
-}
-
-/** Ask yes/no on a terminal; without one, `-y` is required. */
-export async function confirm(question: string, confirmed: boolean | undefined, command: string): Promise<boolean> {
-  if (confirmed) return true;
-  if (!process.stdin.isTTY) throw new UsageError(`${command} needs confirmation`, { hint: `Run \`sextant ${command} -y\` to confirm without a prompt.` });
-  const { consola } = await import("consola");
-  const ok = await consola.prompt(question, { type: "confirm", initial: false });
-  if (ok !== true) process.stdout.write("Aborted\n");
-  return ok === true;
 }
 
 /**

@@ -8,11 +8,9 @@ import { openDeployLog, type DeployLog } from "../output/deploy-log.ts";
 import type { OutputEvent } from "../output/events.ts";
 import { createReporter } from "../output/reporter.ts";
 import { Run } from "../orchestration/run.ts";
-import { globalOptions } from "./context.ts";
+import { commandPath, globalOptions } from "./context.ts";
 
 export interface StartOptions {
-  command: string;
-  subcommand?: string;
   json?: boolean;
   /** Act on this version instead of --version / VERSION / git (rollback). */
   version?: string;
@@ -20,8 +18,11 @@ export interface StartOptions {
   quiet?: boolean;
 }
 
+/** `options` may be left out; the command's name comes from where the runner found it in the tree. */
 export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promise<T>): Promise<T> {
   const g = globalOptions();
+  // KAMAL_COMMAND / KAMAL_SUBCOMMAND: `proxy boot_config set` is command proxy, sub-command boot_config.
+  const [command = "sextant", subcommand] = commandPath();
   const { secretsFileRunCommand } = await import("../secrets/inline.ts");
   const config = loadConfig({
     configFile: g.configFile,
@@ -42,8 +43,8 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
   const run = new Run({
     config,
     reporter,
-    command: options.command,
-    subcommand: options.subcommand,
+    command,
+    subcommand,
     hosts: g.hosts,
     roles: g.roles,
     primary: g.primary,
@@ -52,8 +53,8 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
     lockWait: g.lockWait ? { timeoutSeconds: g.lockWaitTimeout, intervalSeconds: g.lockWaitInterval } : undefined,
   });
   log = openDeployLog(config.output, {
-    command: options.command,
-    subcommand: options.subcommand,
+    command,
+    subcommand,
     service: config.service,
     version: config.version,
     destination: config.destination,
@@ -76,19 +77,12 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
   }
 }
 
-export const deployArgs = {
-  "skip-push": { type: "boolean", alias: "P", description: "Skip the image build and push (pull the existing image)" },
-  "no-cache": { type: "boolean", description: "Build the image without Docker's cache" },
-  json: { type: "boolean", description: "Print progress as JSON lines" },
-} as const;
-
 /**
  * A sub-command that only runs one orchestration function on the selection (`proxy start`,
  * `app stop`, ...): the module is imported when the command runs, as every command is.
  */
 export function opCommand(
   meta: { name: string; description: string },
-  command: string,
   load: () => Promise<(run: Run) => Promise<unknown>>,
   start: () => Partial<StartOptions> = () => ({}),
 ) {
@@ -96,7 +90,7 @@ export function opCommand(
     meta,
     async run() {
       const op = await load();
-      await withRun({ command, subcommand: meta.name, ...start() }, (run) => op(run));
+      await withRun(start(), (run) => op(run));
     },
   });
 }

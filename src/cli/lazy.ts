@@ -1,4 +1,4 @@
-/** Helpers shared by command definitions. */
+/** The command tree's building blocks: commands loaded on demand, in maps without prototype keys. */
 import type { CommandDef, SubCommandsDef } from "citty";
 
 /** A lazily imported command module (keeps start-up fast: only the command run is loaded). */
@@ -10,8 +10,3 @@ export function lazy(load: () => Promise<{ default: CommandDef<any> }>): () => P
 export function commandMap(entries: SubCommandsDef): SubCommandsDef {
   return Object.assign(Object.create(null) as SubCommandsDef, entries);
 }
-
-/** Output options some commands take. */
-export const jsonArg = {
-  json: { type: "boolean", description: "Print JSON for scripts" },
-} as const;
