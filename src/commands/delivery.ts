@@ -1,5 +1,5 @@
 /** Command lines of registry-less delivery (`builder.delivery: ssh`); the orchestration is orchestration/delivery.ts. */
-import { docker, shellEscape, type Argv } from "./shell.ts";
+import { type Argv, docker, shellEscape } from "./shell.ts";
 
 /** Save the built image from the local engine into a file. */
 export function saveImage(image: string, file: string): Argv {

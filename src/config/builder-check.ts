@@ -44,7 +44,11 @@ function checkDelivery(config: SextantConfig, raw: Record<string, unknown>, add:
   if (value !== "ssh") return;
   const builder = config.builder;
   if (builder.arches.length > 1) {
-    add(["builder", "delivery"], "delivery: ssh sends one image built into the local Docker, so it builds for one arch only", `set builder.arch to the servers' arch (one of ${builder.arches.join(", ")}), or use delivery: registry`);
+    add(
+      ["builder", "delivery"],
+      "delivery: ssh sends one image built into the local Docker, so it builds for one arch only",
+      `set builder.arch to the servers' arch (one of ${builder.arches.join(", ")}), or use delivery: registry`,
+    );
   }
   if (config.registry.local) {
     add(["builder", "delivery"], "delivery: ssh needs no registry, but registry.server is a local registry", "remove the registry section (or its server), or use delivery: registry");

@@ -1,6 +1,6 @@
 /** Checks of the `registry:` section (and an accessory's own registry). */
 import { registryRequired } from "./builder-check.ts";
-import { toBlank, type Add } from "./check.ts";
+import { type Add, toBlank } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 import type { Path } from "./yaml.ts";

@@ -74,7 +74,7 @@ export function indexTar(read: (offset: number, length: number) => Uint8Array): 
     const end = dataStart + Math.ceil(size / BLOCK) * BLOCK;
     if (type === "x" || type === "L") {
       const data = read(dataStart, size);
-      longName = type === "x" ? paxPath(data) ?? longName : text(data, 0, size);
+      longName = type === "x" ? (paxPath(data) ?? longName) : text(data, 0, size);
       offset = end;
       continue;
     }

@@ -17,13 +17,13 @@ import { Readable } from "node:stream";
 import { validateImage } from "../commands/builder.ts";
 import { listLayers, load, receiveAndKeep, saveImage, tagLoaded } from "../commands/delivery.ts";
 import { render } from "../commands/shell.ts";
-import { ArchiveFile, describeSave, indexTar, trimmedChunks, trimPlan, type SavedImage, type TrimPlan } from "../delivery/archive.ts";
+import { ArchiveFile, describeSave, indexTar, type SavedImage, type TrimPlan, trimmedChunks, trimPlan } from "../delivery/archive.ts";
 import { hostChainIds, missingLayers, usesContainerdStore } from "../delivery/layers.ts";
 import { SextantError } from "../errors.ts";
-import { choosePeers, fetchFromSeed, startSharing, stopSharing, type Sharing } from "./delivery-peers.ts";
+import { choosePeers, fetchFromSeed, type Sharing, startSharing, stopSharing } from "./delivery-peers.ts";
 import { diskFullError } from "./disk-full.ts";
-import { SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import { local } from "./local-docker.ts";
+import { SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import type { Run } from "./run.ts";
 import { connectionLost } from "./session.ts";
 
@@ -98,31 +98,35 @@ async function send(run: Run, file: ArchiveFile, image: SavedImage, plans: HostP
   const seedReady = new Promise<Sharing | undefined>((resolve) => (seedDone = resolve));
   if (!sharing) seedDone(undefined);
   try {
-    await s.onHosts(plans.map((p) => p.host), `received ${name}`, async (host) => {
-      const p = plans.find((x) => x.host === host)!;
-      if (sharing && host === sharing.seed.host) {
-        try {
-          const sha256 = await stream(run, p, file, total, { keepAs: sharing.path });
-          seedDone(await startSharing(run, sharing, sha256));
-        } catch (error) {
-          seedDone(undefined);
-          throw error;
-        }
-      } else if (sharing?.peers.some((peer) => peer.host === host)) {
-        const served = await seedReady;
-        const started = performance.now();
-        if (served && (await fetchFromSeed(run, host, served))) {
-          s.emit({ type: "transfer", host, image: name, bytes: p.plan.bytes, layers: p.missing.length, totalLayers: total, layerBytes: p.plan.layerBytes, ms: performance.now() - started, from: served.seed.host });
+    await s.onHosts(
+      plans.map((p) => p.host),
+      `received ${name}`,
+      async (host) => {
+        const p = plans.find((x) => x.host === host)!;
+        if (sharing && host === sharing.seed.host) {
+          try {
+            const sha256 = await stream(run, p, file, total, { keepAs: sharing.path });
+            seedDone(await startSharing(run, sharing, sha256));
+          } catch (error) {
+            seedDone(undefined);
+            throw error;
+          }
+        } else if (sharing?.peers.some((peer) => peer.host === host)) {
+          const served = await seedReady;
+          const started = performance.now();
+          if (served && (await fetchFromSeed(run, host, served))) {
+            s.emit({ type: "transfer", host, image: name, bytes: p.plan.bytes, layers: p.missing.length, totalLayers: total, layerBytes: p.plan.layerBytes, ms: performance.now() - started, from: served.seed.host });
+          } else {
+            await stream(run, p, file, total);
+          }
         } else {
           await stream(run, p, file, total);
         }
-      } else {
-        await stream(run, p, file, total);
-      }
-      // Tag by ID only now that the whole image is there; then the same label check as after a pull.
-      if (!p.containerd) await s.execIdempotent(host, `${render(tagLoaded(image.imageId, name))} && { ${render(validateImage(run.config))}; }`, "tagging the image");
-      else await s.execIdempotent(host, render(validateImage(run.config)), "checking the image");
-    });
+        // Tag by ID only now that the whole image is there; then the same label check as after a pull.
+        if (!p.containerd) await s.execIdempotent(host, `${render(tagLoaded(image.imageId, name))} && { ${render(validateImage(run.config))}; }`, "tagging the image");
+        else await s.execIdempotent(host, render(validateImage(run.config)), "checking the image");
+      },
+    );
   } finally {
     if (sharing) await stopSharing(run, sharing);
   }

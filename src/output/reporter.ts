@@ -73,7 +73,10 @@ export class HumanReporter implements Reporter {
         }
         return;
       case "transfer":
-        if (v !== "quiet") this.writer.out(`  ${colors.green("↑")} ${event.host.padEnd(15)} ${event.from ? `got ${transferBytes(event.bytes)} from ${event.from}` : `sent ${transferBytes(event.bytes)}`}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`);
+        if (v !== "quiet")
+          this.writer.out(
+            `  ${colors.green("↑")} ${event.host.padEnd(15)} ${event.from ? `got ${transferBytes(event.bytes)} from ${event.from}` : `sent ${transferBytes(event.bytes)}`}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`,
+          );
         return;
       case "info":
         if (v !== "quiet") this.writer.out(`  ${event.message}\n`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { page, registryYml, sextantInTerminal, serviceYml } from "../support/ops.ts";
+import { page, registryYml, serviceYml, sextantInTerminal } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, repoRoot, run, testbed } from "../support/testbed.ts";
 
@@ -73,14 +73,21 @@ async function rxBytes(host: string): Promise<number> {
 
 /** Bytes this machine sent into the bed's bridge (host-to-host traffic is bridged and not counted). */
 function bridgeTxBytes(): number {
-  const line = readFileSync("/proc/net/dev", "utf8").split("\n").find((l) => l.trim().startsWith(`${bed.name}0:`));
+  const line = readFileSync("/proc/net/dev", "utf8")
+    .split("\n")
+    .find((l) => l.trim().startsWith(`${bed.name}0:`));
   return Number(line?.split(":")[1]?.trim().split(/\s+/)[8]);
 }
 
 /** Layer sizes (bytes, bottom first) of an image in the builder engine: what an uncompressed layer tar holds. */
 async function layerSizes(image: string): Promise<number[]> {
   const result = await run(["docker", "history", "--no-trunc", "--human=false", "--format", "{{.Size}}", image], { env: { DOCKER_HOST: bed.builderDockerHost } });
-  return result.stdout.trim().split("\n").map(Number).filter((n) => n > 0).reverse();
+  return result.stdout
+    .trim()
+    .split("\n")
+    .map(Number)
+    .filter((n) => n > 0)
+    .reverse();
 }
 
 async function taggedImages(host: string): Promise<string[]> {
@@ -145,7 +152,9 @@ describe("delivery over SSH without a registry", () => {
     // framing and every other command included) stays below the changed layer plus half the
     // unchanged one, so the unchanged busybox layer was not sent.
     expect(rxDelta).toBeLessThan(changedLayer + baseLayer / 2);
-    console.log(`one-line change: changed layer ${changedLayer} B, unchanged ${baseLayer} B; sent per host ${sent.map((t) => `${t.host}=${t.bytes} B in ${t.ms.toFixed(0)} ms`).join(", ")}; jobs host received ${rxDelta} B in all`);
+    console.log(
+      `one-line change: changed layer ${changedLayer} B, unchanged ${baseLayer} B; sent per host ${sent.map((t) => `${t.host}=${t.bytes} B in ${t.ms.toFixed(0)} ms`).join(", ")}; jobs host received ${rxDelta} B in all`,
+    );
     expect(await versionServed(web1)).toBe("2");
     expect(await versionServed(web2)).toBe("2");
   }, 300_000);
@@ -189,8 +198,16 @@ describe("delivery over SSH without a registry", () => {
     await killer;
     await run(["tc", "qdisc", "del", "dev", `${bed.name}v2`, "root"]);
     expect(cutAfter, "the load on host 2 was not seen").toBeGreaterThan(0);
-    console.log(`transfer cut after ${cutAfter} B reached host 2; the deploy said:\n${cut.stdout.split("\n").filter((l) => /"type":"(warn|host-failed)"/.test(l)).join("\n")}`);
-    const told = cut.stdout.split("\n").filter((l) => /"type":"(warn|host-failed|transfer)"/.test(l)).join("\n");
+    console.log(
+      `transfer cut after ${cutAfter} B reached host 2; the deploy said:\n${cut.stdout
+        .split("\n")
+        .filter((l) => /"type":"(warn|host-failed)"/.test(l))
+        .join("\n")}`,
+    );
+    const told = cut.stdout
+      .split("\n")
+      .filter((l) => /"type":"(warn|host-failed|transfer)"/.test(l))
+      .join("\n");
     expect(cut.code, told).not.toBe(0);
     expect(cut.stdout).toContain(`"type":"host-failed","host":"${web2}"`);
     expect(cut.stdout).toMatch(/the transfer of e2e\/delivery:\w+ was cut after [\d.]+ MiB of [\d.]+ MiB/);

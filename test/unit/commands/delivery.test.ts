@@ -28,7 +28,10 @@ describe("delivery command lines", () => {
   test("the seed's copy: kept when the load succeeds, removed when it fails (run in sh, docker as a stand-in)", () => {
     const dir = mkdtempSync(join(tmpdir(), "sextant-delivery-cmd-"));
     try {
-      for (const [status, kept] of [[0, true], [3, false]] as const) {
+      for (const [status, kept] of [
+        [0, true],
+        [3, false],
+      ] as const) {
         writeFileSync(join(dir, "docker"), `#!/bin/sh\ncat > /dev/null\nexit ${status}\n`, { mode: 0o755 });
         const copy = join(dir, `copy-${status}`);
         const r = spawnSync("sh", ["-c", receiveAndKeep(copy)], { input: "layers", env: { PATH: `${dir}:${process.env.PATH}` } });

@@ -20,12 +20,21 @@ describe("builder.delivery", () => {
   const cases: [string, string, string][] = [
     ["unknown value", BASE.replace("arch: amd64", "arch: amd64\n  delivery: scp"), "Invalid delivery: scp"],
     ["two arches", NO_REGISTRY.replace("arch: amd64", "arch: [amd64, arm64]\n  delivery: ssh"), "delivery: ssh sends one image built into the local Docker, so it builds for one arch only"],
-    ["local registry", BASE.replace("registry:\n  username: user\n  password: pw", "registry:\n  server: localhost:5000").replace("arch: amd64", "arch: amd64\n  delivery: ssh"), "delivery: ssh needs no registry, but registry.server is a local registry"],
+    [
+      "local registry",
+      BASE.replace("registry:\n  username: user\n  password: pw", "registry:\n  server: localhost:5000").replace("arch: amd64", "arch: amd64\n  delivery: ssh"),
+      "delivery: ssh needs no registry, but registry.server is a local registry",
+    ],
   ];
   for (const [name, yaml, message] of cases) {
     test(name, () => {
       const problem = loadError(yaml).problems.find((p) => p.message === message);
-      expect(problem, loadError(yaml).problems.map((p) => p.message).join("; ")).toBeDefined();
+      expect(
+        problem,
+        loadError(yaml)
+          .problems.map((p) => p.message)
+          .join("; "),
+      ).toBeDefined();
       expect(problem!.at?.file).toBe("config/deploy.yml");
       expect(problem!.hint).toBeTruthy();
     });

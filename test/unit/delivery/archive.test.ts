@@ -29,7 +29,13 @@ function makeTar(name: string, files: Record<string, string>, format = "ustar"):
 }
 
 function tarList(path: string): string[] {
-  return spawnSync("tar", ["-tf", path]).stdout.toString().trim().split("\n").map((n) => n.replace(/^\.\//, "").replace(/\/$/, "")).filter((n) => n !== "." && n !== "").sort();
+  return spawnSync("tar", ["-tf", path])
+    .stdout.toString()
+    .trim()
+    .split("\n")
+    .map((n) => n.replace(/^\.\//, "").replace(/\/$/, ""))
+    .filter((n) => n !== "." && n !== "")
+    .sort();
 }
 
 async function writeTrimmed(file: ArchiveFile, plan: ReturnType<typeof trimPlan>, out: string): Promise<number> {
