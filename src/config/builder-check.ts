@@ -24,7 +24,36 @@ export function checkBuilder(config: SextantConfig, add: Add): void {
       add(["builder", "cache", "type"], `Invalid cache type: ${builder.cache.type ?? ""}`, "the type must be gha or registry");
     }
     if (isHash(builder.pack) && arches.length > 1) add(["builder", "pack"], "buildpacks only support building for one arch");
+    checkDelivery(config, builder, add);
   }
+}
+
+/** With `delivery: ssh` the app needs no registry (checkRegistry asks this). */
+export function registryRequired(config: SextantConfig): boolean {
+  return config.builder.delivery !== "ssh";
+}
+
+/** `delivery`: registry or ssh; ssh sends one locally built image, so one arch, no local registry, no pack. */
+function checkDelivery(config: SextantConfig, raw: Record<string, unknown>, add: Add): void {
+  const value = raw.delivery;
+  if (value === undefined) return;
+  if (value !== "registry" && value !== "ssh") {
+    add(["builder", "delivery"], `Invalid delivery: ${String(value)}`, "use delivery: ssh (send the image over SSH, no registry) or delivery: registry (the default)");
+    return;
+  }
+  if (value !== "ssh") return;
+  const builder = config.builder;
+  if (builder.arches.length > 1) {
+    add(
+      ["builder", "delivery"],
+      "delivery: ssh sends one image built into the local Docker, so it builds for one arch only",
+      `set builder.arch to the servers' arch (one of ${builder.arches.join(", ")}), or use delivery: registry`,
+    );
+  }
+  if (config.registry.local) {
+    add(["builder", "delivery"], "delivery: ssh needs no registry, but registry.server is a local registry", "remove the registry section (or its server), or use delivery: registry");
+  }
+  if (builder.pack) add(["builder", "delivery"], "delivery: ssh does not work with buildpacks (pack) yet", "use delivery: registry with pack");
 }
 
 /** A local registry reaches a remote builder through an SSH tunnel, so the remote must be an SSH URL. */

@@ -4,6 +4,9 @@ import { toText } from "./env-model.ts";
 
 export type BuilderKind = "local" | "remote" | "hybrid" | "pack" | "cloud";
 
+/** How the built image reaches the servers: pushed to and pulled from a registry, or sent over SSH. */
+export type Delivery = "registry" | "ssh";
+
 export interface BuilderSettings {
   arches: string[];
   remote?: string;
@@ -25,6 +28,8 @@ export interface BuilderSettings {
   ssh?: string;
   provenance?: string | boolean;
   sbom?: string | boolean;
+  /** `delivery: ssh`: loaded into the local engine, then only the layers each server lacks go over SSH. */
+  delivery: Delivery;
   /** Arches built by the local Docker (given the local Docker arch, amd64/arm64). */
   localArches(localArch: string): string[];
   remoteArches(localArch: string): string[];
@@ -73,6 +78,7 @@ export function builderSettings(raw: Record<string, unknown>, localRegistry: boo
     ssh: raw.ssh === undefined ? undefined : toText(raw.ssh),
     provenance: optionalText(raw.provenance),
     sbom: optionalText(raw.sbom),
+    delivery: raw.delivery === "ssh" ? "ssh" : "registry",
     localArches(localArch) {
       if (!local) return [];
       return remote ? arches.filter((a) => a === localArch) : [...arches];

@@ -1,13 +1,14 @@
 /** Checks of the `registry:` section (and an accessory's own registry). */
-import { toBlank, type Add } from "./check.ts";
+import { registryRequired } from "./builder-check.ts";
+import { type Add, toBlank } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 import type { Path } from "./yaml.ts";
 
-/** A registry is required; unless it is local, with a username and a password. */
+/** A registry is required (not with builder.delivery: ssh); unless it is local, with a username and a password. */
 export function checkRegistry(config: SextantConfig, add: Add): void {
   const raw = config.raw;
-  if (raw.registry === undefined) add(["registry"], "Missing required configuration for registry", "e.g. registry: { username: my-user, password: [ KAMAL_REGISTRY_PASSWORD ] }");
+  if (raw.registry === undefined && registryRequired(config)) add(["registry"], "Missing required configuration for registry", "e.g. registry: { username: my-user, password: [ KAMAL_REGISTRY_PASSWORD ] }");
   else if (!config.registry.local) registryCredentialProblems(raw.registry, ["registry"], add);
 }
 

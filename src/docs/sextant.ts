@@ -40,6 +40,22 @@ proxy:
     username: staff
     password: BASIC_AUTH_PASSWORD
 `,
+  builder: `
+# Beyond Kamal 2.12 (sextant)
+builder:
+
+  # How the image reaches the servers: registry (the default: push, then pull on each server) or
+  # ssh. With ssh the image is built into the local Docker engine and no registry is used: each
+  # server is asked which layers it already has, and receives only the others, streamed over its
+  # SSH connection into \`docker load\`. The image gets its usual name:version tag only once it is
+  # whole, so a cut connection leaves the running version serving; the next deploy sends what is
+  # still missing. The \`registry\` section becomes optional (accessories still pull their images from
+  # their registries). Servers lacking the same big layers get them over your uplink once: one
+  # receives them and passes them on over the servers' network (SEXTANT_DELIVERY_PEERS=0: each from
+  # you). One arch only; servers using Docker's containerd image store receive every
+  # layer (layers can only be skipped with the classic store).
+  delivery: ssh
+`,
   role: `
 # Beyond Kamal 2.12 (sextant)
 servers:

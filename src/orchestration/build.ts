@@ -11,6 +11,7 @@ import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
 import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
+import { deliverToHosts } from "./delivery.ts";
 import { diskFullError } from "./disk-full.ts";
 import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
@@ -60,6 +61,8 @@ async function prepareClone(run: Run): Promise<string> {
 /** Build the image and push it to the registry. */
 export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Promise<void> {
   const config = run.config;
+  // delivery: ssh — the image stays in the local engine; deliverToHosts sends it from there.
+  if (config.builder.delivery === "ssh") options = { ...options, output: "docker" };
   await run.session.beforeFirstConnection();
   const arch = await localDockerArch(run);
   const buildx = await hasBuildx();
@@ -117,6 +120,7 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
 /** Pull the image on the app hosts and check it carries the service label. */
 export async function pullOnHosts(run: Run, hosts: readonly string[] = run.selection.appHosts): Promise<void> {
   const config = run.config;
+  if (config.builder.delivery === "ssh") return deliverToHosts(run, hosts);
   await loginOnHosts(run, hosts);
   // Audit, untag (so the pull really fetches), pull and check the label: one round trip per host.
   const script = [

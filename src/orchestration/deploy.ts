@@ -30,10 +30,11 @@ async function build(run: Run, options: DeployOptions): Promise<void> {
   const s = run.session;
   await checkLockFree(run);
   if (!options.skipPush) {
-    await s.step("Build and push app image", async () => {
+    const ssh = run.config.builder.delivery === "ssh";
+    await s.step(ssh ? "Build app image" : "Build and push app image", async () => {
       const started = performance.now();
       await buildAndPush(run, { noCache: options.noCache });
-      s.emit({ type: "host-done", host: "local", what: `built and pushed ${run.config.absoluteImage}`, ms: performance.now() - started });
+      s.emit({ type: "host-done", host: "local", what: `${ssh ? "built" : "built and pushed"} ${run.config.absoluteImage}`, ms: performance.now() - started });
     });
   }
 }
@@ -43,7 +44,8 @@ async function build(run: Run, options: DeployOptions): Promise<void> {
  * server while another deploy boots a container from it (Kamal pulls before taking the lock).
  */
 async function pull(run: Run): Promise<void> {
-  await run.session.step(`Pull ${run.config.absoluteImage}`, () => pullOnHosts(run));
+  const title = run.config.builder.delivery === "ssh" ? `Send ${run.config.absoluteImage} over SSH (missing layers only)` : `Pull ${run.config.absoluteImage}`;
+  await run.session.step(title, () => pullOnHosts(run));
 }
 
 function summary(run: Run, message: string): void {

@@ -25,7 +25,7 @@ export function proxyRunFor(run: Run, host: string): ProxyRunSettings | undefine
 export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SEXTANT_PROXY_TAG } as const;
 
 /** Does booting the proxy on this host need sextant's own image? (Its container may exist already.) */
-async function needsOwnImage(run: Run, host: string): Promise<boolean> {
+export async function needsOwnImage(run: Run, host: string): Promise<boolean> {
   const runConfig = proxyRunFor(run, host);
   if (runConfig) return runConfig.image === SEXTANT_PROXY_IMAGE;
   const probe = await run.session.tryExec(

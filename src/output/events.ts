@@ -16,6 +16,13 @@ export type OutputEvent =
   | { type: "command-done"; host: string; command: string; ms: number; code: number | null }
   /** A command's output (shown with -v). */
   | { type: "output"; host: string; stream: "stdout" | "stderr"; text: string }
+  /**
+   * Image bytes one host received (builder.delivery: ssh): layers sent of the image's total. Without
+   * `from` they came from this machine over SSH; with it, from that server (a peer hand-over).
+   */
+  | { type: "transfer"; host: string; image: string; bytes: number; layers: number; totalLayers: number; layerBytes: number; ms: number; from?: string }
+  /** Bytes of an image transfer so far (builder.delivery: ssh), about twice a second per host. */
+  | { type: "progress"; host: string; bytes: number; total: number }
   | { type: "info"; message: string }
   | { type: "warn"; message: string }
   /** The command's result, last. */

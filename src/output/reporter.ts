@@ -5,6 +5,7 @@
  */
 import { colors } from "consola/utils";
 import type { OutputEvent, Reporter } from "./events.ts";
+import { ProgressLine } from "./progress-line.ts";
 
 export type Verbosity = "quiet" | "normal" | "verbose";
 
@@ -22,13 +23,30 @@ export function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
+function transferBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
 export class HumanReporter implements Reporter {
+  /** Transfer progress on one rewritten line: only on a terminal, only at normal verbosity. */
+  private readonly progress?: ProgressLine;
+
   constructor(
     private readonly verbosity: Verbosity = "normal",
     private readonly writer: Writer = processWriter,
-  ) {}
+    terminal: boolean = writer === processWriter && process.stdout.isTTY === true,
+  ) {
+    if (terminal && verbosity === "normal") this.progress = new ProgressLine();
+  }
 
   emit(event: OutputEvent): void {
+    if (event.type === "progress") {
+      if (this.progress) this.writer.out(this.progress.update(event.host, event.bytes, event.total));
+      return;
+    }
+    const clear = this.progress?.clear();
+    if (clear) this.writer.out(clear);
+    if ((event.type === "transfer" || event.type === "host-failed") && this.progress) this.progress.done(event.host);
     const v = this.verbosity;
     switch (event.type) {
       case "step":
@@ -53,6 +71,12 @@ export class HumanReporter implements Reporter {
           const lines = event.text.replace(/\n$/, "").split("\n");
           this.writer.out(colors.dim(lines.map((l) => `  ${event.host} │ ${l}\n`).join("")));
         }
+        return;
+      case "transfer":
+        if (v !== "quiet")
+          this.writer.out(
+            `  ${colors.green("↑")} ${event.host.padEnd(15)} ${event.from ? `got ${transferBytes(event.bytes)} from ${event.from}` : `sent ${transferBytes(event.bytes)}`}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`,
+          );
         return;
       case "info":
         if (v !== "quiet") this.writer.out(`  ${event.message}\n`);

@@ -17,5 +17,6 @@ export function builderSchema(): AnySchema {
     driver: str(),
     provenance: str(),
     sbom: str(),
+    delivery: str("registry (the default) or ssh"),
   }, "e.g. builder: { arch: amd64 }");
 }
