@@ -7,17 +7,9 @@
 import { basename } from "node:path";
 
 type BunGlobal = { version: string; main: string };
-type DenoGlobal = { version: { deno: string } };
 
-const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal; Deno?: DenoGlobal };
+const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal };
 const bun = runtimeGlobals.Bun;
-const deno = runtimeGlobals.Deno;
-
-function runtimeVersion(): string {
-  if (bun) return bun.version;
-  if (deno) return deno.version.deno;
-  return process.versions.node;
-}
 
 /**
  * True when running as the single executable made by `bun build --compile`. Such a binary's entry

@@ -120,4 +120,3 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
   };
 }
 
-type AccessoryCommands = ReturnType<typeof accessoryCommands>;

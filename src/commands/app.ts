@@ -268,7 +268,6 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
   };
 }
 
-type AppCommands = ReturnType<typeof appCommands>;
 
 function logFlags(options: LogsOptions): string[] {
   return [...(options.timestamps === false ? [] : ["--timestamps"]), ...(options.since === undefined ? [] : ["--since", options.since]), ...(options.lines === undefined ? [] : ["--tail", String(options.lines)])];

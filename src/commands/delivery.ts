@@ -52,6 +52,6 @@ export function fetchFromPeer(url: string, sha256: string, path: string): string
 }
 
 /** Does the server have this image (e.g. sextant's proxy image, which can serve files to peers)? */
-export function hasImage(image: string): string {
+function hasImage(image: string): string {
   return `docker image inspect ${shellEscape(image)} > /dev/null 2>&1 && echo yes || echo no`;
 }

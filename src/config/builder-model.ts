@@ -2,10 +2,10 @@
 import { isHash } from "./schema/common.ts";
 import { toText } from "./env-model.ts";
 
-export type BuilderKind = "local" | "remote" | "hybrid" | "pack" | "cloud";
+type BuilderKind = "local" | "remote" | "hybrid" | "pack" | "cloud";
 
 /** How the built image reaches the servers: pushed to and pulled from a registry, or sent over SSH. */
-export type Delivery = "registry" | "ssh";
+type Delivery = "registry" | "ssh";
 
 export interface BuilderSettings {
   arches: string[];
@@ -39,7 +39,7 @@ export interface BuilderSettings {
   raw: Record<string, unknown>;
 }
 
-export function sanitizeRemote(remote: string): string {
+function sanitizeRemote(remote: string): string {
   return remote.replace(/[^a-z0-9_-]/g, "-");
 }
 

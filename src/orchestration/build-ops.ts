@@ -4,7 +4,6 @@
  */
 import * as builder from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
-import { render, type Argv } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { ensureLocalRegistry } from "./local-registry.ts";
 import { runLocal } from "./local.ts";

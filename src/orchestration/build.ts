@@ -7,7 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as builder from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
-import { render, type Argv } from "../commands/shell.ts";
+import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
 import { hasBuildx, local, localDockerArch } from "./local-docker.ts";

@@ -15,7 +15,7 @@ import { ensureProxyImage, SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import type { Run } from "./run.ts";
 
 /** Below this a direct send is quicker than starting a share container and a download. */
-export const PEER_MIN_BYTES = 4 * 1024 * 1024;
+const PEER_MIN_BYTES = 4 * 1024 * 1024;
 
 export interface Sharing {
   seed: HostPlan;

@@ -27,7 +27,7 @@ import { SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import type { Run } from "./run.ts";
 import { connectionLost } from "./session.ts";
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

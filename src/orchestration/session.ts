@@ -27,7 +27,6 @@ export interface SessionOptions {
 export type HostPool = Pick<SshPool, "get" | "closeAll">;
 
 /** A command for a host: the text sent, and the text shown (secrets removed). */
-type Command = string | { run: string; show: string };
 
 export class Session {
   readonly config: SextantConfig;
@@ -209,7 +208,7 @@ export function connectionSettings(config: Pick<SextantConfig, "ssh" | "sshkit">
 }
 
 /** The command never finished because the connection went away (not because it failed). */
-function connectionLost(error: unknown): boolean {
+export function connectionLost(error: unknown): boolean {
   if (error instanceof SshConnectError) return error.reason !== "auth" && error.reason !== "host-key" && error.reason !== "keys";
   return error instanceof SshCommandError && error.code === null && error.signal === undefined;
 }

@@ -9,7 +9,7 @@ function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
 }
 
-export function bar(fraction: number, width = 10): string {
+function bar(fraction: number, width = 10): string {
   const full = Math.max(0, Math.min(width, Math.round(fraction * width)));
   return "█".repeat(full) + "░".repeat(width - full);
 }

@@ -19,7 +19,7 @@ const processWriter: Writer = {
   err: (text) => process.stderr.write(text),
 };
 
-export function seconds(ms: number): string {
+function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
@@ -95,7 +95,7 @@ export class HumanReporter implements Reporter {
 }
 
 /** One JSON object per event and line, for scripts (`--json`). */
-export class JsonReporter implements Reporter {
+class JsonReporter implements Reporter {
   constructor(private readonly writer: Writer = processWriter) {}
   emit(event: OutputEvent): void {
     this.writer.out(`${JSON.stringify(event)}\n`);

@@ -10,7 +10,7 @@
  *   }
  */
 export { SshPool, forEachHost } from "./pool.ts";
-export { type ExecOptions, type ExecResult, type HostConnection } from "./connection.ts";
-export { type ConnectionSettings } from "./options.ts";
+export type { ExecOptions, ExecResult, HostConnection } from "./connection.ts";
+export type { ConnectionSettings } from "./options.ts";
 export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, SshTimeoutError } from "./errors.ts";
 export type { SshEvent } from "./events.ts";
