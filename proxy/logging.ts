@@ -2,6 +2,7 @@
  * JSON logs on stdout in slog's shape ({time, level, msg, ...attrs}), and the per-request "Request" line
  * with kamal-proxy's fields in kamal-proxy's order.
  */
+import { writeSync } from "node:fs";
 import type { RequestContext } from "./context.ts";
 
 export type Level = "DEBUG" | "INFO" | "WARN" | "ERROR";
@@ -9,15 +10,15 @@ const ORDER: Record<Level, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
 
 /**
  * Lines are collected and written once per event-loop turn: one stdout write per request line cost more
- * than the rest of the request path under load. (Bun's own stdout sink would save ~2.5 MB of idle RSS
- * over process.stdout, but it loses buffered lines when the process exits.)
+ * than the rest of the request path under load.
  */
 function batchedStdout(): (line: string) => void {
+  const write = stdoutWriter();
   let pending = "";
   const flush = () => {
     const text = pending;
     pending = "";
-    process.stdout.write(text);
+    write(text);
   };
   process.on("exit", () => {
     if (pending) flush();
@@ -25,6 +26,30 @@ function batchedStdout(): (line: string) => void {
   return (line) => {
     if (pending === "") setImmediate(flush);
     pending += line;
+  };
+}
+
+/**
+ * Writes to stdout the way Go's os.Stdout does for kamal-proxy's log: a plain write(2), blocking when
+ * the reader (Docker's log driver) is behind. Lines written just before exit are never lost: Bun's
+ * process.stdout and its stdout sink both dropped lines buffered at exit into a slow pipe (the
+ * "Server stopped" line, say, at the end of a graceful shutdown). A stdout
+ * that is non-blocking and full (EAGAIN) is handed to process.stdout, which queues, for good; any other
+ * error (the reader is gone) drops the text: a log line must never take the proxy down.
+ */
+function stdoutWriter(): (text: string) => void {
+  let stream: NodeJS.WriteStream | undefined;
+  return (text) => {
+    if (stream) return void stream.write(text);
+    const bytes = Buffer.from(text);
+    let offset = 0;
+    try {
+      while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return;
+      stream = process.stdout;
+      stream.write(bytes.subarray(offset));
+    }
   };
 }
 
