@@ -30,6 +30,7 @@ const TIMEOUT_ABORT = "target-timeout";
 const BODY_TIMEOUT_ABORT = "request-body-timeout";
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const SMALL_BODY = 64 * 1024;
+const ONCE = { once: true };
 
 export async function forwardRequest(input: ForwardInput): Promise<Response> {
   const { ctx, target, inflight, options, pages } = input;
@@ -85,9 +86,9 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   // turn has passed means such a request is never executed by the app (see pipelining.test.ts).
   await afterThisTurn();
   if (req.signal.aborted) return clientGone(ctx);
-  const onClientAbort = () => abort.abort("client");
-  req.signal.addEventListener("abort", onClientAbort, { once: true });
-  ctx.onFinish(() => req.signal.removeEventListener("abort", onClientAbort));
+  // Left in place when the request is over: Bun never aborts a finished request's signal (checked), and
+  // aborting a spent controller would do nothing anyway; removing it was ~2 % of a request's CPU.
+  req.signal.addEventListener("abort", () => abort.abort("client"), ONCE);
   if (!watched || requestBuffer) startTargetTimeout();
 
   const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
