@@ -37,18 +37,25 @@ function batchedStdout(): (line: string) => void {
  * that is non-blocking and full (EAGAIN) is handed to process.stdout, which queues, for good; any other
  * error (the reader is gone) drops the text: a log line must never take the proxy down.
  */
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function stdoutWriter(): (text: string) => void {
   let stream: NodeJS.WriteStream | undefined;
   return (text) => {
     if (stream) return void stream.write(text);
-    const bytes = Buffer.from(text);
+    let bytes: Buffer | undefined;
     let offset = 0;
     try {
+      // The string is written as it is (no Buffer made in JS): a blocking write takes all of it, and
+      // only a short count (a signal, a non-blocking pipe) needs the bytes to carry on from.
+      offset = writeSync(1, text);
+      if (offset === text.length && !NON_ASCII.test(text)) return;
+      bytes = Buffer.from(text);
       while (offset < bytes.length) offset += writeSync(1, bytes, offset);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return;
       stream = process.stdout;
-      stream.write(bytes.subarray(offset));
+      stream.write((bytes ?? Buffer.from(text)).subarray(offset));
     }
   };
 }
