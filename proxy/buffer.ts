@@ -3,7 +3,7 @@
  * then spill into a `proxy-buffer-*` temp file; the total is capped at `maxBytes` (0 = unlimited).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -42,6 +42,8 @@ export async function bufferBody(
         if (maxBytes > 0 && size > maxBytes) throw new BufferTooLargeError();
         if (!file && size > maxMemory) {
           dir = mkdtempSync(join(tmpdir(), "proxy-buffer-"));
+          // node:fs/promises only when a body spills: most proxies never load it.
+          const { open } = await import("node:fs/promises");
           file = await open(join(dir, "body"), "w");
           for (const c of chunks) await file.write(c);
           chunks.length = 0;

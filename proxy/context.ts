@@ -22,6 +22,14 @@ export function splitRawUrl(url: string): { path: string; query: string } {
   return q < 0 ? { path: rest, query: "" } : { path: rest.slice(0, q), query: rest.slice(q + 1) };
 }
 
+const NONE: readonly string[] = [];
+
+function hostWithoutPort(h: string): string {
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon >= 0 ? h.slice(0, colon) : h;
+}
+
 export class RequestContext {
   readonly headers: Headers;
   readonly path: string;
@@ -40,6 +48,12 @@ export class RequestContext {
   loggedStatus: number | undefined;
   /** X-Forwarded-For as received (after the client-IP header replaced it), for the `remote_addr` log field. */
   remoteAddr: string;
+  /** The Host header as received ("" without one). */
+  readonly host: string;
+  /** Extra headers the service logs (`--log-request-header`, `--log-response-header`). */
+  logRequestHeaders: readonly string[] = NONE;
+  logResponseHeaders: readonly string[] = NONE;
+  private hostnameCache: string | undefined;
   private finishers: (() => void)[] = [];
   private finished = false;
 
@@ -53,18 +67,13 @@ export class RequestContext {
     this.query = query;
     this.strippedPath = path;
     this.remoteAddr = req.headers.get("x-forwarded-for") ?? conn.remoteAddr;
-  }
-
-  get host(): string {
-    return this.req.headers.get("host") ?? "";
+    // Read once: routing, redirects, forwarding headers and the log line all need it.
+    this.host = req.headers.get("host") ?? "";
   }
 
   /** Host without the port, as routing and redirects use it. */
   get hostname(): string {
-    const h = this.host;
-    if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-    const colon = h.lastIndexOf(":");
-    return colon >= 0 ? h.slice(0, colon) : h;
+    return (this.hostnameCache ??= hostWithoutPort(this.host));
   }
 
   onFinish(fn: () => void): void {

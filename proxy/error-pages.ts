@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { STATUS_CODES } from "node:http";
 import { BUILTIN_PAGES } from "./pages.ts";
+import { STATUS_TEXT } from "./status-text.ts";
 import { compileTemplate, type Template } from "./template.ts";
 
 export type PageSet = Map<number, Template>;
@@ -29,11 +29,11 @@ export function loadErrorPages(dir: string): PageSet {
   }
 }
 
-// Where Go's http.StatusText differs from Node's table.
+// Where Go's http.StatusText differs from Node's table (which STATUS_TEXT copies).
 const GO_STATUS_TEXT: Record<number, string> = { 418: "I'm a teapot", 499: "Client Closed Request" };
 
 export function statusText(status: number): string {
-  return GO_STATUS_TEXT[status] ?? STATUS_CODES[status] ?? "";
+  return GO_STATUS_TEXT[status] ?? STATUS_TEXT[status] ?? "";
 }
 
 export function renderErrorPage(status: number, message = "", custom?: PageSet, extraHeaders?: HeadersInit): Response {

@@ -7,7 +7,7 @@ import { BufferTooLargeError, bufferBody, type BufferedBody } from "./buffer.ts"
 import type { RequestContext } from "./context.ts";
 import { scopeSetCookie } from "./cookies.ts";
 import { renderErrorPage, type PageSet } from "./error-pages.ts";
-import { prepareUpstreamHeaders, responseHeaders } from "./headers.ts";
+import { prepareUpstreamHeaders, removeHopByHop } from "./headers.ts";
 import type { FetchLike } from "./health-check.ts";
 import type { TargetOptions } from "./protocol.ts";
 import { DRAIN_ABORT, type Inflight } from "./target.ts";
@@ -30,6 +30,7 @@ const TIMEOUT_ABORT = "target-timeout";
 const BODY_TIMEOUT_ABORT = "request-body-timeout";
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const SMALL_BODY = 64 * 1024;
+const ONCE = { once: true };
 
 export async function forwardRequest(input: ForwardInput): Promise<Response> {
   const { ctx, target, inflight, options, pages } = input;
@@ -85,9 +86,9 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   // turn has passed means such a request is never executed by the app (see pipelining.test.ts).
   await afterThisTurn();
   if (req.signal.aborted) return clientGone(ctx);
-  const onClientAbort = () => abort.abort("client");
-  req.signal.addEventListener("abort", onClientAbort, { once: true });
-  ctx.onFinish(() => req.signal.removeEventListener("abort", onClientAbort));
+  // Left in place when the request is over: Bun never aborts a finished request's signal (checked), and
+  // aborting a spent controller would do nothing anyway; removing it was ~2 % of a request's CPU.
+  req.signal.addEventListener("abort", () => abort.abort("client"), ONCE);
   if (!watched || requestBuffer) startTargetTimeout();
 
   const url = `http://${target}${ctx.strippedPath}${ctx.query ? `?${ctx.query}` : ""}`;
@@ -113,7 +114,9 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     cancelTimeout?.();
   }
 
-  const out = responseHeaders(upstream.headers);
+  // The upstream's own header list is edited in place (Bun's are mutable): one copy less per request.
+  const out = upstream.headers;
+  removeHopByHop(out);
   if (decompress && out.has("content-encoding")) {
     out.delete("content-encoding");
     out.delete("content-length");
@@ -125,13 +128,14 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
       for (const c of cookies) out.append("set-cookie", scopeSetCookie(c, ctx.matchedPrefix, ctx.hostname));
     }
   }
-  if (NULL_BODY.has(upstream.status) || !upstream.body) {
-    return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: out });
-  }
+  // A HEAD answer has no body (Bun's fetch gives it none). `upstream.body` is not read on the common
+  // path: reading it turns the body into a JS stream, which costs more than reading the bytes at once.
+  if (NULL_BODY.has(upstream.status) || req.method === "HEAD") return nullBody(upstream, out);
 
   const contentType = out.get("content-type") ?? "";
   const streaming = /^text\/event-stream\s*(;|$)/i.test(contentType);
   if (options.buffer_responses && !streaming) {
+    if (!upstream.body) return nullBody(upstream, out);
     let buffered: BufferedBody;
     try {
       buffered = await bufferBody(upstream.body, options.max_memory_buffer_size, options.max_response_body_size);
@@ -160,7 +164,13 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
     ctx.knownLength = bytes.byteLength;
     return bytesResponse(new Uint8Array(bytes), { status: upstream.status, statusText: upstream.statusText, headers: out });
   }
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+  const stream = upstream.body;
+  if (!stream) return nullBody(upstream, out);
+  return new Response(stream, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
+
+function nullBody(upstream: Response, headers: Headers): Response {
+  return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers });
 }
 
 /**

@@ -57,10 +57,3 @@ export function prepareUpstreamHeaders(h: Headers, f: ForwardingInput): Headers 
   if (!h.has("user-agent")) h.set("user-agent", "");
   return h;
 }
-
-/** Upstream response headers minus hop-by-hop ones. */
-export function responseHeaders(upstream: Headers): Headers {
-  const h = new Headers(upstream);
-  removeHopByHop(h);
-  return h;
-}

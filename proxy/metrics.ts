@@ -8,16 +8,19 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"]);
 
 export interface Metrics {
+  /** False for the no-op instance: callers skip the per-request work that only feeds metrics. */
+  readonly enabled: boolean;
   request(service: string, method: string, status: number, seconds: number): void;
   inflight(service: string, delta: number): void;
   render(): string;
 }
 
-export const noopMetrics: Metrics = { request() {}, inflight() {}, render: () => "" };
+export const noopMetrics: Metrics = { enabled: false, request() {}, inflight() {}, render: () => "" };
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 export class PrometheusMetrics implements Metrics {
+  readonly enabled = true;
   private counts = new Map<string, number>();
   private histos = new Map<string, { buckets: number[]; sum: number; count: number }>();
   private gauges = new Map<string, number>();

@@ -58,7 +58,7 @@ export class Service {
     const { logger, metrics } = this.deps;
     ctx.service = this.name;
     if (this.options.exclude_metrics_paths?.includes(ctx.strippedPath)) ctx.excludedFromMetrics = true;
-    else {
+    else if (metrics.enabled) {
       metrics.inflight(this.name, 1);
       ctx.onFinish(() => metrics.inflight(this.name, -1));
     }
@@ -119,7 +119,7 @@ export class Service {
       pages: this.pages,
       fetch: this.deps.fetch,
       bodyTimeout: this.deps.requestBodyTimeout,
-      log: (level, msg, attrs) => (level === "ERROR" ? logger.error(msg, attrs) : logger.info(msg, attrs)),
+      log: this.forwardLog,
     });
     // Writes to a group with readers are wrapped for writer affinity, which also hides the opt-out header.
     if (!isRead && group.hasReaders) {
@@ -129,6 +129,10 @@ export class Service {
     }
     return res;
   }
+
+  /** forwardRequest's logger, made once rather than per request. */
+  private readonly forwardLog = (level: "INFO" | "ERROR", msg: string, attrs: Record<string, unknown>): void =>
+    level === "ERROR" ? this.deps.logger.error(msg, attrs) : this.deps.logger.info(msg, attrs);
 
   private chooseGroup(ctx: RequestContext): LoadBalancer {
     if (this.rollout && this.rolloutController) {
