@@ -4,7 +4,9 @@
  * bytes the client gets, the framing headers and the size the request log reports.
  */
 import { expect, test } from "bun:test";
-import { rawRequest, startProxy, upstream } from "./helpers.ts";
+import { cleanupScope, rawRequest, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
 
 const bytes = (n: number) => "abcdefghij".repeat(Math.ceil(n / 10)).slice(0, n);
 
