@@ -5,7 +5,7 @@
  * upload that keeps moving is never cut; one that stops for the whole timeout is abandoned (408).
  */
 
-export class BodyTimeoutError extends Error {
+class BodyTimeoutError extends Error {
   constructor() {
     super("timed out waiting for request body");
   }

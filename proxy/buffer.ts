@@ -22,11 +22,7 @@ export interface BufferedBody {
   dispose(): void;
 }
 
-export async function bufferBody(
-  stream: ReadableStream<Uint8Array> | null,
-  maxMemory: number,
-  maxBytes: number,
-): Promise<BufferedBody> {
+export async function bufferBody(stream: ReadableStream<Uint8Array> | null, maxMemory: number, maxBytes: number): Promise<BufferedBody> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   let file: FileHandle | undefined;

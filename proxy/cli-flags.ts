@@ -84,7 +84,7 @@ export function deployFlags(dataDir: string): FlagSpec[] {
 
 export const listFlags: FlagSpec[] = [{ name: "json", type: "bool", default: false, usage: "Print the services as JSON" }];
 
-export const drainFlag: FlagSpec = { name: "drain-timeout", type: "duration", default: 30_000, usage: "Drain timeout" };
+const drainFlag: FlagSpec = { name: "drain-timeout", type: "duration", default: 30_000, usage: "Drain timeout" };
 
 export const pauseFlags: FlagSpec[] = [drainFlag, { name: "max-pause", type: "duration", default: 30_000, usage: "Maximum pause time" }];
 export const stopFlags: FlagSpec[] = [drainFlag, { name: "message", type: "string", default: "", usage: "Message to display" }];

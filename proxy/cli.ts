@@ -3,25 +3,26 @@
  * binary is started as `kamal-proxy`. It speaks kamal-proxy's commands and flags, prints errors as
  * `Error: <message>` on stderr and returns exit code 1 for them (as cobra does).
  */
+
+import { readFileSync } from "node:fs";
 import { basicAuthFromFlags } from "./basic-auth.ts";
 import { deployFlags, listFlags, pauseFlags, rolloutDeployFlags, rolloutSetFlags, runFlags, stopFlags } from "./cli-flags.ts";
-import { readFileSync } from "node:fs";
+import { timeoutProblem } from "./conn-timeouts.ts";
 import { callControl } from "./control-client.ts";
-import { parseFlags, renderFlagUsage, type FlagSpec, type ParsedFlags } from "./flags.ts";
+import { type FlagSpec, type ParsedFlags, parseFlags, renderFlagUsage } from "./flags.ts";
 import { serviceOptionsProblem } from "./options.ts";
-import { dataDir, socketPath, stateFilePath, type Env } from "./paths.ts";
+import { dataDir, type Env, socketPath, stateFilePath } from "./paths.ts";
 import type { ControlRequest, DeployArgs, ListResult } from "./protocol.ts";
 import { ProxyServer } from "./server.ts";
-import { timeoutProblem } from "./conn-timeouts.ts";
 import { fileStateStore } from "./state.ts";
 
-export interface ProxyCommandInfo {
+interface ProxyCommandInfo {
   name: string;
   aliases?: string[];
   summary: string;
 }
 
-export const PROXY_COMMANDS: readonly ProxyCommandInfo[] = [
+const PROXY_COMMANDS: readonly ProxyCommandInfo[] = [
   { name: "run", summary: "Run the server" },
   { name: "deploy", summary: "Deploy a target host" },
   { name: "remove", aliases: ["rm"], summary: "Remove the service" },
@@ -32,7 +33,7 @@ export const PROXY_COMMANDS: readonly ProxyCommandInfo[] = [
   { name: "rollout", summary: "Set or clear a rollout (deploy, set, stop)" },
 ];
 
-export function renderProxyHelp(prog: string): string {
+function renderProxyHelp(prog: string): string {
   const width = Math.max(...PROXY_COMMANDS.map((c) => c.name.length));
   const lines = PROXY_COMMANDS.map((c) => {
     const aliases = c.aliases?.length ? ` (alias: ${c.aliases.join(", ")})` : "";
@@ -72,18 +73,12 @@ class HelpRequested extends Error {}
 function parse(argv: readonly string[], specs: FlagSpec[], usage: string, argCount: number | undefined): ParsedFlags {
   const parsed = parseFlags(argv, specs);
   if (parsed.help) throw new HelpRequested(`Usage:\n  ${usage} [flags]\n\nFlags:\n${renderFlagUsage(specs)}\n  -h, --help   help\n`);
-  if (argCount !== undefined && parsed.args.length !== argCount)
-    throw new Error(`accepts ${argCount} arg(s), received ${parsed.args.length}`);
+  if (argCount !== undefined && parsed.args.length !== argCount) throw new Error(`accepts ${argCount} arg(s), received ${parsed.args.length}`);
   return parsed;
 }
 
 /** Run the proxy command line. `prog` is how the user called it, for help texts. */
-export async function runProxyCli(
-  argv: readonly string[],
-  prog: string,
-  io: ProxyIo = defaultIo,
-  env: Env = process.env,
-): Promise<number> {
+export async function runProxyCli(argv: readonly string[], prog: string, io: ProxyIo = defaultIo, env: Env = process.env): Promise<number> {
   let [command, ...rest] = argv;
   // `help <command>` is cobra's spelling of `<command> --help`.
   if (command === "help" && rest[0]) [command, rest] = [rest[0], ["--help"]];
@@ -161,21 +156,17 @@ function rolloutRequest(argv: string[], prog: string): ControlRequest {
     return { method: "rollout-set", args: { service: p.args[0]!, percentage: p.values.percent as number, allowlist: p.values.list as string[] } };
   }
   if (sub === "stop") return { method: "rollout-stop", args: { service: parse(rest, [], `${prog} rollout stop <service>`, 1).args[0]! } };
-  if (sub === "enable" || sub === "disable")
-    return { method: "rollout-enable", args: { service: parse(rest, [], `${prog} rollout ${sub} <service>`, 1).args[0]!, enabled: sub === "enable" } };
+  if (sub === "enable" || sub === "disable") return { method: "rollout-enable", args: { service: parse(rest, [], `${prog} rollout ${sub} <service>`, 1).args[0]!, enabled: sub === "enable" } };
   throw new Error(`unknown command "${sub}" for "${prog} rollout"`);
 }
 
 function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
   const p = parse(argv, deployFlags(dataDir(env)), `${prog} deploy <service>`, 1);
   const v = p.values;
-  if (p.given.has("max-request-body") && !p.given.has("buffer-requests"))
-    throw new Error("max-request-body can only be set when request buffering is enabled");
-  if (p.given.has("max-response-body") && !p.given.has("buffer-responses"))
-    throw new Error("max-response-body can only be set when response buffering is enabled");
+  if (p.given.has("max-request-body") && !p.given.has("buffer-requests")) throw new Error("max-request-body can only be set when request buffering is enabled");
+  if (p.given.has("max-response-body") && !p.given.has("buffer-responses")) throw new Error("max-response-body can only be set when response buffering is enabled");
   if (v["tls-staging"] && v["tls-acme-directory"]) throw new Error(`if any flags in the group [tls-staging tls-acme-directory] are set none of the others can be`);
-  if (!!v["tls-certificate-path"] !== !!v["tls-private-key-path"])
-    throw new Error(`if any flags in the group [tls-certificate-path tls-private-key-path] are set they must all be set`);
+  if (!!v["tls-certificate-path"] !== !!v["tls-private-key-path"]) throw new Error(`if any flags in the group [tls-certificate-path tls-private-key-path] are set they must all be set`);
   const tls = v.tls as boolean;
   const args: DeployArgs = {
     service: p.args[0]!,
@@ -229,7 +220,7 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
 }
 
 /** `list --json`: service name → { hosts, path_prefixes, tls, targets, state }, the shape newer kamal-proxy prints. */
-export function renderListJson(result: ListResult): string {
+function renderListJson(result: ListResult): string {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(result).sort()) {
     const e = result[name]!;
@@ -247,8 +238,7 @@ export function renderList(result: ListResult, color = false): string {
       return [name, e.host, e.path, e.target, e.state, e.tls ? "yes" : "no"];
     });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[], style: (cell: string, i: number) => string) =>
-    cells.map((c, i) => style(i < cells.length - 1 ? c.padEnd(widths[i]!) : c, i)).join("  ") + "\n";
+  const line = (cells: string[], style: (cell: string, i: number) => string) => cells.map((c, i) => style(i < cells.length - 1 ? c.padEnd(widths[i]!) : c, i)).join("  ") + "\n";
   const style = (code: string, text: string) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
   return line(header, (c) => style("3;94", c)) + rows.map((r) => line(r, (c, i) => (i === 0 ? style("1;34", c) : c))).join("");
 }
@@ -260,7 +250,10 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
     idle: p.values["idle-timeout"] as number,
     requestBody: p.values["request-body-timeout"] as number,
   };
-  for (const [flag, ms] of [["read-header-timeout", timeouts.readHeader], ["idle-timeout", timeouts.idle]] as const) {
+  for (const [flag, ms] of [
+    ["read-header-timeout", timeouts.readHeader],
+    ["idle-timeout", timeouts.idle],
+  ] as const) {
     const problem = timeoutProblem(flag, ms);
     if (problem) throw new Error(problem);
   }

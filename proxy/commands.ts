@@ -5,26 +5,15 @@
  */
 import { readFileSync } from "node:fs";
 import { loadErrorPages, type PageSet } from "./error-pages.ts";
+import { KeyedQueue } from "./keyed-queue.ts";
 import { LoadBalancer } from "./load-balancer.ts";
 import { normalizePrefixes, validateServiceOptions } from "./options.ts";
 import { PauseController } from "./pause-controller.ts";
-import type {
-  DeployArgs,
-  ListResult,
-  PauseArgs,
-  RolloutDeployArgs,
-  RolloutSetArgs,
-  ServiceArgs,
-  ServiceOptions,
-  StopArgs,
-  TargetOptions,
-  ControlRequest,
-} from "./protocol.ts";
+import type { ControlRequest, DeployArgs, ListResult, PauseArgs, RolloutDeployArgs, RolloutSetArgs, ServiceArgs, ServiceOptions, StopArgs, TargetOptions } from "./protocol.ts";
 import { RolloutController } from "./rollout-controller.ts";
 import { hostKeys, type Router } from "./router.ts";
 import { Service, type ServiceDeps } from "./service.ts";
 import { decodeStateEntries, encodeState, type ServiceState, type StateStore } from "./state.ts";
-import { KeyedQueue } from "./keyed-queue.ts";
 
 export interface CommandDeps extends ServiceDeps {
   router: Router;
@@ -112,8 +101,7 @@ export class CommandHandler {
 
   /** Checks made while the service is built: wildcard ACME, certificates and error pages. */
   private prepare(o: ServiceOptions): PageSet | undefined {
-    if (o.tls_enabled && !o.tls_certificate_path && o.hosts.some((h) => h.includes("*")))
-      throw new Error("automatic TLS does not support wildcards");
+    if (o.tls_enabled && !o.tls_certificate_path && o.hosts.some((h) => h.includes("*"))) throw new Error("automatic TLS does not support wildcards");
     if (o.tls_certificate_path || o.tls_private_key_path) {
       try {
         const cert = readFileSync(o.tls_certificate_path, "utf8");
@@ -157,9 +145,7 @@ export class CommandHandler {
       throw e;
     }
     const existing = this.router.services.get(a.service);
-    const revert = existing
-      ? { options: existing.options, targetOptions: existing.targetOptions, pages: existing.pages, active: existing.active }
-      : undefined;
+    const revert = existing ? { options: existing.options, targetOptions: existing.targetOptions, pages: existing.pages, active: existing.active } : undefined;
     if (existing) {
       old = existing.active;
       existing.options = options;
@@ -206,7 +192,9 @@ export class CommandHandler {
     const out: ListResult = {};
     for (const s of this.router.services.values()) {
       out[s.name] = {
-        host: hostKeys(s.options.hosts).map((h) => h || "*").join(","),
+        host: hostKeys(s.options.hosts)
+          .map((h) => h || "*")
+          .join(","),
         path: s.options.path_prefixes.join(","),
         tls: s.options.tls_enabled,
         target: s.active.all.map((t) => t.address).join(","),

@@ -26,7 +26,7 @@ export interface ConnTimeouts {
 export const DEFAULT_CONN_TIMEOUTS: ConnTimeouts = { readHeader: 30_000, idle: 60_000, requestBody: 60_000 };
 
 /** Bun's timer takes whole seconds, 0 (off) to 255. */
-export const MAX_BUN_TIMEOUT_MS = 255_000;
+const MAX_BUN_TIMEOUT_MS = 255_000;
 
 export function bunSeconds(ms: number): number {
   return ms <= 0 ? 0 : Math.min(255, Math.ceil(ms / 1000));

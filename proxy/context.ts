@@ -14,7 +14,7 @@ export interface ConnInfo {
 }
 
 /** Split Bun's absolute request URL into the raw path and query, so the query is forwarded byte for byte. */
-export function splitRawUrl(url: string): { path: string; query: string } {
+function splitRawUrl(url: string): { path: string; query: string } {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return { path: "/", query: "" };
   const rest = url.slice(start);

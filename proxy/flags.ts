@@ -5,8 +5,8 @@
  */
 import { parseDuration } from "./duration.ts";
 
-export type FlagType = "string" | "bool" | "int" | "duration" | "list";
-export type FlagValue = string | boolean | number | string[];
+type FlagType = "string" | "bool" | "int" | "duration" | "list";
+type FlagValue = string | boolean | number | string[];
 
 export interface FlagSpec {
   name: string;

@@ -3,16 +3,17 @@
  * timeout (504), request/response buffering with body limits (413/500), drain cancellation (504),
  * client disconnects (499), streaming otherwise (SSE is never buffered), and cookie path scoping.
  */
-import { BufferTooLargeError, bufferBody, type BufferedBody } from "./buffer.ts";
+
+import { type WatchedBody, watchBody } from "./body-watch.ts";
+import { type BufferedBody, BufferTooLargeError, bufferBody } from "./buffer.ts";
 import type { RequestContext } from "./context.ts";
 import { scopeSetCookie } from "./cookies.ts";
-import { renderErrorPage, type PageSet } from "./error-pages.ts";
+import { deadline } from "./deadlines.ts";
+import { type PageSet, renderErrorPage } from "./error-pages.ts";
 import { prepareUpstreamHeaders, removeHopByHop } from "./headers.ts";
 import type { FetchLike } from "./health-check.ts";
 import type { TargetOptions } from "./protocol.ts";
 import { DRAIN_ABORT, type Inflight } from "./target.ts";
-import { deadline } from "./deadlines.ts";
-import { watchBody, type WatchedBody } from "./body-watch.ts";
 
 export interface ForwardInput {
   ctx: RequestContext;

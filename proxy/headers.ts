@@ -21,11 +21,7 @@ export function removeHopByHop(h: Headers): void {
 }
 
 export function isWebSocketUpgrade(h: Headers, method: string): boolean {
-  return (
-    method === "GET" &&
-    (h.get("upgrade") ?? "").toLowerCase() === "websocket" &&
-    (h.get("connection") ?? "").toLowerCase().includes("upgrade")
-  );
+  return method === "GET" && (h.get("upgrade") ?? "").toLowerCase() === "websocket" && (h.get("connection") ?? "").toLowerCase().includes("upgrade");
 }
 
 export interface ForwardingInput {

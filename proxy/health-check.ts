@@ -12,11 +12,7 @@ export function healthCheckUrl(target: string, cfg: Pick<HealthCheckConfig, "pat
 }
 
 /** One check: true for 2xx within the timeout. Errors are returned so they can be logged. */
-export async function checkOnce(
-  url: string,
-  cfg: HealthCheckConfig,
-  fetcher: FetchLike,
-): Promise<{ ok: boolean; error?: string }> {
+export async function checkOnce(url: string, cfg: HealthCheckConfig, fetcher: FetchLike): Promise<{ ok: boolean; error?: string }> {
   const headers: Record<string, string> = { "user-agent": "kamal-proxy" };
   if (cfg.host) headers.host = cfg.host;
   try {

@@ -3,7 +3,7 @@
  * healthy ones, writer affinity for reads after a write, and group-wide draining.
  */
 import { formatDuration } from "./duration.ts";
-import { HealthCheck, type FetchLike } from "./health-check.ts";
+import { type FetchLike, HealthCheck } from "./health-check.ts";
 import { validateTarget } from "./options.ts";
 import type { HealthCheckConfig } from "./protocol.ts";
 import { Target, type TargetState } from "./target.ts";
@@ -61,9 +61,7 @@ export class LoadBalancer {
   beginHealthChecks(): void {
     for (const target of this.all) {
       if (this.checks.has(target)) continue;
-      const check = new HealthCheck(target.address, this.options.healthCheck, this.options.fetch, (ok, error) =>
-        this.report(target, ok, error),
-      );
+      const check = new HealthCheck(target.address, this.options.healthCheck, this.options.fetch, (ok, error) => this.report(target, ok, error));
       this.checks.set(target, check);
       check.start();
     }
@@ -143,7 +141,9 @@ export class LoadBalancer {
   async drain(timeout: number, restore = false): Promise<void> {
     const previous = await Promise.all(this.all.map((t) => t.drain(timeout)));
     if (restore) {
-      this.all.forEach((t, i) => (t.state = previous[i]!));
+      this.all.forEach((t, i) => {
+        t.state = previous[i]!;
+      });
       this.rebuild();
     }
   }

@@ -160,13 +160,12 @@ const jsonNumber = (n: number): string => (Number.isFinite(n) ? String(n) : "nul
 export function requestLogLine(i: RequestLogInput, time: string): string {
   // Services that log extra headers take the object path: a listed header may overwrite a fixed
   // field (content-type → req_content_type), which the object keeps in its place.
-  if (i.logRequestHeaders.length || i.logResponseHeaders.length)
-    return JSON.stringify({ time, level: "INFO", msg: "Request", ...requestLogAttrs(i) }) + "\n";
+  if (i.logRequestHeaders.length || i.logResponseHeaders.length) return JSON.stringify({ time, level: "INFO", msg: "Request", ...requestLogAttrs(i) }) + "\n";
   const { ctx } = i;
   const req = ctx.req;
   const h = req.headers;
   const cl = h.get("content-length");
-  let line =
+  const line =
     `{"time":"${time}","level":"INFO","msg":"Request","host":${jsonString(ctx.host)},"port":${ctx.conn.port}` +
     `,"path":${jsonString(ctx.path)},"request_id":${jsonString(ctx.headers.get("x-request-id") ?? "")},"status":${i.status}` +
     `,"service":${jsonString(ctx.service)},"target":${jsonString(ctx.target)}` +

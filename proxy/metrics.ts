@@ -49,7 +49,9 @@ export class PrometheusMetrics implements Metrics {
     for (const [k, v] of this.counts) out.push(`kamal_proxy_http_requests_total{${k}} ${v}`);
     out.push("# HELP kamal_proxy_http_request_duration_seconds Duration of HTTP requests", "# TYPE kamal_proxy_http_request_duration_seconds histogram");
     for (const [k, h] of this.histos) {
-      BUCKETS.forEach((b, i) => out.push(`kamal_proxy_http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`));
+      BUCKETS.forEach((b, i) => {
+        out.push(`kamal_proxy_http_request_duration_seconds_bucket{${k},le="${b}"} ${h.buckets[i]}`);
+      });
       out.push(`kamal_proxy_http_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       out.push(`kamal_proxy_http_request_duration_seconds_sum{${k}} ${h.sum}`);
       out.push(`kamal_proxy_http_request_duration_seconds_count{${k}} ${h.count}`);

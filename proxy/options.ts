@@ -84,10 +84,8 @@ export function serviceOptionsProblem(o: ServiceOptions): string | undefined {
     const bad = validateOnDemandUrl(o.tls_on_demand_url);
     if (bad) return bad;
   } else if (o.tls_enabled && !hostsConfigured(o.hosts)) return "host must be set when using TLS";
-  if (o.tls_enabled && !normalizePrefixes(o.path_prefixes).includes("/"))
-    return "TLS settings must be specified on the root path service";
-  if (o.canonical_host && o.hosts.length > 0 && !o.hosts.includes(o.canonical_host))
-    return `canonical-host '${o.canonical_host}' must be present in the hosts list: [${o.hosts.join(" ")}]`;
+  if (o.tls_enabled && !normalizePrefixes(o.path_prefixes).includes("/")) return "TLS settings must be specified on the root path service";
+  if (o.canonical_host && o.hosts.length > 0 && !o.hosts.includes(o.canonical_host)) return `canonical-host '${o.canonical_host}' must be present in the hosts list: [${o.hosts.join(" ")}]`;
   return undefined;
 }
 

@@ -27,10 +27,6 @@ export const BUILTIN_PAGES: Record<number, string> = {
   404: page(404, "Not Found", "<p>The page you were looking for doesn't exist.</p>"),
   413: page(413, "Content Too Large", "<p>The request is larger than the server is willing to process.</p>"),
   502: page(502, "Bad Gateway", "<p>The server received an invalid response from the application.</p>"),
-  503: page(
-    503,
-    "Service Temporarily Unavailable",
-    "{{ if .Message }}<p>{{ .Message }}</p>{{ else }}<p>The service is temporarily unavailable. Please try again later.</p>{{ end }}",
-  ),
+  503: page(503, "Service Temporarily Unavailable", "{{ if .Message }}<p>{{ .Message }}</p>{{ else }}<p>The service is temporarily unavailable. Please try again later.</p>{{ end }}"),
   504: page(504, "Gateway Timeout", "<p>The application took too long to respond.</p>"),
 };

@@ -49,7 +49,7 @@ export interface TargetOptions {
   scope_cookie_paths: boolean;
 }
 
-export interface DeploymentOptions {
+interface DeploymentOptions {
   deploy_timeout: number;
   drain_timeout: number;
   force: boolean;
@@ -93,7 +93,7 @@ export interface RolloutSetArgs {
   allowlist: string[];
 }
 
-export interface ListEntry {
+interface ListEntry {
   host: string;
   path: string;
   tls: boolean;
@@ -118,8 +118,6 @@ export type ControlRequest =
   | { method: "rollout-set"; args: RolloutSetArgs }
   | { method: "rollout-stop"; args: ServiceArgs }
   | { method: "rollout-enable"; args: ServiceArgs & { enabled: boolean } };
-
-export type ControlMethod = ControlRequest["method"];
 
 export type ControlReply = { ok: true; result?: unknown } | { ok: false; error: string };
 

@@ -8,9 +8,9 @@
 /** The reason a request must get 400, or undefined when it is fine. */
 export function badRequestReason(headers: Headers): string | undefined {
   const host = headers.get("host");
-  if (host !== null && host.includes(",")) return "more than one Host header";
+  if (host?.includes(",")) return "more than one Host header";
   const length = headers.get("content-length");
-  if (length !== null && length.includes(",")) return "more than one Content-Length header";
+  if (length?.includes(",")) return "more than one Content-Length header";
   return undefined;
 }
 

@@ -18,7 +18,7 @@ export interface RouteMatch {
 export const hostKeys = (hosts: readonly string[]): string[] => (hosts.length === 0 ? [""] : [...hosts]);
 
 /** `/app` matches `/app` and `/app/x`, not `/appointment`. */
-export function prefixMatches(prefix: string, path: string): boolean {
+function prefixMatches(prefix: string, path: string): boolean {
   if (prefix === "/") return true;
   return (path + "/").startsWith(prefix + "/");
 }
@@ -80,7 +80,7 @@ export class Router {
         continue;
       }
       const root = this.lookup(service.options.hosts[0] ?? "", "/");
-      const rootService = root && root.service.servesRoot ? root.service : undefined;
+      const rootService = root?.service.servesRoot ? root.service : undefined;
       service.tlsEnabled = rootService?.options.tls_enabled ?? false;
       service.tlsRedirect = rootService?.options.tls_redirect ?? true;
     }

@@ -3,24 +3,25 @@
  * (request start → request id → logging/metrics → router → service), the metrics listener, the control
  * socket, state restore at start and graceful shutdown.
  */
-import type { Server } from "bun";
+
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Server } from "bun";
 import { AcmeManager } from "./acme/manager.ts";
-import { systemClock, type Clock } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { CommandHandler } from "./commands.ts";
-import { RequestContext, type ConnInfo } from "./context.ts";
-import { startControlServer, type ControlServer } from "./control-server.ts";
+import { bunSeconds, type ConnTimeouts, ConnTimer, DEFAULT_CONN_TIMEOUTS } from "./conn-timeouts.ts";
+import { type ConnInfo, RequestContext } from "./context.ts";
+import { type ControlServer, startControlServer } from "./control-server.ts";
 import { renderErrorPage } from "./error-pages.ts";
-import { badRequest, badRequestReason } from "./request-checks.ts";
 import type { FetchLike } from "./health-check.ts";
 import { Logger } from "./logging.ts";
-import { noopMetrics, PrometheusMetrics, type Metrics } from "./metrics.ts";
+import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
+import { badRequest, badRequestReason } from "./request-checks.ts";
 import { Router, stripPrefix } from "./router.ts";
 import type { StateStore } from "./state.ts";
 import { TlsListener } from "./tls.ts";
 import { closeRelays, websocketHandler } from "./websocket.ts";
-import { bunSeconds, ConnTimer, DEFAULT_CONN_TIMEOUTS, type ConnTimeouts } from "./conn-timeouts.ts";
 
 export interface ProxyServerOptions {
   httpPort: number;
@@ -177,8 +178,7 @@ export class ProxyServer {
   /** The request's log line and metrics, once its response is over. */
   private record(ctx: RequestContext, status: number, bytes: number, headers: Headers): void {
     this.logger.request({ ctx, status, respBytes: bytes, respHeaders: headers, logRequestHeaders: ctx.logRequestHeaders, logResponseHeaders: ctx.logResponseHeaders });
-    if (!ctx.excludedFromMetrics && this.metrics.enabled)
-      this.metrics.request(ctx.service, ctx.req.method, status, (performance.now() - ctx.startedAt) / 1e3);
+    if (!ctx.excludedFromMetrics && this.metrics.enabled) this.metrics.request(ctx.service, ctx.req.method, status, (performance.now() - ctx.startedAt) / 1e3);
   }
 
   /** Log, then run the finish hooks (in-flight release, buffers, timers): the order the hooks always had. */

@@ -7,11 +7,11 @@ import { authorized } from "./basic-auth.ts";
 import type { Clock } from "./clock.ts";
 import type { RequestContext } from "./context.ts";
 import { getCookie } from "./cookies.ts";
-import { renderErrorPage, type PageSet } from "./error-pages.ts";
+import { type PageSet, renderErrorPage } from "./error-pages.ts";
 import { forwardRequest } from "./forward.ts";
 import { isWebSocketUpgrade } from "./headers.ts";
 import type { FetchLike } from "./health-check.ts";
-import { WRITER_COOKIE, type LoadBalancer } from "./load-balancer.ts";
+import { type LoadBalancer, WRITER_COOKIE } from "./load-balancer.ts";
 import type { Logger } from "./logging.ts";
 import type { Metrics } from "./metrics.ts";
 import { PauseController } from "./pause-controller.ts";
@@ -131,8 +131,7 @@ export class Service {
   }
 
   /** forwardRequest's logger, made once rather than per request. */
-  private readonly forwardLog = (level: "INFO" | "ERROR", msg: string, attrs: Record<string, unknown>): void =>
-    level === "ERROR" ? this.deps.logger.error(msg, attrs) : this.deps.logger.info(msg, attrs);
+  private readonly forwardLog = (level: "INFO" | "ERROR", msg: string, attrs: Record<string, unknown>): void => (level === "ERROR" ? this.deps.logger.error(msg, attrs) : this.deps.logger.info(msg, attrs));
 
   private chooseGroup(ctx: RequestContext): LoadBalancer {
     if (this.rollout && this.rolloutController) {

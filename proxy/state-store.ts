@@ -72,19 +72,3 @@ export function fileStateStore(path: string): StateStore {
     },
   };
 }
-
-export function memoryStateStore(initial?: string): StateStore & { text: string | undefined } {
-  return {
-    text: initial,
-    read() {
-      return this.text;
-    },
-    write(text) {
-      this.text = text;
-    },
-    setAside() {
-      this.text = undefined;
-      return undefined;
-    },
-  };
-}

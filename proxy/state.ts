@@ -9,7 +9,7 @@ import type { ServiceOptions, TargetOptions } from "./protocol.ts";
 import type { RolloutControllerJson } from "./rollout-controller.ts";
 import { checkServiceEntry } from "./state-check.ts";
 
-export { fileStateStore, memoryStateStore, type StateStore } from "./state-store.ts";
+export { fileStateStore, type StateStore } from "./state-store.ts";
 
 /** A service as the state file holds it, with durations already converted to milliseconds. */
 export interface ServiceState {

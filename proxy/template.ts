@@ -4,13 +4,13 @@
  * which turns into kamal-proxy's "unable to load error pages".
  */
 
-type Node = { kind: "text"; text: string } | { kind: "field"; name: string } | { kind: "if"; name: string; then: Node[]; else: Node[] };
+type Node = { kind: "text"; text: string } | { kind: "field"; name: string } | { kind: "if"; name: string; whenSet: Node[]; otherwise: Node[] };
 
-export type TemplateData = Record<string, string | number | undefined>;
+type TemplateData = Record<string, string | number | undefined>;
 export type Template = (data: TemplateData) => string;
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 export function compileTemplate(source: string): Template {
   const tokens: { action?: string; text?: string }[] = [];
@@ -24,7 +24,12 @@ export function compileTemplate(source: string): Template {
     if (open > 0) tokens.push({ text: rest.slice(0, open) });
     const close = rest.indexOf("}}", open + 2);
     if (close < 0) throw new Error("template: unclosed action");
-    tokens.push({ action: rest.slice(open + 2, close).replace(/^-\s*|\s*-$/g, "").trim() });
+    tokens.push({
+      action: rest
+        .slice(open + 2, close)
+        .replace(/^-\s*|\s*-$/g, "")
+        .trim(),
+    });
     rest = rest.slice(close + 2);
   }
   let i = 0;
@@ -51,7 +56,7 @@ export function compileTemplate(source: string): Template {
           if (e.ended !== "end") throw new Error("template: unexpected EOF");
           other = e.nodes;
         } else if (then.ended !== "end") throw new Error("template: unexpected EOF");
-        nodes.push({ kind: "if", name: cond[1]!, then: then.nodes, else: other });
+        nodes.push({ kind: "if", name: cond[1]!, whenSet: then.nodes, otherwise: other });
         continue;
       }
       const field = /^\.(\w+)$/.exec(a);
@@ -71,7 +76,7 @@ export function compileTemplate(source: string): Template {
         if (n.kind === "text") return n.text;
         const v = data[n.name];
         if (n.kind === "field") return escapeHtml(v === undefined ? "" : String(v));
-        return render(v ? n.then : n.else, data);
+        return render(v ? n.whenSet : n.otherwise, data);
       })
       .join("");
   return (data) => render(root, data);

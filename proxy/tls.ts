@@ -76,7 +76,10 @@ export class TlsListener {
     const retire = () => {
       if (old) void old.stop(false);
     };
-    if (certs.length === 0) return retire();
+    if (certs.length === 0) {
+      retire();
+      return;
+    }
     const port = this.boundPort || this.configuredPort;
     try {
       this.server = Bun.serve({

@@ -10,7 +10,7 @@
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { RequestContext } from "./context.ts";
-import { renderErrorPage, type PageSet } from "./error-pages.ts";
+import { type PageSet, renderErrorPage } from "./error-pages.ts";
 import { prepareUpstreamHeaders } from "./headers.ts";
 import type { TargetOptions } from "./protocol.ts";
 import type { Inflight } from "./target.ts";
@@ -32,8 +32,8 @@ export interface Relay {
 }
 
 /** Queued bytes on one side above which the other side is no longer read. */
-export const RELAY_HIGH_WATER = 1 << 20;
-export const RELAY_LOW_WATER = 256 * 1024;
+const RELAY_HIGH_WATER = 1 << 20;
+const RELAY_LOW_WATER = 256 * 1024;
 const UPSTREAM_DRAIN_POLL_MS = 10;
 
 const open = new Set<Relay>();
@@ -52,13 +52,7 @@ export function closeRelays(servers: readonly Server<any>[]): void {
 /** Close codes that may not be sent on the wire are replaced by a plain normal closure. */
 const sendable = (code: number): number => (code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code);
 
-export async function proxyWebSocket(
-  ctx: RequestContext,
-  target: string,
-  inflight: Inflight,
-  options: TargetOptions,
-  pages?: PageSet,
-): Promise<Response | undefined> {
+export async function proxyWebSocket(ctx: RequestContext, target: string, inflight: Inflight, options: TargetOptions, pages?: PageSet): Promise<Response | undefined> {
   const server = ctx.conn.server as Server<Relay> | undefined;
   if (!server) return renderErrorPage(502, "", pages);
   const headers = prepareUpstreamHeaders(ctx.headers, {
@@ -68,10 +62,15 @@ export async function proxyWebSocket(
     host: ctx.host,
     target,
   });
-  const protocols = (ctx.req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const protocols = (ctx.req.headers.get("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const h of ["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"]) headers.delete(h);
   const headerObj: Record<string, string> = {};
-  headers.forEach((v, k) => (headerObj[k] = v));
+  headers.forEach((v, k) => {
+    headerObj[k] = v;
+  });
 
   // As in forward.ts: a pipelined request behind this one makes Bun drop the connection after this turn.
   await new Promise((resolve) => setImmediate(resolve));

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { binaryDigest, writeProxyImageArchive } from "../src/proxy-image/build.ts";
-import { EXECUTABLE_TARGETS, executableFile, IMAGE_ARCHS, linuxTargetOf, proxyImageFile, type ImageArch } from "../src/proxy-image/release.ts";
+import { EXECUTABLE_TARGETS, executableFile, IMAGE_ARCHS, type ImageArch, linuxTargetOf, proxyImageFile } from "../src/proxy-image/release.ts";
 import { writeReleaseIndex } from "../src/proxy-image/release-write.ts";
 
 const MULTIARCH: Record<ImageArch, string> = { amd64: "x86_64-linux-gnu", arm64: "aarch64-linux-gnu" };

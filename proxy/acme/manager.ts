@@ -82,7 +82,7 @@ export function renewalTime(cert: { notBefore: number; notAfter: number }): numb
   return cert.notAfter - Math.min(30 * DAY, (cert.notAfter - cert.notBefore) / 3);
 }
 
-export const acmeManaged = (o: ServiceOptions): boolean => o.tls_enabled && !o.tls_certificate_path && !o.tls_on_demand_url;
+const acmeManaged = (o: ServiceOptions): boolean => o.tls_enabled && !o.tls_certificate_path && !o.tls_on_demand_url;
 
 export class AcmeManager {
   private readonly managed = new Map<string, Managed>();
@@ -90,7 +90,6 @@ export class AcmeManager {
   private readonly clients = new Map<string, Promise<AcmeLib.Client>>();
   private library?: Promise<typeof AcmeLib>;
   private readonly denied = new Map<string, number>();
-  private onDemandServices: AcmeService[] = [];
   private stopped = false;
   private readonly now: () => number;
 
@@ -130,7 +129,6 @@ export class AcmeManager {
       if (acmeManaged(s.options)) for (const host of s.options.hosts) wanted.set(host.toLowerCase(), s.options);
       else if (s.options.tls_enabled && s.options.tls_on_demand_url) onDemand.push(s);
     }
-    this.onDemandServices = onDemand;
     for (const [host, entry] of this.managed) {
       const keep = entry.onDemand ? onDemand.length > 0 && !wanted.has(host) : wanted.has(host);
       const sameStore = !wanted.has(host) || this.storeFor(wanted.get(host)!).dir === entry.store.dir;
@@ -180,10 +178,13 @@ export class AcmeManager {
     clearTimeout(entry.timer);
     if (this.stopped) return;
     const delay = Math.max(0, at - this.now());
-    entry.timer = setTimeout(() => {
-      if (delay > MAX_TIMER) return this.schedule(entry, at);
-      void this.attempt(entry);
-    }, Math.min(delay, MAX_TIMER));
+    entry.timer = setTimeout(
+      () => {
+        if (delay > MAX_TIMER) return this.schedule(entry, at);
+        void this.attempt(entry);
+      },
+      Math.min(delay, MAX_TIMER),
+    );
     entry.timer.unref?.();
   }
 

@@ -9,7 +9,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const LETS_ENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
-export const LETS_ENCRYPT_STAGING = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 export interface StoredCertificate {
   /** The private key, PEM. */
@@ -43,7 +42,7 @@ export function parseBundle(text: string): { key: string; cert: string } | undef
 }
 
 /** Validity and names of the leaf certificate of a PEM chain. */
-export function describeCertificate(certPem: string): { notBefore: number; notAfter: number; names: string[] } {
+function describeCertificate(certPem: string): { notBefore: number; notAfter: number; names: string[] } {
   // Loaded on first use (only proxies with certificates get here): node:crypto costs ~6 MB of RSS.
   const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
   const leaf = new X509Certificate(certPem);

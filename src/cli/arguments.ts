@@ -22,7 +22,10 @@ export function versionOrLatest(): string {
 
 /** `app exec` / `server exec` take the rest of the command line as the command. */
 export function commandFrom(words: readonly string[] | undefined): string {
-  const command = (words ?? []).map((w) => w.trim()).filter(Boolean).join(" ");
+  const command = (words ?? [])
+    .map((w) => w.trim())
+    .filter(Boolean)
+    .join(" ");
   if (!command) throw new UsageError("No command provided. You must specify a command to execute.", { hint: "e.g. sextant app exec 'ls -la' (quote it, or put it after --)" });
   return command;
 }

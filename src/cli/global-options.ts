@@ -144,7 +144,10 @@ export function splitGlobalOptions(argv: readonly string[]): SplitArgs {
 function assignValue(globals: GlobalOptions, spec: OptionSpec, value: string): void {
   switch (spec.kind) {
     case "list": {
-      const list = value.split(",").map((v) => v.trim()).filter((v) => v.length > 0);
+      const list = value
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
       if (list.length === 0) throw new UsageError(`--${spec.long} needs at least one name`);
       (globals[spec.key] as string[]) = list;
       return;

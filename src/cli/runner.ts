@@ -3,14 +3,15 @@
  * rejects unknown commands and options with a suggestion, then lets citty parse and run the command.
  * It never exits the process; it returns the exit code to main.ts.
  */
-import { renderUsage, runCommand, type ArgsDef, type CommandDef, type SubCommandsDef } from "citty";
+
 import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
+import { type ArgsDef, type CommandDef, renderUsage, runCommand, type SubCommandsDef } from "citty";
 import { UsageError } from "../errors.ts";
+import { closest } from "../suggest.ts";
 import { SEXTANT_VERSION } from "../version.ts";
 import { setCommandPath, setGlobalOptions } from "./context.ts";
-import { renderGlobalOptionsHelp, splitGlobalOptions, type GlobalOptions } from "./global-options.ts";
-import { closest } from "../suggest.ts";
+import { type GlobalOptions, renderGlobalOptionsHelp, splitGlobalOptions } from "./global-options.ts";
 
 type AnyCommand = CommandDef<any>;
 

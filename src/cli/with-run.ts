@@ -4,10 +4,10 @@
  */
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/index.ts";
-import { openDeployLog, type DeployLog } from "../output/deploy-log.ts";
+import { Run } from "../orchestration/run.ts";
+import { type DeployLog, openDeployLog } from "../output/deploy-log.ts";
 import type { OutputEvent } from "../output/events.ts";
 import { createReporter } from "../output/reporter.ts";
-import { Run } from "../orchestration/run.ts";
 import { commandPath, globalOptions } from "./context.ts";
 
 export interface StartOptions {
@@ -81,11 +81,7 @@ export async function withRun<T>(options: StartOptions, fn: (run: Run) => Promis
  * A sub-command that only runs one orchestration function on the selection (`proxy start`,
  * `app stop`, ...): the module is imported when the command runs, as every command is.
  */
-export function opCommand(
-  meta: { name: string; description: string },
-  load: () => Promise<(run: Run) => Promise<unknown>>,
-  start: () => Partial<StartOptions> = () => ({}),
-) {
+export function opCommand(meta: { name: string; description: string }, load: () => Promise<(run: Run) => Promise<unknown>>, start: () => Partial<StartOptions> = () => ({})) {
   return defineCommand({
     meta,
     async run() {

@@ -5,7 +5,7 @@
 import type { Accessory, SextantConfig } from "../config/model.ts";
 import { containerIdFor } from "./app.ts";
 import * as proxy from "./proxy.ts";
-import { argumentize, docker, escape, makeDirectory, pipe, silenced, type Argv, type Token } from "./shell.ts";
+import { type Argv, argumentize, docker, escape, makeDirectory, pipe, silenced, type Token } from "./shell.ts";
 
 export type AccessoryConfig = Pick<SextantConfig, "loggingArgs" | "envDirectory" | "appDirectory" | "deployTimeout" | "drainTimeout" | "proxyAppConfigDirectory" | "proxyAppConfigContainerDirectory">;
 
@@ -119,4 +119,3 @@ export function accessoryCommands(config: AccessoryConfig, accessory: AccessoryS
     ensureTlsDirectory: (): Argv => makeDirectory(accessoryTlsDirectory(config.proxyAppConfigDirectory, accessory)),
   };
 }
-

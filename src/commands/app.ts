@@ -4,9 +4,9 @@
  * `appCommands(config, role, host)` closes over the model objects, like Kamal's
  * `KAMAL.app(role:, host:)`; every method returns an Argv and does nothing else.
  */
-import { containerHostname, execContainerName, NETWORK, type AppConfig, type AppRole } from "./names.ts";
+import { type AppConfig, type AppRole, containerHostname, execContainerName, NETWORK } from "./names.ts";
 import * as proxy from "./proxy.ts";
-import { argumentize, chain, docker, escape, makeDirectory, pipe, render, shell, xargs, type Argv, type Token } from "./shell.ts";
+import { type Argv, argumentize, chain, docker, escape, makeDirectory, pipe, render, shell, type Token, xargs } from "./shell.ts";
 
 /** Statuses that count as "running" when looking for the current container. */
 const ACTIVE_STATUSES = ["running", "restarting"] as const;
@@ -267,7 +267,6 @@ export function appCommands(config: AppConfig, role: AppRole, host: string) {
     ensureTlsDirectory: (): Argv => makeDirectory(`${config.proxyAppConfigDirectory}/tls/${role.name}`),
   };
 }
-
 
 function logFlags(options: LogsOptions): string[] {
   return [...(options.timestamps === false ? [] : ["--timestamps"]), ...(options.since === undefined ? [] : ["--since", options.since]), ...(options.lines === undefined ? [] : ["--tail", String(options.lines)])];

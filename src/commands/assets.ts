@@ -5,8 +5,8 @@
  * switch. Old siblings are removed after the old container stopped.
  */
 import { splitAssetPath } from "./app.ts";
-import { assetContainerName, type AppConfig, type AppRole } from "./names.ts";
-import { chain, combine, docker, makeDirectory, type Argv } from "./shell.ts";
+import { type AppConfig, type AppRole, assetContainerName } from "./names.ts";
+import { type Argv, chain, combine, docker, makeDirectory } from "./shell.ts";
 
 type AssetRole = Pick<AppRole, "name" | "containerPrefix" | "assetPath" | "assetExtractedDirectory" | "assetVolumeDirectory">;
 

@@ -4,7 +4,7 @@
  * dropped; version and service are never tagged. Clock and performer come from the caller.
  */
 import type { ServiceConfig } from "./names.ts";
-import { append, combine, escape, makeDirectory, type Argv } from "./shell.ts";
+import { type Argv, append, combine, escape, makeDirectory } from "./shell.ts";
 
 export type AuditConfig = Pick<ServiceConfig, "destination" | "runDirectory" | "auditLogFile">;
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { SextantConfig } from "../config/model.ts";
-import { any, argumentize, chain, combine, docker, escape, pipe, shellEscape, type Argv, type Token } from "./shell.ts";
+import { type Argv, any, argumentize, chain, combine, docker, escape, pipe, shellEscape, type Token } from "./shell.ts";
 
 export type BuildConfig = Pick<SextantConfig, "builder" | "service" | "repository" | "version" | "latestTag" | "registry" | "image">;
 

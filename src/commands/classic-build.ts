@@ -4,18 +4,21 @@
  * the local architecture only.
  */
 import type { BuildConfig, BuildOptions } from "./builder.ts";
-import { argumentize, combine, docker, escape, type Argv } from "./shell.ts";
+import { type Argv, argumentize, combine, docker, escape } from "./shell.ts";
 
 export function classicBuild(config: BuildConfig, options: BuildOptions = {}): Argv {
   const b = config.builder;
   return docker(
     "build",
-    "-t", `${config.repository}:${config.version}${options.dirty ? "-dirty" : ""}`,
-    "-t", `${config.repository}:${config.latestTag}${options.dirty ? "-dirty" : ""}`,
+    "-t",
+    `${config.repository}:${config.version}${options.dirty ? "-dirty" : ""}`,
+    "-t",
+    `${config.repository}:${config.latestTag}${options.dirty ? "-dirty" : ""}`,
     ...argumentize("--label", { service: config.service }),
     ...argumentize("--build-arg", b.args, { sensitive: true }),
     ...b.secrets.flatMap((name) => ["--secret", `id=${escape(name)}`]),
-    "--file", b.dockerfile,
+    "--file",
+    b.dockerfile,
     ...(b.target === undefined ? [] : ["--target", b.target]),
     ...(options.noCache ? ["--no-cache"] : []),
     b.context ?? ".",

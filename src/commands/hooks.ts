@@ -6,17 +6,7 @@ import type { SextantConfig } from "../config/model.ts";
 
 export type HookConfig = Pick<SextantConfig, "service" | "destination" | "version" | "abbreviatedVersion" | "hooksPath">;
 
-export const HOOK_NAMES = [
-  "docker-setup",
-  "pre-connect",
-  "pre-build",
-  "pre-deploy",
-  "post-deploy",
-  "pre-app-boot",
-  "post-app-boot",
-  "pre-proxy-reboot",
-  "post-proxy-reboot",
-] as const;
+export const HOOK_NAMES = ["docker-setup", "pre-connect", "pre-build", "pre-deploy", "post-deploy", "pre-app-boot", "post-app-boot", "pre-proxy-reboot", "post-proxy-reboot"] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 /** Hooks that also get every secret from the secrets files in their environment. */

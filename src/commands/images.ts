@@ -4,7 +4,7 @@
  */
 import { containerFilters } from "./app.ts";
 import type { AppConfig } from "./names.ts";
-import { docker, type Argv } from "./shell.ts";
+import { type Argv, docker } from "./shell.ts";
 
 /** `docker container ls --all --filter label=service=SVC --filter label=destination=DEST` (`app containers`). */
 export function listContainers(config: Pick<AppConfig, "service" | "destination">): Argv {

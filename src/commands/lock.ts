@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { ServiceConfig } from "./names.ts";
-import { combine, makeDirectory, pipe, write, type Argv } from "./shell.ts";
+import { type Argv, combine, makeDirectory, pipe, write } from "./shell.ts";
 
 export type LockConfig = Pick<ServiceConfig, "runDirectory" | "lockDirectory">;
 

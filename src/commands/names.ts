@@ -6,22 +6,11 @@
  * narrow what each builder needs, so tests and callers can also pass small literals.
  */
 import type { Role, SextantConfig } from "../config/model.ts";
-import type { SshSettings } from "../config/ssh-model.ts";
 import type { ProxySettings } from "../config/proxy-model.ts";
+import type { SshSettings } from "../config/ssh-model.ts";
 
 /** What service-wide builders read (audit, lock, prune, images). */
-export type ServiceConfig = Pick<
-  SextantConfig,
-  | "service"
-  | "destination"
-  | "serviceAndDestination"
-  | "runDirectory"
-  | "repository"
-  | "latestTag"
-  | "latestImage"
-  | "auditLogFile"
-  | "lockDirectory"
->;
+export type ServiceConfig = Pick<SextantConfig, "service" | "destination" | "serviceAndDestination" | "runDirectory" | "repository" | "latestTag" | "latestImage" | "auditLogFile" | "lockDirectory">;
 
 /** What app builders read from the root configuration. */
 export type AppConfig = ServiceConfig &

@@ -3,16 +3,8 @@
  * compatibility): the legacy files under `.kamal/proxy` that variant A of the proxy run command
  * reads on the server. A value equal to its default is not written: the file is removed instead.
  */
-import {
-  PROXY_HTTP_PORT,
-  PROXY_HTTPS_PORT,
-  PROXY_IMAGE_DEFAULT,
-  PROXY_LOG_MAX_SIZE,
-  PROXY_MINIMUM_VERSION,
-  proxyPaths,
-  publishArgs,
-} from "./proxy.ts";
-import { argumentize, optionize, render, type Argv } from "./shell.ts";
+import { PROXY_HTTP_PORT, PROXY_HTTPS_PORT, PROXY_IMAGE_DEFAULT, PROXY_LOG_MAX_SIZE, PROXY_MINIMUM_VERSION, proxyPaths, publishArgs } from "./proxy.ts";
+import { type Argv, argumentize, optionize, render } from "./shell.ts";
 
 export interface BootConfigOptions {
   publish?: boolean;

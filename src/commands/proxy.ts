@@ -6,7 +6,7 @@
  */
 import type { ProxyRunSettings, ProxySettings } from "../config/proxy-model.ts";
 import { NETWORK } from "./names.ts";
-import { any, argumentize, docker, makeDirectory, optionize, pipe, removeDirectory, render, silenced, substitute, xargs, type Argv, type Token } from "./shell.ts";
+import { type Argv, any, argumentize, docker, makeDirectory, optionize, pipe, removeDirectory, render, silenced, substitute, type Token, xargs } from "./shell.ts";
 
 export const PROXY_CONTAINER = "kamal-proxy";
 export const PROXY_IMAGE_DEFAULT = "basecamp/kamal-proxy";

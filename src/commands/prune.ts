@@ -4,7 +4,7 @@
  * destination's latest tag is protected among unused images.
  */
 import type { ServiceConfig } from "./names.ts";
-import { docker, pipe, type Argv } from "./shell.ts";
+import { type Argv, docker, pipe } from "./shell.ts";
 
 export type PruneConfig = Pick<ServiceConfig, "service" | "repository" | "latestTag">;
 

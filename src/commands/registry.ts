@@ -3,7 +3,7 @@
  * passed in already resolved (secrets are read by the caller); they render escaped and are
  * redacted in logs. Docker Hub (no server) gets no server argument.
  */
-import { any, combine, docker, escape, sensitive, type Argv } from "./shell.ts";
+import { type Argv, any, combine, docker, escape, sensitive } from "./shell.ts";
 
 export const LOCAL_REGISTRY_CONTAINER = "kamal-docker-registry";
 export const LOCAL_REGISTRY_IMAGE = "registry:3";

@@ -4,7 +4,7 @@
  * that a canary runs next to the main version (kamal-proxy keeps only the split, not the version).
  */
 import type { AppConfig } from "./names.ts";
-import { escape, makeDirectory, write, type Argv } from "./shell.ts";
+import { type Argv, escape, makeDirectory, write } from "./shell.ts";
 
 export interface RolloutRecord {
   version: string;

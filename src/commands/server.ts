@@ -3,7 +3,7 @@
  * the app directories, and the interactive `ssh -t` line used by exec -i and logs -f.
  */
 import type { AppConfig, SshConfig } from "./names.ts";
-import { any, combine, docker, makeDirectory, pipe, quoted, removeDirectory, shell, silenced, type Argv } from "./shell.ts";
+import { type Argv, any, combine, docker, makeDirectory, pipe, quoted, removeDirectory, shell, silenced } from "./shell.ts";
 
 const IS_ROOT = '[ "${EUID:-$(id -u)}" -eq 0 ]';
 const CURRENT_USER = '"${USER:-$(id -un)}"';

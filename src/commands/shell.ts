@@ -13,7 +13,7 @@
  * config/shell.ts, which the model's derived args use too).
  */
 
-import { argumentEntries, optionize as optionizeText, type Attributes } from "../config/shell.ts";
+import { type Attributes, argumentEntries, optionize as optionizeText } from "../config/shell.ts";
 
 const REDACTED = "[REDACTED]";
 
@@ -71,7 +71,7 @@ function fold(argv: Argv, build: (text: string) => string): Token {
 
 // ---- escaping (Kamal's rules live in config/shell.ts; here they gain redactable tokens) --------
 
-export { escape, shellEscape, type Attributes } from "../config/shell.ts";
+export { type Attributes, escape, shellEscape } from "../config/shell.ts";
 
 /**
  * Kamal's `argumentize`: `flag key="escaped"` per entry; `false` gives `key=false`, nil or blank

@@ -1,5 +1,5 @@
 /** Checks of the `accessories:` section: image, exactly one way to name hosts, known roles, labels, registry. */
-import { reservedLabels, toBlank, type Add } from "./check.ts";
+import { type Add, reservedLabels, toBlank } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { registryCredentialProblems } from "./registry-check.ts";
 import { isHash } from "./schema/common.ts";

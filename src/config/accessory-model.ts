@@ -5,9 +5,9 @@
 import { resolve } from "node:path";
 import { ContainerEnv, envSpec, toText } from "./env-model.ts";
 import type { SextantConfig } from "./model.ts";
-import { proxySettings, type ProxySettings } from "./proxy-model.ts";
-import { hashOrEmpty, splitRestart, text, unique, type Raw } from "./raw.ts";
-import { registrySettings, type RegistrySettings } from "./registry-model.ts";
+import { type ProxySettings, proxySettings } from "./proxy-model.ts";
+import { hashOrEmpty, type Raw, splitRestart, text, unique } from "./raw.ts";
+import { type RegistrySettings, registrySettings } from "./registry-model.ts";
 import { taggedHosts } from "./role-model.ts";
 import { isHash } from "./schema/common.ts";
 import { optionize } from "./shell.ts";

@@ -1,6 +1,7 @@
 /** The builder: which arches are built where, and the builder's kind and name (Kamal's Builder). */
-import { isHash } from "./schema/common.ts";
+
 import { toText } from "./env-model.ts";
+import { isHash } from "./schema/common.ts";
 
 type BuilderKind = "local" | "remote" | "hybrid" | "pack" | "cloud";
 

@@ -119,12 +119,7 @@ export function renderErb(source: string, context: ErbContext): ErbResult {
       const value = evaluate(inner.slice(1), context, tagLine, tagCol);
       emit(value, tagLine);
     } else if (inner.trim() !== "") {
-      throw new ErbError(
-        `unsupported ERB code \`<%${inner}%>\`: sextant evaluates ERB output tags only, never Ruby code`,
-        tagLine,
-        tagCol,
-        SUPPORTED_HINT,
-      );
+      throw new ErbError(`unsupported ERB code \`<%${inner}%>\`: sextant evaluates ERB output tags only, never Ruby code`, tagLine, tagCol, SUPPORTED_HINT);
     }
     i = end;
   }
@@ -145,11 +140,7 @@ export function renderErb(source: string, context: ErbContext): ErbResult {
 // ---------------------------------------------------------------------------------------------
 // A tiny expression language: string literals, ENV lookups, ||, ==, !=, ?:, parentheses.
 
-type Token =
-  | { kind: "str"; value: string; pos: number }
-  | { kind: "num"; value: string; pos: number }
-  | { kind: "ident"; value: string; pos: number }
-  | { kind: "punct"; value: string; pos: number };
+type Token = { kind: "str"; value: string; pos: number } | { kind: "num"; value: string; pos: number } | { kind: "ident"; value: string; pos: number } | { kind: "punct"; value: string; pos: number };
 
 function tokenize(code: string, line: number, col: number): Token[] {
   const tokens: Token[] = [];
@@ -230,8 +221,7 @@ function evaluate(code: string, context: ErbContext, line: number, col: number):
     if (!isPunct(value)) fail(`expected \`${value}\` in \`<%=${code}%>\``, peek());
     p++;
   };
-  const unsupported = (token?: Token): never =>
-    fail(`unsupported ERB expression \`<%=${code}%>\`: sextant evaluates ERB without running Ruby`, token);
+  const unsupported = (token?: Token): never => fail(`unsupported ERB expression \`<%=${code}%>\`: sextant evaluates ERB without running Ruby`, token);
 
   function ternary(): Value {
     const cond = or();
@@ -314,12 +304,7 @@ function evaluate(code: string, context: ErbContext, line: number, col: number):
           const value = context.env[name];
           if (value !== undefined) return value;
           if (hasFallback) return fallback;
-          throw new ErbError(
-            `environment variable ${name} is not set (ENV.fetch("${name}") has no default)`,
-            line,
-            col,
-            `set ${name} in the environment, or give a default: <%= ENV.fetch("${name}", "value") %>`,
-          );
+          throw new ErbError(`environment variable ${name} is not set (ENV.fetch("${name}") has no default)`, line, col, `set ${name} in the environment, or give a default: <%= ENV.fetch("${name}", "value") %>`);
         }
       }
     }

@@ -36,4 +36,3 @@ export class ConfigError extends SextantError {
     this.problems = list;
   }
 }
-

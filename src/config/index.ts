@@ -5,8 +5,9 @@
  * schema, then the section checks in Kamal's order. Nothing here imports from the CLI, the
  * orchestration or the command builders.
  */
-import { ConfigError } from "./errors.ts";
+
 import { localDockerArch } from "./erb.ts";
+import { ConfigError } from "./errors.ts";
 import { DEFAULT_CONFIG_FILE, loadRawConfig } from "./load.ts";
 import { SextantConfig } from "./model.ts";
 import { schemaProblems, semanticProblems } from "./validate.ts";
@@ -59,5 +60,5 @@ function hintFor(files: string[]): string {
 
 export { ConfigError, formatProblem } from "./errors.ts";
 export { SextantConfig } from "./model.ts";
-export { redact, Secret, Secrets } from "./secrets.ts";
 export { kamalConfigHash } from "./output.ts";
+export { redact, Secret, Secrets } from "./secrets.ts";

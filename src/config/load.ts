@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, isAbsolute, relative, resolve } from "node:path";
-import { ConfigError, type Problem } from "./errors.ts";
 import { ErbError, renderErb } from "./erb.ts";
+import { ConfigError, type Problem } from "./errors.ts";
 import { isHash } from "./schema/common.ts";
-import { parseYaml, PositionIndex, setOwn } from "./yaml.ts";
+import { PositionIndex, parseYaml, setOwn } from "./yaml.ts";
 
 export interface LoadOptions {
   /** Config file, relative to cwd (default config/deploy.yml). */

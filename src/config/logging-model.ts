@@ -1,6 +1,7 @@
 /** The `logging:` section (root, merged under each role's): Docker's log driver and options. */
+
+import { hashOrEmpty, type Raw, text } from "./raw.ts";
 import { argumentize, optionize } from "./shell.ts";
-import { hashOrEmpty, text, type Raw } from "./raw.ts";
 
 export interface LoggingSettings {
   driver?: string;

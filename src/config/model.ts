@@ -6,20 +6,20 @@
  * it is built in its own `<section>-model.ts` (roles, accessories, builder, env, logging, proxy,
  * registry, ssh, sshkit, boot) and checked in its `<section>-check.ts`.
  */
-import { buildAccessory, type Accessory } from "./accessory-model.ts";
-import { bootSettings, type BootSettings } from "./boot-model.ts";
-import { builderSettings, type BuilderSettings } from "./builder-model.ts";
-import { envSpec, toText, type EnvSpec } from "./env-model.ts";
-import { loggingSettings, type LoggingSettings } from "./logging-model.ts";
-import { proxySettings, type ProxySettings } from "./proxy-model.ts";
-import { hashOrEmpty, text, unique, type Raw } from "./raw.ts";
-import { registrySettings, type RegistrySettings } from "./registry-model.ts";
+import { type Accessory, buildAccessory } from "./accessory-model.ts";
+import { type BootSettings, bootSettings } from "./boot-model.ts";
+import { type BuilderSettings, builderSettings } from "./builder-model.ts";
+import { type EnvSpec, envSpec, toText } from "./env-model.ts";
+import { type LoggingSettings, loggingSettings } from "./logging-model.ts";
+import { type ProxySettings, proxySettings } from "./proxy-model.ts";
+import { hashOrEmpty, type Raw, text, unique } from "./raw.ts";
+import { type RegistrySettings, registrySettings } from "./registry-model.ts";
 import { buildRoles, type Role } from "./role-model.ts";
-import { sshSettings, type SshSettings } from "./ssh-model.ts";
-import { sshkitSettings, type SshkitSettings } from "./sshkit-model.ts";
 import { isHash } from "./schema/common.ts";
 import { DEFAULT_SECRETS_PATH, Secret, Secrets } from "./secrets.ts";
 import { argumentize } from "./shell.ts";
+import { type SshSettings, sshSettings } from "./ssh-model.ts";
+import { type SshkitSettings, sshkitSettings } from "./sshkit-model.ts";
 import { abbreviateVersion, resolveVersion } from "./version.ts";
 
 // The section types, for the modules that import them with the model.

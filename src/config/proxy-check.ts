@@ -40,9 +40,7 @@ export function checkRoleTls(config: SextantConfig, add: Add): void {
 /** The roles and accessories on one host share one proxy container, so one `proxy.run` for all of them. */
 export function checkProxyRuns(config: SextantConfig, add: Add): void {
   for (const host of config.allHosts) {
-    const runs = [...config.rolesOnHost(host).map((r) => r.proxy), ...config.accessoriesOnHost(host).map((a) => a.proxy)]
-      .map((p) => p?.run?.raw)
-      .filter((r): r is Record<string, unknown> => r !== undefined);
+    const runs = [...config.rolesOnHost(host).map((r) => r.proxy), ...config.accessoriesOnHost(host).map((a) => a.proxy)].map((p) => p?.run?.raw).filter((r): r is Record<string, unknown> => r !== undefined);
     if (runs.some((r) => !sameData(r, runs[0]))) {
       add(["proxy", "run"], `Conflicting proxy run configurations for host ${host}`, "the roles and accessories on one host share one kamal-proxy container; give them the same proxy run settings");
     }
@@ -65,7 +63,11 @@ function proxyProblems(proxy: Record<string, unknown>, path: Path, add: Add, opt
     if (!/^\/(?!\/)/.test(url) && !/^https?:\/\/[^/]/.test(url)) add(key, `tls_on_demand_url must be an app path or an http(s) URL (got ${url})`, "e.g. tls_on_demand_url: /tls/allowed");
   }
   if (proxy.canonical_host !== undefined && hasHost) {
-    const hosts = Array.isArray(proxy.hosts) ? proxy.hosts.map(String) : String(proxy.host).split(",").map((h) => h.trim());
+    const hosts = Array.isArray(proxy.hosts)
+      ? proxy.hosts.map(String)
+      : String(proxy.host)
+          .split(",")
+          .map((h) => h.trim());
     if (!hosts.includes(String(proxy.canonical_host))) add([...path, "canonical_host"], `canonical_host ${proxy.canonical_host} must be one of the hosts (${hosts.join(", ")})`);
   }
   if (isHash(proxy.ssl)) {

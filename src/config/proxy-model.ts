@@ -1,6 +1,7 @@
 /** Proxy settings as the deploy and proxy-boot code reads them (Kamal's Proxy and Proxy::Run). */
-import { isHash } from "./schema/common.ts";
+
 import { toText } from "./env-model.ts";
+import { isHash } from "./schema/common.ts";
 
 const DEFAULT_LOG_REQUEST_HEADERS = ["Cache-Control", "Last-Modified", "User-Agent"] as const;
 const PROXY_MINIMUM_VERSION = "v0.9.2";

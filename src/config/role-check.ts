@@ -1,5 +1,5 @@
 /** Checks of the `servers:` section: the primary role and its hosts, empty roles, labels, replicas. */
-import { reservedLabels, type Add } from "./check.ts";
+import { type Add, reservedLabels } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 
@@ -13,7 +13,11 @@ export function checkServers(config: SextantConfig, add: Add): void {
   } else {
     const primary = config.primaryRole;
     if (!primary) {
-      add(raw.primary_role === undefined ? ["servers"] : ["primary_role"], `The primary_role ${config.primaryRoleName} isn't defined`, `roles: ${config.roles.map((r) => r.name).join(", ") || "none"}; set primary_role to one of them`);
+      add(
+        raw.primary_role === undefined ? ["servers"] : ["primary_role"],
+        `The primary_role ${config.primaryRoleName} isn't defined`,
+        `roles: ${config.roles.map((r) => r.name).join(", ") || "none"}; set primary_role to one of them`,
+      );
     } else if (primary.hosts.length === 0) {
       add(["servers", ...(Array.isArray(raw.servers) ? [] : [primary.name])], `No servers specified for the ${primary.name} primary_role`);
     }

@@ -2,12 +2,12 @@
  * The `servers:` section: roles, their hosts (with tags), and everything derived per role — labels,
  * options, logging, the proxy merged over the root one, env per host, stop timeout, assets.
  */
-import { envSpec, mergeEnv, ContainerEnv, toText } from "./env-model.ts";
+import { ContainerEnv, envSpec, mergeEnv, toText } from "./env-model.ts";
 import { deepMerge } from "./load.ts";
-import { loggingSettings, type LoggingSettings } from "./logging-model.ts";
+import { type LoggingSettings, loggingSettings } from "./logging-model.ts";
 import type { SextantConfig } from "./model.ts";
-import { proxySettings, type ProxySettings } from "./proxy-model.ts";
-import { hashOrEmpty, splitRestart, text, type Raw } from "./raw.ts";
+import { type ProxySettings, proxySettings } from "./proxy-model.ts";
+import { hashOrEmpty, type Raw, splitRestart, text } from "./raw.ts";
 import { isHash } from "./schema/common.ts";
 import { argumentize, optionize } from "./shell.ts";
 
@@ -82,15 +82,13 @@ function buildRole(config: SextantConfig, name: string, roleRaw: unknown): Role 
   const isPrimary = name === config.primaryRoleName;
   const roleProxy = spec.proxy;
   const runningProxy = isPrimary ? roleProxy !== false : roleProxy !== undefined && roleProxy !== null && roleProxy !== false;
-  const proxy = runningProxy
-    ? proxySettings(deepMerge(isHash(config.raw.proxy) ? config.raw.proxy : {}, isHash(roleProxy) ? roleProxy : {}) as Raw)
-    : undefined;
+  const proxy = runningProxy ? proxySettings(deepMerge(isHash(config.raw.proxy) ? config.raw.proxy : {}, isHash(roleProxy) ? roleProxy : {}) as Raw) : undefined;
   const { options, restart } = splitRestart(spec.options);
   const labels: Record<string, string | undefined> = { service: config.service, role: name, destination: config.destination };
   Object.assign(labels, config.labels);
   for (const [k, v] of Object.entries(hashOrEmpty(spec.labels))) labels[k] = toText(v);
   const logging = loggingSettings(deepMerge(hashOrEmpty(config.raw.logging), hashOrEmpty(spec.logging)) as Raw);
-  const stopTimeout = typeof spec.stop_timeout === "number" ? spec.stop_timeout : config.stopTimeout ?? (runningProxy ? undefined : config.drainTimeout);
+  const stopTimeout = typeof spec.stop_timeout === "number" ? spec.stop_timeout : (config.stopTimeout ?? (runningProxy ? undefined : config.drainTimeout));
   const assetPath = text(spec.asset_path) ?? config.assetPath;
   const containerPrefix = [config.service, name, config.destination].filter(Boolean).join("-");
   const roleEnv = mergeEnv(config.env, envSpec(spec.env));

@@ -1,7 +1,7 @@
 /** Checks of the top-level keys: destination, service and image, aliases, output, versions, hooks. */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { toBlank, type Add } from "./check.ts";
+import { type Add, toBlank } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 

@@ -106,10 +106,7 @@ export class Secrets {
     const secret = this.#load().get(name);
     if (secret) return secret;
     const existing = this.existingFiles();
-    const message =
-      existing.length > 0
-        ? `Secret '${name}' not found in ${existing.join(", ")}`
-        : `Secret '${name}' not found, no secret files (${this.files.join(", ")}) provided`;
+    const message = existing.length > 0 ? `Secret '${name}' not found in ${existing.join(", ")}` : `Secret '${name}' not found, no secret files (${this.files.join(", ")}) provided`;
     throw new ConfigError([{ path: "", message }], { hint: `add ${name}=... to ${this.primaryFile} (e.g. ${name}=$${name} to take it from the environment)` });
   }
 

@@ -81,7 +81,6 @@ export function argumentEntries(attributes: Attributes | null | undefined): { ke
   });
 }
 
-
 /** `argumentize("--env", {A: "b"})` -> ["--env", 'A="b"']; a list gives ["--volume", "x", ...] unquoted. */
 export function argumentize(flag: string, attributes: Attributes | null | undefined): string[] {
   return argumentEntries(attributes).flatMap((entry) => [flag, entry.text]);

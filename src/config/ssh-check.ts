@@ -1,5 +1,5 @@
 /** Checks of the `ssh:` section. */
-import { describeValue, type Add } from "./check.ts";
+import { type Add, describeValue } from "./check.ts";
 import type { SextantConfig } from "./model.ts";
 import { isHash } from "./schema/common.ts";
 

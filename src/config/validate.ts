@@ -7,7 +7,7 @@ import * as v from "valibot";
 import { closest } from "../suggest.ts";
 import { checkAccessories } from "./accessory-check.ts";
 import { checkBuilder, checkRemoteBuilderWithLocalRegistry } from "./builder-check.ts";
-import { describeValue, type Add } from "./check.ts";
+import { type Add, describeValue } from "./check.ts";
 import type { Position, Problem } from "./errors.ts";
 import type { SextantConfig } from "./model.ts";
 import { checkProxies, checkProxyRuns, checkRoleTls } from "./proxy-check.ts";

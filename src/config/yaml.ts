@@ -6,7 +6,7 @@
  * integer, 0755 is octal, `:verbose` is a Ruby symbol (read as the string "verbose"), ~ is null.
  * Anchors, aliases and merge keys (`<<: *base`) work; duplicate keys are reported.
  */
-import { type Alias, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Scalar, type Document, type Node } from "yaml";
+import { type Alias, type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from "yaml";
 import type { Position, Problem } from "./errors.ts";
 
 export type Path = readonly (string | number)[];

@@ -3,7 +3,7 @@
  * accessories a name means, the deploy lock around changes, one titled step per accessory, and the
  * interactive sessions (`exec -i`, `logs -f`) on an accessory's first host.
  */
-import { accessoryCommands, type AccessoryLogsOptions } from "../commands/accessory.ts";
+import { type AccessoryLogsOptions, accessoryCommands } from "../commands/accessory.ts";
 import type { Accessory } from "../config/model.ts";
 import { UsageError } from "../errors.ts";
 import { accessoriesNamed, accessoryHosts, bootAccessory, rebootAccessory, removeAccessory, startAccessory, stopAccessory } from "./accessory.ts";
@@ -18,7 +18,10 @@ const STEPS: Record<AccessoryChange, [title: string, act: (run: Run, accessory: 
   reboot: [["Reboot", rebootAccessory]],
   start: [["Start", startAccessory]],
   stop: [["Stop", stopAccessory]],
-  restart: [["Stop", stopAccessory], ["Start", startAccessory]],
+  restart: [
+    ["Stop", stopAccessory],
+    ["Start", startAccessory],
+  ],
   remove: [["Remove", removeAccessory]],
 };
 

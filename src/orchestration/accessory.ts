@@ -7,15 +7,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { accessoryCommands, accessoryTlsDirectory, type AccessoryLogsOptions } from "../commands/accessory.ts";
+import { type AccessoryLogsOptions, accessoryCommands, accessoryTlsDirectory } from "../commands/accessory.ts";
+import { type ListingOptions, listing } from "../commands/json-format.ts";
 import { docker, render } from "../commands/shell.ts";
-import type { Accessory } from "../config/model.ts";
 import { renderErb } from "../config/erb.ts";
+import type { Accessory } from "../config/model.ts";
 import { SextantError, UsageError } from "../errors.ts";
 import { loginOnHosts } from "./registry.ts";
-import { writeCertificate } from "./ssl-certificates.ts";
 import type { Run } from "./run.ts";
-import { listing, type ListingOptions } from "../commands/json-format.ts";
+import { writeCertificate } from "./ssl-certificates.ts";
 
 export class AccessoryError extends SextantError {}
 

@@ -11,13 +11,13 @@ import { replacedVersion } from "../commands/names.ts";
 import { combine, render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
-import { Barrier } from "./barrier.ts";
-import { waitUntilReady } from "./health.ts";
 import { cleanUpAfterBoot, prepareHosts } from "./app-prepare.ts";
+import { Barrier } from "./barrier.ts";
 import { withBasicAuthFiles } from "./basic-auth.ts";
 import { diskFullError, isDiskFull } from "./disk-full.ts";
-import { uploadSslCertificates } from "./ssl-certificates.ts";
+import { waitUntilReady } from "./health.ts";
 import type { Run } from "./run.ts";
+import { uploadSslCertificates } from "./ssl-certificates.ts";
 
 export class BootError extends SextantError {}
 
@@ -116,10 +116,7 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
   }
   // The version to stop afterwards. Known without asking when the stale check just read it: the
   // running container is then either that version or, if it was this version, the renamed one.
-  const oldVersion =
-    knownCurrent !== undefined && (renamed === undefined || knownCurrent === version)
-      ? (renamed ?? knownCurrent)
-      : (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+  const oldVersion = knownCurrent !== undefined && (renamed === undefined || knownCurrent === version) ? (renamed ?? knownCurrent) : (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
 
   if (!isPrimary && run.selection.primaryRole) {
     const primary = run.selection.primaryRole.name;
@@ -139,10 +136,7 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
       if (deploy.code !== 0) {
         const reason = (deploy.stderr || deploy.stdout).trim().replace(/^Error: /, "");
         const check = role.proxy?.healthcheck.path ?? "/up";
-        throw new BootError(
-          `the new container did not pass its health check on ${host}: ${reason}\n` +
-            `  checked: ${ids.map((i) => `http://${i}:${role.proxy?.appPort ?? 80}${check}`).join(", ")} from the proxy`,
-        );
+        throw new BootError(`the new container did not pass its health check on ${host}: ${reason}\n` + `  checked: ${ids.map((i) => `http://${i}:${role.proxy?.appPort ?? 80}${check}`).join(", ")} from the proxy`);
       }
     } else {
       for (let replica = 1; replica <= role.replicas; replica++) {
@@ -170,11 +164,12 @@ async function bootRole(run: Run, host: string, role: Role, barrier: Barrier, kn
     session.emit({ type: "warn", message: `Failed to boot ${role.name} on ${host}` });
     if (isDiskFull(error)) throw await diskFullError(run, host, error, `starting ${role.name} ${version}`);
     if (error instanceof BootError || error instanceof SextantError) {
-      const indent = (text: string) => text.split("\n").map((l) => `    ${l}`).join("\n");
-      const withLogs =
-        error.message +
-        (logs ? `\n  last lines of the container's log:\n${indent(logs)}` : "") +
-        (health && health !== "null" ? `\n  Docker health check log:\n${indent(health)}` : "");
+      const indent = (text: string) =>
+        text
+          .split("\n")
+          .map((l) => `    ${l}`)
+          .join("\n");
+      const withLogs = error.message + (logs ? `\n  last lines of the container's log:\n${indent(logs)}` : "") + (health && health !== "null" ? `\n  Docker health check log:\n${indent(health)}` : "");
       throw new BootError(withLogs, { hint: error.hint ?? "The previous version is still serving. Fix the app (or its health check path) and deploy again.", cause: error });
     }
     throw error;

@@ -5,20 +5,20 @@
  * CLI to print, state changes are audited and the ones Kamal locks are locked.
  */
 import { randomBytes } from "node:crypto";
-import { appCommands, removeAllContainers, type LogsOptions } from "../commands/app.ts";
+import { appCommands, type LogsOptions, removeAllContainers } from "../commands/app.ts";
 import { listContainers, listImages, removeImages } from "../commands/images.ts";
+import { type ListingOptions, listing } from "../commands/json-format.ts";
 import * as proxy from "../commands/proxy.ts";
 import * as server from "../commands/server.ts";
-import { render, type Argv } from "../commands/shell.ts";
+import { type Argv, render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError, UsageError } from "../errors.ts";
-import { bootApp, BootError, stopStaleContainers } from "./app-boot.ts";
+import { BootError, bootApp, stopStaleContainers } from "./app-boot.ts";
+import { withBasicAuthFiles } from "./basic-auth.ts";
 import { runInteractive, stdinIsTty } from "./interactive.ts";
 import { withLock } from "./lock.ts";
 import { loginOnHosts } from "./registry.ts";
-import { withBasicAuthFiles } from "./basic-auth.ts";
 import type { Run } from "./run.ts";
-import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 /** What one host answered. */
 export interface HostOutput {
@@ -137,31 +137,38 @@ export async function appStart(run: Run): Promise<void> {
   const { session, config } = run;
   const version = config.version;
   const hosts = requireAppHosts(run, "app start");
-  await withLock(run, () => withBasicAuthFiles(run, hosts, () =>
-    session.onHosts(hosts, `started ${version}`, async (host) => {
-      for (const role of run.selection.rolesOn(host)) {
-        const app = appCommands(config, role, host);
-        await run.audit(host, `Started app version ${version}`, { role: role.name });
-        const started = await session.tryExec(host, render(app.start()));
-        if (started.code !== 0) {
-          throw new SextantError(`There is no ${app.containerName()} container on ${host} to start`, {
-            hint: "List the versions there with `sextant app containers`, and pass one with --version (or boot it with `sextant app boot`).",
-          });
-        }
-        if (role.runningProxy) {
-          const running = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
-          // One id per replica.
-          const ids = running ? (await session.capture(host, render(app.containerIdForVersion(running)))).split("\n").map((l) => l.trim()).filter(Boolean) : [];
-          const id = ids.length > 1 ? ids : ids[0];
-          if (!id) {
-            throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, {
-              hint: `Look at \`sextant app containers -h ${host}\` and \`sextant app logs -h ${host}\`; \`sextant app boot\` starts a fresh container.`,
+  await withLock(run, () =>
+    withBasicAuthFiles(run, hosts, () =>
+      session.onHosts(hosts, `started ${version}`, async (host) => {
+        for (const role of run.selection.rolesOn(host)) {
+          const app = appCommands(config, role, host);
+          await run.audit(host, `Started app version ${version}`, { role: role.name });
+          const started = await session.tryExec(host, render(app.start()));
+          if (started.code !== 0) {
+            throw new SextantError(`There is no ${app.containerName()} container on ${host} to start`, {
+              hint: "List the versions there with `sextant app containers`, and pass one with --version (or boot it with `sextant app boot`).",
             });
           }
-          await proxyCommand(run, host, render(app.deploy(id)));
+          if (role.runningProxy) {
+            const running = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim();
+            // One id per replica.
+            const ids = running
+              ? (await session.capture(host, render(app.containerIdForVersion(running))))
+                  .split("\n")
+                  .map((l) => l.trim())
+                  .filter(Boolean)
+              : [];
+            const id = ids.length > 1 ? ids : ids[0];
+            if (!id) {
+              throw new BootError(`Failed to get endpoint for ${role.name} on ${host}, did the container boot?`, {
+                hint: `Look at \`sextant app containers -h ${host}\` and \`sextant app logs -h ${host}\`; \`sextant app boot\` starts a fresh container.`,
+              });
+            }
+            await proxyCommand(run, host, render(app.deploy(id)));
+          }
         }
-      }
-    })),
+      }),
+    ),
   );
 }
 

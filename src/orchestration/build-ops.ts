@@ -5,9 +5,9 @@
 import * as builder from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
 import { SextantError } from "../errors.ts";
-import { ensureLocalRegistry } from "./local-registry.ts";
 import { runLocal } from "./local.ts";
 import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
+import { ensureLocalRegistry } from "./local-registry.ts";
 import { loginLocally } from "./registry.ts";
 import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
 import type { Run } from "./run.ts";
@@ -26,7 +26,14 @@ export async function buildDev(run: Run, options: DevBuildOptions = {}): Promise
   const buildx = await hasBuildx();
   const status = await runLocal(["git", "status", "--porcelain", "--untracked-files=all"], { cwd: config.cwd, allowFailure: true }).catch(() => ({ code: 1, stdout: "" }));
   if (status.code === 0 && status.stdout.trim() !== "") {
-    run.session.emit({ type: "warn", message: `Building with uncommitted changes:\n${status.stdout.trimEnd().split("\n").map((l) => `  ${l}`).join("\n")}` });
+    run.session.emit({
+      type: "warn",
+      message: `Building with uncommitted changes:\n${status.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n")}`,
+    });
   }
   if (output === "registry") {
     if (config.registry.local) await ensureLocalRegistry(run);

@@ -9,10 +9,10 @@ import * as builder from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
-import { LocalCommandError, runLocal } from "./local.ts";
-import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
 import { deliverToHosts } from "./delivery.ts";
 import { diskFullError } from "./disk-full.ts";
+import { LocalCommandError, runLocal } from "./local.ts";
+import { hasBuildx, local, localDockerArch } from "./local-docker.ts";
 import { ensureLocalRegistry, withLocalRegistryTunnels } from "./local-registry.ts";
 import { loginLocally, loginOnHosts } from "./registry.ts";
 import { checkClassicBuilder, remoteClassicBuild, sshBuilderHost } from "./remote-build.ts";
@@ -95,13 +95,15 @@ export async function buildAndPush(run: Run, options: BuildRunOptions = {}): Pro
       }
     }
     const builderHosts = config.registry.local && (kind === "remote" || kind === "hybrid") ? [sshBuilderHost(config.builder.remote)].filter((h): h is string => h !== undefined) : [];
-    await withLocalRegistryTunnels(run, builderHosts, () => runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {
-      cwd: dir,
-      env,
-      reporter: run.reporter,
-      redact: (t) => run.session.redact(t),
-      display: render(builder.push(config, arch, { noCache: options.noCache, output: options.output }), { redact: true }),
-    }));
+    await withLocalRegistryTunnels(run, builderHosts, () =>
+      runLocal(["sh", "-c", render(builder.push(config, arch, { noCache: options.noCache, output: options.output }))], {
+        cwd: dir,
+        env,
+        reporter: run.reporter,
+        redact: (t) => run.session.redact(t),
+        display: render(builder.push(config, arch, { noCache: options.noCache, output: options.output }), { redact: true }),
+      }),
+    );
     return;
   }
   checkClassicBuilder(run);

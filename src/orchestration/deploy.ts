@@ -14,9 +14,9 @@ import { removeAppFrom } from "./app-ops.ts";
 import { buildAndPush, pullOnHosts } from "./build.ts";
 import { checkLockFree, withLock } from "./lock.ts";
 import { bootProxy } from "./proxy-boot.ts";
-import { refuseDuringRollout } from "./rollout.ts";
 import { pruneAll } from "./prune.ts";
 import { logoutOnHosts } from "./registry.ts";
+import { refuseDuringRollout } from "./rollout.ts";
 import type { Run } from "./run.ts";
 import { bootstrapServers } from "./server.ts";
 
@@ -136,9 +136,7 @@ export async function removeApp(run: Run): Promise<void> {
   const s = run.session;
   const config = run.config;
   await withLock(run, async () => {
-    await s.step("Remove app containers, images and files", () =>
-      s.onHosts(run.selection.appHosts, "app removed", (host) => removeAppFrom(run, host)),
-    );
+    await s.step("Remove app containers, images and files", () => s.onHosts(run.selection.appHosts, "app removed", (host) => removeAppFrom(run, host)));
     if (run.config.accessories.length > 0) await s.step("Remove accessories", () => removeAllAccessories(run));
     await s.step("Remove the proxy where no app uses it", () =>
       s.onHosts(run.selection.proxyHosts, "proxy checked", async (host) => {
@@ -157,4 +155,3 @@ export async function removeApp(run: Run): Promise<void> {
   });
   summary(run, `Removed ${config.service} from ${run.selection.hosts.length} host(s)`);
 }
-

@@ -4,8 +4,8 @@
  */
 import { accessSync, constants, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { SextantError } from "../errors.ts";
 import type { HookName } from "../commands/hooks.ts";
+import { SextantError } from "../errors.ts";
 import type { Reporter } from "../output/events.ts";
 import { runLocal } from "./local.ts";
 

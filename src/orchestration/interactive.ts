@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { runOverSsh } from "../commands/server.ts";
-import { render, type Argv } from "../commands/shell.ts";
+import { type Argv, render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import type { Run } from "./run.ts";
 

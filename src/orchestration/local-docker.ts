@@ -3,7 +3,7 @@
  * line shown (secrets redacted), whether buildx is there, and the local engine's architecture.
  */
 import * as builder from "../commands/builder.ts";
-import { render, type Argv } from "../commands/shell.ts";
+import { type Argv, render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { runLocal } from "./local.ts";
 import type { Run } from "./run.ts";

@@ -57,9 +57,7 @@ export function runLocal(argv: readonly string[], options: LocalRunOptions = {})
     };
     child.stdout.on("data", relay("stdout"));
     child.stderr.on("data", relay("stderr"));
-    child.on("error", (error) =>
-      reject(new SextantError(`cannot run ${argv[0]}: ${error.message}`, { hint: `Is ${argv[0]} installed and on PATH?`, cause: error })),
-    );
+    child.on("error", (error) => reject(new SextantError(`cannot run ${argv[0]}: ${error.message}`, { hint: `Is ${argv[0]} installed and on PATH?`, cause: error })));
     child.on("close", (code) => {
       const result = { code: code ?? 1, stdout: redact(stdout), stderr: redact(stderr) };
       if (result.code !== 0 && !options.allowFailure) reject(new LocalCommandError(shown, result));

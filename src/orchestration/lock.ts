@@ -7,7 +7,7 @@ import * as lock from "../commands/lock.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { onInterrupt } from "../interrupt.ts";
-import { utcSeconds, type Run } from "./run.ts";
+import { type Run, utcSeconds } from "./run.ts";
 
 class LockError extends SextantError {}
 

@@ -4,9 +4,10 @@
  * (loaded over SSH when missing); `proxy.run` with a repository, or the boot-config image file,
  * select a registry image such as basecamp/kamal-proxy instead.
  */
-import type { ProxyRunSettings } from "../config/proxy-model.ts";
+
 import * as proxy from "../commands/proxy.ts";
 import { render, silenced } from "../commands/shell.ts";
+import type { ProxyRunSettings } from "../config/proxy-model.ts";
 import { SextantError } from "../errors.ts";
 import { ensureProxyImage, SEXTANT_PROXY_IMAGE, SEXTANT_PROXY_REPOSITORY, SEXTANT_PROXY_TAG } from "./proxy-image.ts";
 import { loginOnHosts } from "./registry.ts";
@@ -28,10 +29,7 @@ export const OWN_PROXY_DEFAULTS = { image: SEXTANT_PROXY_REPOSITORY, version: SE
 export async function needsOwnImage(run: Run, host: string): Promise<boolean> {
   const runConfig = proxyRunFor(run, host);
   if (runConfig) return runConfig.image === SEXTANT_PROXY_IMAGE;
-  const probe = await run.session.tryExec(
-    host,
-    render(proxy.imageOrBootFilesImage(run.config.runDirectory, OWN_PROXY_DEFAULTS)),
-  );
+  const probe = await run.session.tryExec(host, render(proxy.imageOrBootFilesImage(run.config.runDirectory, OWN_PROXY_DEFAULTS)));
   return probe.stdout.trim() === SEXTANT_PROXY_IMAGE;
 }
 

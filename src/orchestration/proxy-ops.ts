@@ -3,13 +3,15 @@
  * one host at a time), start/stop/restart, details, logs, remove, upgrade and the legacy boot config
  * files. Proxy commands act on the selection's proxy hosts.
  */
+
+import { type ListingOptions, listing } from "../commands/json-format.ts";
 import * as proxy from "../commands/proxy.ts";
+import { type BootConfigFiles, type BootConfigOptions, bootConfigFiles, bootFilePaths, removeBootFiles } from "../commands/proxy-boot-config.ts";
 import * as server from "../commands/server.ts";
-import { bootConfigFiles, bootFilePaths, removeBootFiles, type BootConfigOptions, type BootConfigFiles } from "../commands/proxy-boot-config.ts";
 import { render } from "../commands/shell.ts";
 import { SextantError, UsageError } from "../errors.ts";
 import { bootApp } from "./app-boot.ts";
-import { onEachHost, type HostOutput } from "./app-ops.ts";
+import { type HostOutput, onEachHost } from "./app-ops.ts";
 import { runInteractive } from "./interactive.ts";
 import { withLock } from "./lock.ts";
 import { bootProxy, OWN_PROXY_DEFAULTS, proxyRunFor } from "./proxy-boot.ts";
@@ -17,7 +19,6 @@ import { ensureProxyImage, SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import { pruneAll } from "./prune.ts";
 import { loginOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
-import { listing, type ListingOptions } from "../commands/json-format.ts";
 
 function proxyHosts(run: Run, what: string): string[] {
   const hosts = run.selection.proxyHosts;
@@ -80,7 +81,10 @@ export async function proxyReboot(run: Run, options: { rolling?: boolean } = {})
   await withLock(run, async () => {
     const own = await ownImageHosts(run, hosts);
     await ensureProxyImage(session, own);
-    await loginOnHosts(run, hosts.filter((h) => !own.includes(h)));
+    await loginOnHosts(
+      run,
+      hosts.filter((h) => !own.includes(h)),
+    );
     const groups = options.rolling ? hosts.map((h) => [h]) : [hosts];
     for (const group of groups) {
       await run.hook("pre-proxy-reboot", { hosts: group });
@@ -150,7 +154,10 @@ export async function proxyLogs(run: Run, options: ProxyLogsOptions): Promise<Ho
 /** The apps (service[-destination] directories) installed on a host. */
 async function installedApps(run: Run, host: string): Promise<string[]> {
   const result = await run.session.tryExec(host, render(server.listAppDirectories(run.config)));
-  return result.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return result.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /**

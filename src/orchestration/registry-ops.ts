@@ -4,8 +4,8 @@
  */
 import { logout } from "../commands/registry.ts";
 import { UsageError } from "../errors.ts";
-import { ensureLocalRegistry, removeLocalRegistry } from "./local-registry.ts";
 import { local } from "./local-docker.ts";
+import { ensureLocalRegistry, removeLocalRegistry } from "./local-registry.ts";
 import { loginLocally, loginOnHosts, logoutOnHosts } from "./registry.ts";
 import type { Run } from "./run.ts";
 

@@ -7,9 +7,9 @@
  * used instead (build.ts).
  */
 import { createServer, type Server } from "node:net";
+import { type BuildOptions, dockerArch, localArchitecture } from "../commands/builder.ts";
 import { classicBuild, pushTags } from "../commands/classic-build.ts";
-import { localArchitecture, dockerArch, type BuildOptions } from "../commands/builder.ts";
-import { render, type Argv } from "../commands/shell.ts";
+import { type Argv, render } from "../commands/shell.ts";
 import { SextantError } from "../errors.ts";
 import { LocalCommandError, runLocal } from "./local.ts";
 import { withLocalRegistryTunnels } from "./local-registry.ts";

@@ -26,7 +26,10 @@ export async function rollbackCandidates(run: Run): Promise<RollbackCandidates> 
     for (const role of run.selection.rolesOn(host)) {
       const app = appCommands(config, role, host);
       // docker ps lists the newest container first.
-      const versions = (await session.tryExec(host, render(app.listVersions(["--all"])))).stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+      const versions = (await session.tryExec(host, render(app.listVersions(["--all"])))).stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       lists.push(versions.filter((v) => !v.includes("_replaced_")));
       if (host === primaryHost && role.name === run.selection.rolesOn(host)[0]?.name) {
         current = (await session.tryExec(host, render(app.currentRunningVersion()))).stdout.trim() || undefined;

@@ -16,7 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { appCommands } from "../commands/app.ts";
 import { replacedVersion } from "../commands/names.ts";
-import { parseRecord, readRecord, removeRecord, writeRecord, type RolloutRecord } from "../commands/rollout.ts";
+import { parseRecord, type RolloutRecord, readRecord, removeRecord, writeRecord } from "../commands/rollout.ts";
 import { render } from "../commands/shell.ts";
 import type { Role } from "../config/model.ts";
 import { SextantError } from "../errors.ts";
@@ -99,9 +99,19 @@ async function bootCanary(run: Run, host: string, role: Role): Promise<void> {
     const logs = (await session.tryExec(host, render(app.containerLogs(version, 20)))).stdout.trim();
     await session.tryExec(host, render(app.stop({ version })));
     const reason = (deployed.stderr || deployed.stdout).trim().replace(/^Error: /, "");
-    throw new RolloutError(`the canary did not pass its health check on ${host}: ${reason}${logs ? `\n  last lines of the container's log:\n${logs.split("\n").map((l) => `    ${l}`).join("\n")}` : ""}`, {
-      hint: "Nothing changed for your users: the main version serves every request. Fix the app and try again.",
-    });
+    throw new RolloutError(
+      `the canary did not pass its health check on ${host}: ${reason}${
+        logs
+          ? `\n  last lines of the container's log:\n${logs
+              .split("\n")
+              .map((l) => `    ${l}`)
+              .join("\n")}`
+          : ""
+      }`,
+      {
+        hint: "Nothing changed for your users: the main version serves every request. Fix the app and try again.",
+      },
+    );
   }
 }
 

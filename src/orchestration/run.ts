@@ -6,15 +6,15 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
+import * as audit from "../commands/audit.ts";
+import { HOOKS_WITH_SECRETS, type HookName, hookEnv, hookFile } from "../commands/hooks.ts";
+import { render } from "../commands/shell.ts";
 import type { SextantConfig } from "../config/model.ts";
 import { defaultGit } from "../config/version.ts";
-import * as audit from "../commands/audit.ts";
-import { render } from "../commands/shell.ts";
 import type { Reporter } from "../output/events.ts";
-import { hookEnv, hookFile, HOOKS_WITH_SECRETS, type HookName } from "../commands/hooks.ts";
 import { runHook } from "./hooks.ts";
-import { select, type Selection, type SelectionOptions } from "./selection.ts";
-import { Session, type HostPool } from "./session.ts";
+import { type Selection, type SelectionOptions, select } from "./selection.ts";
+import { type HostPool, Session } from "./session.ts";
 
 export interface RunOptions extends SelectionOptions {
   config: SextantConfig;

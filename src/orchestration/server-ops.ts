@@ -2,17 +2,18 @@
  * `sextant server exec` and `server bootstrap` (Kamal's `kamal server`), the top-level `details`
  * (proxy and app containers) and `audit` (the audit log's last lines on each server).
  */
-import { accessoryDetails, accessoryHosts } from "./accessory.ts";
-import { withLock } from "./lock.ts";
-import { appDetails, type HostOutput } from "./app-ops.ts";
-import { runInteractive } from "./interactive.ts";
-import { proxyDetails } from "./proxy-ops.ts";
-import type { Run } from "./run.ts";
-import { bootstrapServers } from "./server.ts";
-import { UsageError } from "../errors.ts";
+
 import { reveal } from "../commands/audit.ts";
 import type { ListingOptions } from "../commands/json-format.ts";
 import { render } from "../commands/shell.ts";
+import { UsageError } from "../errors.ts";
+import { accessoryDetails, accessoryHosts } from "./accessory.ts";
+import { appDetails, type HostOutput } from "./app-ops.ts";
+import { runInteractive } from "./interactive.ts";
+import { withLock } from "./lock.ts";
+import { proxyDetails } from "./proxy-ops.ts";
+import type { Run } from "./run.ts";
+import { bootstrapServers } from "./server.ts";
 
 /** Run a shell command on every selected host (audited), or interactively on the primary host. */
 export async function serverExec(run: Run, command: string, options: { interactive?: boolean } = {}): Promise<HostOutput[] | number> {

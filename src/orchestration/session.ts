@@ -7,7 +7,7 @@
 import type { SextantConfig } from "../config/model.ts";
 import { redact as redactSecrets, type Secret } from "../config/secrets.ts";
 import type { OutputEvent, Reporter } from "../output/events.ts";
-import { forEachHost, SshCommandError, SshConnectError, SshPool, type ConnectionSettings, type ExecOptions, type ExecResult, type HostConnection, type SshEvent } from "../ssh/index.ts";
+import { type ConnectionSettings, type ExecOptions, type ExecResult, forEachHost, type HostConnection, SshCommandError, SshConnectError, type SshEvent, SshPool } from "../ssh/index.ts";
 
 export interface SessionOptions {
   config: SextantConfig;

@@ -32,12 +32,38 @@ export interface DeployLogContext {
 
 /** Commands whose output is logged (Kamal's "modify" scope: the ones that change servers). */
 const LOGGED = new Set([
-  "deploy", "redeploy", "rollback", "setup", "remove",
-  "app boot", "app start", "app stop", "app remove", "app maintenance", "app live",
-  "proxy boot", "proxy reboot", "proxy start", "proxy stop", "proxy restart", "proxy remove", "proxy upgrade",
-  "accessory boot", "accessory reboot", "accessory start", "accessory stop", "accessory restart", "accessory remove", "accessory upgrade",
-  "prune all", "prune images", "prune containers", "server bootstrap",
-  "rollout set", "rollout promote", "rollout stop",
+  "deploy",
+  "redeploy",
+  "rollback",
+  "setup",
+  "remove",
+  "app boot",
+  "app start",
+  "app stop",
+  "app remove",
+  "app maintenance",
+  "app live",
+  "proxy boot",
+  "proxy reboot",
+  "proxy start",
+  "proxy stop",
+  "proxy restart",
+  "proxy remove",
+  "proxy upgrade",
+  "accessory boot",
+  "accessory reboot",
+  "accessory start",
+  "accessory stop",
+  "accessory restart",
+  "accessory remove",
+  "accessory upgrade",
+  "prune all",
+  "prune images",
+  "prune containers",
+  "server bootstrap",
+  "rollout set",
+  "rollout promote",
+  "rollout stop",
 ]);
 
 export function isLoggedCommand(command: string, subcommand?: string): boolean {
@@ -98,7 +124,10 @@ class FileSink implements Sink {
   private readonly human: HumanReporter;
   private broken = false;
 
-  constructor(dir: string, private readonly context: DeployLogContext) {
+  constructor(
+    dir: string,
+    private readonly context: DeployLogContext,
+  ) {
     this.file = join(dir.startsWith("/") ? dir : join(context.cwd, dir), logFileName(context));
     const write = (text: string) => this.append(text);
     const writer: Writer = { out: write, err: write };
@@ -145,7 +174,10 @@ class OtelSink implements Sink {
   private readonly lineBuffer: string[] = [];
   private readonly human: HumanReporter;
 
-  constructor(private readonly endpoint: string, private readonly context: DeployLogContext) {
+  constructor(
+    private readonly endpoint: string,
+    private readonly context: DeployLogContext,
+  ) {
     this.shipper = new OtlpShipper(endpoint, {
       tags: { service: context.service, version: context.version, performer: context.performer, destination: context.destination },
       onError: (message) => context.notify({ type: "warn", message: `OTel log shipping failed: ${message}` }),

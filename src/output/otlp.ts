@@ -66,7 +66,10 @@ export class OtlpShipper {
   private sending: Promise<void> = Promise.resolve();
   private failed = false;
 
-  constructor(endpoint: string, private readonly options: ShipperOptions) {
+  constructor(
+    endpoint: string,
+    private readonly options: ShipperOptions,
+  ) {
     this.url = `${endpoint.replace(/\/+$/, "")}/v1/logs`;
     // service.name stays "kamal": collectors and dashboards built for Kamal's deploy logs filter on it.
     this.resource = [
@@ -84,10 +87,7 @@ export class OtlpShipper {
 
   /** One record per line of `text`. */
   lines(text: string, severity: Severity, context: { host?: string; iostream?: string } = {}): void {
-    const attributes = [
-      ...(context.host ? [{ key: "server.address", value: typed(context.host) }] : []),
-      ...(context.iostream ? [{ key: "log.iostream", value: typed(context.iostream) }] : []),
-    ];
+    const attributes = [...(context.host ? [{ key: "server.address", value: typed(context.host) }] : []), ...(context.iostream ? [{ key: "log.iostream", value: typed(context.iostream) }] : [])];
     for (const line of text.replace(/\n$/, "").split("\n")) {
       this.enqueue(this.record(line, severity, undefined, attributes.length > 0 ? attributes : undefined));
     }
@@ -95,7 +95,14 @@ export class OtlpShipper {
 
   /** A named event (kamal.start, kamal.complete, kamal.failed) with typed attributes. */
   event(name: string, severity: Severity, attributes: Record<string, string | number>): void {
-    this.enqueue(this.record(name, severity, name, Object.entries(attributes).map(([key, v]) => ({ key, value: typed(v) }))));
+    this.enqueue(
+      this.record(
+        name,
+        severity,
+        name,
+        Object.entries(attributes).map(([key, v]) => ({ key, value: typed(v) })),
+      ),
+    );
   }
 
   private record(body: string, severity: Severity, eventName?: string, attributes?: LogRecord["attributes"]): LogRecord {

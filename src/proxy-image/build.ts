@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { tarChunks, type TarEntry } from "./tar.ts";
+import { type TarEntry, tarChunks } from "./tar.ts";
 
 /** Kamal finds and prunes the proxy container's image by this label. */
 const PROXY_IMAGE_TITLE = "kamal-proxy";

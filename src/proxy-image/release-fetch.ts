@@ -12,7 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { SEXTANT_VERSION } from "../version.ts";
 import { sha256OfFile } from "./build.ts";
-import { MANIFEST_FILE, parseManifest, type ImageArch, type ReleaseManifest } from "./release.ts";
+import { type ImageArch, MANIFEST_FILE, parseManifest, type ReleaseManifest } from "./release.ts";
 
 export interface ReleaseArchive {
   path: string;

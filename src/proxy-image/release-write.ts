@@ -6,7 +6,7 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256OfFile } from "./build.ts";
-import { CHECKSUMS_FILE, formatChecksums, MANIFEST_FILE, type ExecutableTarget, type ImageArch, type ReleaseFile, type ReleaseManifest } from "./release.ts";
+import { CHECKSUMS_FILE, type ExecutableTarget, formatChecksums, type ImageArch, MANIFEST_FILE, type ReleaseFile, type ReleaseManifest } from "./release.ts";
 
 export interface ReleaseContents {
   version: string;
@@ -24,9 +24,7 @@ export async function writeReleaseIndex(dir: string, contents: ReleaseContents):
     name: "sextant",
     version: contents.version,
     executables: await Promise.all(contents.executables.map(async (e) => ({ target: e.target, ...(await describe(dir, e.file)) }))),
-    proxyImages: await Promise.all(
-      contents.proxyImages.map(async (p) => ({ arch: p.arch, image: p.image, binaryDigest: p.binaryDigest, ...(await describe(dir, p.file)) })),
-    ),
+    proxyImages: await Promise.all(contents.proxyImages.map(async (p) => ({ arch: p.arch, image: p.image, binaryDigest: p.binaryDigest, ...(await describe(dir, p.file)) }))),
   };
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, CHECKSUMS_FILE), formatChecksums([...manifest.executables, ...manifest.proxyImages]));

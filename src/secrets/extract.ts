@@ -25,7 +25,7 @@ function parseSecretsJson(text: string): Record<string, unknown> {
   const parsed = tryParse(text) ?? tryParse(unescapeShell(text));
   if (parsed === undefined) {
     throw new SecretsError("The secrets given to `secrets extract` are not the JSON printed by `secrets fetch`", {
-      hint: "in a secrets file: SECRETS=$(kamal secrets fetch ...) then NAME=$(kamal secrets extract NAME ${SECRETS}); in a shell, quote it: \"$SECRETS\"",
+      hint: 'in a secrets file: SECRETS=$(kamal secrets fetch ...) then NAME=$(kamal secrets extract NAME ${SECRETS}); in a shell, quote it: "$SECRETS"',
     });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {

@@ -15,7 +15,7 @@ import { SecretsError } from "./errors.ts";
 import { extractSecret } from "./extract.ts";
 import { fetchSecrets, formatFetchOutput } from "./fetch.ts";
 import type { Runner } from "./runner.ts";
-import { shellSplit, ShellSplitError } from "./shell-words.ts";
+import { ShellSplitError, shellSplit } from "./shell-words.ts";
 
 const INLINE = /^\s*(kamal|sextant)\s*secrets\s+/;
 
@@ -110,4 +110,3 @@ export function secretsFileRunCommand(options: InlineOptions = {}): (command: st
     return runShellCommand(command, options.cwd, options.env ?? process.env);
   };
 }
-

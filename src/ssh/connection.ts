@@ -6,9 +6,9 @@ import { readFile } from "node:fs/promises";
 import type { Duplex, Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { ClientChannel, SFTPWrapper } from "ssh2";
+import type { SshSession } from "./connect.ts";
 import { SshCommandError, SshTimeoutError, SshUploadError } from "./errors.ts";
 import { emit, redacted, type SshObserver } from "./events.ts";
-import type { SshSession } from "./connect.ts";
 import { commandLine, shellQuote } from "./shell-quote.ts";
 
 export interface ExecOptions {
@@ -127,8 +127,19 @@ export class SshHostConnection implements HostConnection {
     for (const name of Object.keys(options.env ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`invalid environment variable name: ${name}`);
     }
-    const line = options.env ? `${Object.entries(options.env).map(([k, v]) => `export ${k}=${shellQuote(v)};`).join(" ")} ${base}` : base;
-    const shown = redacted(this.observer, options.env ? `${Object.keys(options.env).map((k) => `export ${k}=[REDACTED];`).join(" ")} ${base}` : base);
+    const line = options.env
+      ? `${Object.entries(options.env)
+          .map(([k, v]) => `export ${k}=${shellQuote(v)};`)
+          .join(" ")} ${base}`
+      : base;
+    const shown = redacted(
+      this.observer,
+      options.env
+        ? `${Object.keys(options.env)
+            .map((k) => `export ${k}=[REDACTED];`)
+            .join(" ")} ${base}`
+        : base,
+    );
     emit(this.observer, { type: "exec", host: this.host, command: shown });
     return this.track(async () => {
       for (let attempt = 1; ; attempt++) {
@@ -358,9 +369,7 @@ export class SshHostConnection implements HostConnection {
 
   openStreamLocal(socketPath: string): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      this.session.client.openssh_forwardOutStreamLocal(socketPath, (err, channel) =>
-        err ? reject(new Error(`cannot open ${socketPath} on ${this.host} (${err.message})`)) : resolve(channel),
-      );
+      this.session.client.openssh_forwardOutStreamLocal(socketPath, (err, channel) => (err ? reject(new Error(`cannot open ${socketPath} on ${this.host} (${err.message})`)) : resolve(channel)));
     });
   }
 

@@ -88,7 +88,11 @@ export class SshCommandError extends SextantError {
   constructor(info: { host: string; command: string; code: number | null; signal?: string; stdout: string; stderr: string; failure?: string; notStarted?: boolean }) {
     const status = info.failure
       ? info.failure
-      : info.code !== null ? `exited with status ${info.code}` : info.signal ? `was killed by signal ${info.signal}` : "ended without an exit status (the connection was lost)";
+      : info.code !== null
+        ? `exited with status ${info.code}`
+        : info.signal
+          ? `was killed by signal ${info.signal}`
+          : "ended without an exit status (the connection was lost)";
     const tail = tailLines(info.stderr.trim() || info.stdout.trim(), 10, 2000);
     super(`Command on ${info.host} ${status}: ${info.command}${tail ? `\n${tail}` : ""}`);
     this.host = info.host;

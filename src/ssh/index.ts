@@ -9,8 +9,9 @@
  *     await pool.closeAll();
  *   }
  */
-export { SshPool, forEachHost } from "./pool.ts";
+
 export type { ExecOptions, ExecResult, HostConnection } from "./connection.ts";
-export type { ConnectionSettings } from "./options.ts";
 export { SshCommandError, SshConnectError, SshHostKeyError, SshMultiHostError, SshTimeoutError } from "./errors.ts";
 export type { SshEvent } from "./events.ts";
+export type { ConnectionSettings } from "./options.ts";
+export { forEachHost, SshPool } from "./pool.ts";

@@ -3,7 +3,7 @@
  * turned into ssh2 auth attempts (explicit keys first, then the agent).
  */
 import { readFileSync } from "node:fs";
-import { utils, type AuthenticationType, type ParsedKey } from "ssh2";
+import { type AuthenticationType, type ParsedKey, utils } from "ssh2";
 import { SextantError } from "../errors.ts";
 import type { SshTarget } from "./options.ts";
 

@@ -4,7 +4,7 @@
  */
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { defaultSshConfigFiles, expandPath, loadSshConfig, lookupHost, type HostKeyPolicy, type SshConfigBlocks } from "./ssh-config.ts";
+import { defaultSshConfigFiles, expandPath, type HostKeyPolicy, loadSshConfig, lookupHost, type SshConfigBlocks } from "./ssh-config.ts";
 
 /**
  * Settings for every connection of a run, in the pool's own terms (milliseconds, resolved key

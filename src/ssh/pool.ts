@@ -4,10 +4,10 @@
  * `maxConcurrentStarts` (sshkit.max_concurrent_starts); `onHosts` runs work on hosts in parallel.
  */
 import { connect, JumpCache } from "./connect.ts";
-import { SshHostConnection, type HostConnection } from "./connection.ts";
+import { type HostConnection, SshHostConnection } from "./connection.ts";
 import { SshCommandError, SshMultiHostError } from "./errors.ts";
 import type { SshObserver } from "./events.ts";
-import { SshResolver, type ConnectionSettings, type SshTarget } from "./options.ts";
+import { type ConnectionSettings, SshResolver, type SshTarget } from "./options.ts";
 
 export interface PoolOptions extends SshObserver {
   /** Resolves host names to targets (default: from the settings and ~/.ssh/config). */
@@ -123,7 +123,10 @@ export class SshPool {
       close: async () => {
         const p = this.connections.get(host);
         this.connections.delete(host);
-        await p?.then((c) => c.close(), () => {});
+        await p?.then(
+          (c) => c.close(),
+          () => {},
+        );
       },
     };
   }
@@ -201,7 +204,14 @@ export class SshPool {
     if (this.idleTimer) clearInterval(this.idleTimer);
     const all = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(all.map((p) => p.then((c) => c.close(), () => {})));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (c) => c.close(),
+          () => {},
+        ),
+      ),
+    );
     await this.jumpCache.closeAll();
     this.closing = false;
   }

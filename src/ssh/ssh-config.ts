@@ -4,7 +4,7 @@
  * value obtained for a keyword wins; IdentityFile accumulates. `Match` blocks are skipped (except
  * `Match all`), since their criteria (exec, localuser, ...) can't be evaluated faithfully here.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 
@@ -104,10 +104,7 @@ export function parseSshConfig(text: string, include?: (pattern: string) => Bloc
 
 /** OpenSSH wildcard match: `*` any run, `?` one character; case-insensitive for host names. */
 export function wildcardMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(
-    `^${[...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`,
-    "i",
-  );
+  const re = new RegExp(`^${[...pattern].map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "i");
   return re.test(text);
 }
 

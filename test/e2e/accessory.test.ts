@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeProject, type Project } from "../support/project.ts";
 import { BUSYBOX, buildAndPush } from "../support/images.ts";
-import { builderEnv, onHost, runOk, testbed } from "../support/testbed.ts";
 import { registryYml, SSH_YML } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
+import { builderEnv, onHost, runOk, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
 const [web1, other] = bed.hosts as [string, string];
@@ -34,7 +34,7 @@ async function buildKvImage(): Promise<void> {
         'case "$cmd" in',
         '  SET) printf \'%s\' "$value" > "/data/$key" && echo OK ;;',
         '  GET) if [ -f "/data/$key" ]; then cat "/data/$key"; echo; else echo NIL; fi ;;',
-        '  *) echo ERR ;;',
+        "  *) echo ERR ;;",
         "esac",
         "",
       ].join("\n"),
@@ -189,7 +189,11 @@ describe("accessories", () => {
   test("files arrive with their content and mode; the env file is 0600; labels and env are set", async () => {
     const onDisk = await onHost(bed, web1, `stat -c '%a' ${KV}/etc/kv.conf ${KV}/etc/motd .kamal/apps/${SERVICE}/env/accessories/kv.env && cat ${KV}/etc/kv.conf`);
     expect(onDisk.stdout.trim().split("\n")).toEqual(["640", "755", "600", "name=kv-store", `token=${TOKEN}`]);
-    const inside = await onHost(bed, web1, `docker exec ${KV} sh -c 'cat /etc/motd; echo "$KV_NAME $KV_TOKEN"' && docker inspect ${KV} --format '{{index .Config.Labels "purpose"}} {{index .Config.Labels "service"}}'`);
+    const inside = await onHost(
+      bed,
+      web1,
+      `docker exec ${KV} sh -c 'cat /etc/motd; echo "$KV_NAME $KV_TOKEN"' && docker inspect ${KV} --format '{{index .Config.Labels "purpose"}} {{index .Config.Labels "service"}}'`,
+    );
     expect(inside.stdout.trim().split("\n")).toEqual(["welcome to the kv store", `kv-store ${TOKEN}`, `e2e ${KV}`]);
   });
 

@@ -6,8 +6,8 @@
  * retain_containers, rollback without a version, host/role selection with globs, and app remove.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, release, SECRETS, served, serviceYml, sextantInTerminal } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
 const bed = testbed();

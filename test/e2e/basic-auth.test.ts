@@ -5,7 +5,7 @@
  * state (which keeps only its hash).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SECRETS, page, release, serviceYml, watchProcessLists } from "../support/ops.ts";
+import { page, release, SECRETS, serviceYml, watchProcessLists } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
@@ -17,7 +17,11 @@ let project: Project;
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 const get = (path: string, authorization?: string) =>
-  fetch(`http://${host}${path}`, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(5000) }).then(async (r) => ({ status: r.status, body: await r.text(), challenge: r.headers.get("www-authenticate") }));
+  fetch(`http://${host}${path}`, { headers: authorization ? { authorization } : {}, signal: AbortSignal.timeout(5000) }).then(async (r) => ({
+    status: r.status,
+    body: await r.text(),
+    challenge: r.headers.get("www-authenticate"),
+  }));
 
 async function sextant(args: string[]) {
   const result = await project.sextant(args, { env: { GUARD_PASSWORD: PASSWORD } });
@@ -27,7 +31,10 @@ async function sextant(args: string[]) {
 
 beforeAll(async () => {
   project = await makeProject(bed, {
-    "config/deploy.yml": serviceYml(bed, { service: SERVICE, roles: { web: [host] } }).replace("proxy:\n  app_port: 80\n", "proxy:\n  app_port: 80\n  basic_auth:\n    username: staff\n    password: BASIC_AUTH_PASSWORD\n"),
+    "config/deploy.yml": serviceYml(bed, { service: SERVICE, roles: { web: [host] } }).replace(
+      "proxy:\n  app_port: 80\n",
+      "proxy:\n  app_port: 80\n  basic_auth:\n    username: staff\n    password: BASIC_AUTH_PASSWORD\n",
+    ),
     ".kamal/secrets": `${SECRETS}BASIC_AUTH_PASSWORD=$GUARD_PASSWORD\n`,
     "www/index.html": page(SERVICE, "one"),
   });

@@ -7,9 +7,9 @@
  * as it was. Multi-arch, cache export and build secrets need buildx (and emulation) and are not run.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { registryYml, SSH_YML } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { builderEnv, onHost, run, testbed } from "../support/testbed.ts";
-import { registryYml, SSH_YML } from "../support/ops.ts";
 
 const bed = testbed();
 const [web, builderHost] = bed.hosts as [string, string];
@@ -114,10 +114,7 @@ describe("builders", () => {
         "",
       ].join("\n"),
     );
-    const version = await configure(
-      `  arch: amd64\n  dockerfile: Dockerfile.custom\n  target: final\n  context: .\n  args:\n    GREETING: bonjour\n  cache:\n    type: registry`,
-      "custom dockerfile",
-    );
+    const version = await configure(`  arch: amd64\n  dockerfile: Dockerfile.custom\n  target: final\n  context: .\n  args:\n    GREETING: bonjour\n  cache:\n    type: registry`, "custom dockerfile");
     project.write("uncommitted.txt", "x\n");
     const result = await sextant(["build", "dev"]);
     expect(result.code).toBe(0);
@@ -125,7 +122,10 @@ describe("builders", () => {
     expect(result.output).toContain("Without buildx, builder cache (registry) is not applied");
     // builder.context is set, so the version carries the uncommitted marker.
     const tags = await run(["docker", "image", "ls", IMAGE, "--format", "{{.Tag}}"], { env: builderEnv(bed) });
-    const dirty = tags.stdout.trim().split("\n").filter((t) => t.endsWith("-dirty"));
+    const dirty = tags.stdout
+      .trim()
+      .split("\n")
+      .filter((t) => t.endsWith("-dirty"));
     expect(dirty).toContain("latest-dirty");
     expect(dirty.some((t) => t.startsWith(version))).toBe(true);
     const ran = await run(["docker", "run", "--rm", `${IMAGE}:latest-dirty`], { env: builderEnv(bed) });

@@ -5,7 +5,7 @@
  * under load without a failed request; a normal deploy refuses while a canary is out.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SECRETS, release, serviceYml } from "../support/ops.ts";
+import { release, SECRETS, serviceYml } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
@@ -73,8 +73,7 @@ function cookieLoad() {
   };
 }
 
-const running = async (host: string) =>
-  (await onHost(bed, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}' | sort`)).stdout.trim().split("\n").filter(Boolean);
+const running = async (host: string) => (await onHost(bed, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}' | sort`)).stdout.trim().split("\n").filter(Boolean);
 
 beforeAll(async () => {
   project = await makeProject(bed, {
@@ -119,7 +118,10 @@ describe("canary releases", () => {
     const details = await sextant(["app", "details"]);
     expect(details.stdout).toContain(`Canary: ${versions.two} gets 70% of requests`);
     expect(details.stdout).toContain(`${SERVICE}-web-${versions.two}`);
-    const json = (await sextant(["app", "details", "--json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const json = (await sextant(["app", "details", "--json"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(json.at(-1)).toMatchObject({ kind: "canary", version: versions.two, percent: 70 });
     const deploy = await sextant(["deploy", "-P"]);
     expect(deploy.code).toBe(1);

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SECRETS, release, served, serviceYml } from "../support/ops.ts";
+import { release, SECRETS, served, serviceYml } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, repoRoot, run, testbed } from "../support/testbed.ts";
 
@@ -183,7 +183,11 @@ describe("faults", () => {
     });
     const result = await sextant(["deploy", "-P"]);
     await kill;
-    const answers = () => fetch(`http://${h1}/`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    const answers = () =>
+      fetch(`http://${h1}/`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
     await until("host 1 serving again", answers, 60_000, 50);
     const down = ((performance.now() - killedAt) / 1000).toFixed(1);
     const stats = await load.stop();

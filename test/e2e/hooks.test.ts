@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeProject, type Project } from "../support/project.ts";
-import { isolateCache, ok, release, served, serviceYml } from "../support/ops.ts";
-import { testbed } from "../support/testbed.ts";
 import { HOOK_NAMES } from "../../src/commands/hooks.ts";
+import { isolateCache, ok, release, served, serviceYml } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
+import { testbed } from "../support/testbed.ts";
 
 const bed = testbed();
 const [web1, web2] = bed.hosts as [string, string];

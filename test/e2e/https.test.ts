@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPebble, type Pebble } from "../support/pebble.ts";
-import { makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, page, registryYml, SECRETS, SSH_YML } from "../support/ops.ts";
-import { onHost, run, runOk, testbed, type Testbed } from "../support/testbed.ts";
+import { type Pebble, startPebble } from "../support/pebble.ts";
+import { makeProject, type Project } from "../support/project.ts";
+import { onHost, run, runOk, type Testbed, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
 const [acmeHost, customHost] = bed.hosts as [string, string];
@@ -120,10 +120,14 @@ describe("proxy.ssl: true with Pebble", () => {
     await project.commit("1");
     const started = Date.now();
     ok(await project.sextant(["setup"]));
-    const body = await until(async () => {
-      const r = await curlHttps(acmeHost, ACME_NAME, join(work, "pebble-root.pem"));
-      return r.startsWith("200 ") ? r : undefined;
-    }, 30_000, "HTTPS with Pebble's certificate");
+    const body = await until(
+      async () => {
+        const r = await curlHttps(acmeHost, ACME_NAME, join(work, "pebble-root.pem"));
+        return r.startsWith("200 ") ? r : undefined;
+      },
+      30_000,
+      "HTTPS with Pebble's certificate",
+    );
     console.log(`setup + certificate: ${Date.now() - started} ms`);
     expect(body).toMatch(/^200 2 .*autossl <b id="version">1</);
     expect(issuedCount()).toBe(1);
@@ -142,10 +146,14 @@ describe("proxy.ssl: true with Pebble", () => {
     expect(before).toMatch(/^serial=/);
     const issued = issuedCount();
     ok(await onHost(bed, acmeHost, "docker restart kamal-proxy"));
-    const after = await until(async () => {
-      const s = await servedSerial(acmeHost, ACME_NAME);
-      return s ? s : undefined;
-    }, 15_000, "HTTPS after the restart");
+    const after = await until(
+      async () => {
+        const s = await servedSerial(acmeHost, ACME_NAME);
+        return s ? s : undefined;
+      },
+      15_000,
+      "HTTPS after the restart",
+    );
     expect(after).toBe(before);
     expect(await curlHttps(acmeHost, ACME_NAME, join(work, "pebble-root.pem"))).toMatch(/^200 /);
     expect(issuedCount()).toBe(issued);
@@ -174,13 +182,17 @@ describe("proxy.ssl: true with Pebble", () => {
     const workers = [worker(), worker()];
     let renewed: string;
     try {
-      renewed = await until(async () => {
-        const s = await servedSerial(acmeHost, ACME_NAME);
-        return s && s !== first ? s : undefined;
-      }, CERT_LIFETIME_S * 1000 + 10_000, "a renewed certificate");
+      renewed = await until(
+        async () => {
+          const s = await servedSerial(acmeHost, ACME_NAME);
+          return s && s !== first ? s : undefined;
+        },
+        CERT_LIFETIME_S * 1000 + 10_000,
+        "a renewed certificate",
+      );
       await Bun.sleep(1000);
     } catch (e) {
-      console.log((await onHost(bed, acmeHost, "docker logs kamal-proxy 2>&1 | grep -v '\"msg\":\"Request\"'")).stdout);
+      console.log((await onHost(bed, acmeHost, 'docker logs kamal-proxy 2>&1 | grep -v \'"msg":"Request"\'')).stdout);
       throw e;
     } finally {
       stop = true;
@@ -216,10 +228,14 @@ describe("proxy.tls_on_demand_url", () => {
     expect(result.stdout).toContain('--tls-on-demand-url="/allowed"');
     const issued = issuedCount();
     await fetch(`http://${acmeHost}/`, { headers: { host: ON_DEMAND_NAME }, redirect: "manual" }).then((r) => r.arrayBuffer());
-    const body = await until(async () => {
-      const r = await curlHttps(acmeHost, ON_DEMAND_NAME, join(work, "pebble-root.pem"));
-      return r.startsWith("200 ") ? r : undefined;
-    }, 30_000, "HTTPS for the on-demand name");
+    const body = await until(
+      async () => {
+        const r = await curlHttps(acmeHost, ON_DEMAND_NAME, join(work, "pebble-root.pem"));
+        return r.startsWith("200 ") ? r : undefined;
+      },
+      30_000,
+      "HTTPS for the on-demand name",
+    );
     expect(body).toMatch(/ondemand <b id="version">1</);
     expect(issuedCount()).toBe(issued + 1);
   }, 240_000);
@@ -229,7 +245,26 @@ describe("proxy.ssl with a custom certificate from secrets", () => {
   test("the certificate is uploaded (key 0600) and served", async () => {
     const dir = join(work, "custom");
     await runOk(["mkdir", "-p", dir]);
-    await runOk(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", `/CN=${CUSTOM_NAME}`, "-addext", `subjectAltName=DNS:${CUSTOM_NAME}`]);
+    await runOk([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${CUSTOM_NAME}`,
+      "-addext",
+      `subjectAltName=DNS:${CUSTOM_NAME}`,
+    ]);
     const proxy = [`  host: ${CUSTOM_NAME}`, "  ssl:", "    certificate_pem: CUSTOM_CERT_PEM", "    private_key_pem: CUSTOM_KEY_PEM"].join("\n");
     const project = await makeProject(bed, {
       "config/deploy.yml": deployYml(bed, "customssl", customHost, proxy),
@@ -247,7 +282,7 @@ describe("proxy.ssl with a custom certificate from secrets", () => {
 
     const files = (await onHost(bed, customHost, "stat -c '%n %a %u' .kamal/proxy/apps-config/customssl/tls/web/cert.pem .kamal/proxy/apps-config/customssl/tls/web/key.pem")).stdout.trim().split("\n");
     expect(files).toEqual([".kamal/proxy/apps-config/customssl/tls/web/cert.pem 600 1000", ".kamal/proxy/apps-config/customssl/tls/web/key.pem 600 1000"]);
-    const deployLine = (await onHost(bed, customHost, "docker logs kamal-proxy 2>&1 | grep '\"msg\":\"Deployed\"' | tail -1")).stdout;
+    const deployLine = (await onHost(bed, customHost, 'docker logs kamal-proxy 2>&1 | grep \'"msg":"Deployed"\' | tail -1')).stdout;
     expect(deployLine).toContain('"tls":true');
 
     expect(await curlHttps(customHost, CUSTOM_NAME, join(dir, "cert.pem"))).toMatch(/^200 2 .*customssl <b id="version">1</);

@@ -4,7 +4,7 @@
  * (`output.file`, `output.otel` to a real receiver process), `deploy --json`, and `--lock-wait`.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { encode64, lockDetailsText } from "../../src/commands/lock.ts";
@@ -67,12 +67,9 @@ beforeAll(async () => {
     serviceYml(bed, {
       service: SERVICE,
       roles: { web: [host] },
-      extra: [
-        "asset_path: /www/assets",
-        "error_pages_path: errors",
-        "env:\n  secret:\n    - ASSET_SECRET",
-        "output:\n  file:\n    path: log/deploys\n  otel:\n    endpoint: <%= ENV.fetch(\"OTEL_ENDPOINT\") %>",
-      ].join("\n"),
+      extra: ["asset_path: /www/assets", "error_pages_path: errors", "env:\n  secret:\n    - ASSET_SECRET", 'output:\n  file:\n    path: log/deploys\n  otel:\n    endpoint: <%= ENV.fetch("OTEL_ENDPOINT") %>'].join(
+        "\n",
+      ),
     }),
   );
   project.env.OTEL_ENDPOINT = endpoint;
@@ -128,8 +125,7 @@ describe("asset_path, error_pages_path, output, --json, --lock-wait", () => {
     expect(pages.stdout.trim().split("\n")).toEqual([versions[1]!, "502.html", "503.html"]);
     // The app stops answering (its port refuses connections, as when the server inside crashed).
     const container = `${SERVICE}-web-${versions[1]}`;
-    const reject = (op: string) =>
-      onHost(bed, host, `nsenter -t $(docker inspect -f '{{.State.Pid}}' ${container}) -n iptables ${op} INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset`);
+    const reject = (op: string) => onHost(bed, host, `nsenter -t $(docker inspect -f '{{.State.Pid}}' ${container}) -n iptables ${op} INPUT -p tcp --dport 80 -j REJECT --reject-with tcp-reset`);
     expect((await reject("-I")).code).toBe(0);
     try {
       const down = await get("/");
@@ -170,7 +166,11 @@ describe("asset_path, error_pages_path, output, --json, --lock-wait", () => {
     const records = text
       .trim()
       .split("\n")
-      .flatMap((line) => (JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: { eventName?: string; attributes?: { key: string; value: { stringValue?: string } }[] }[] }[] }[] }).resourceLogs[0]!.scopeLogs[0]!.logRecords);
+      .flatMap(
+        (line) =>
+          (JSON.parse(line) as { resourceLogs: { scopeLogs: { logRecords: { eventName?: string; attributes?: { key: string; value: { stringValue?: string } }[] }[] }[] }[] }).resourceLogs[0]!.scopeLogs[0]!
+            .logRecords,
+      );
     const events = records.filter((r) => r.eventName).map((r) => `${r.eventName} ${r.attributes?.find((a) => a.key === "kamal.command")?.value.stringValue}`);
     expect(events).toContain("kamal.start deploy");
     expect(events).toContain("kamal.complete deploy");

@@ -4,7 +4,7 @@
  * role, and a deploy as a non-root SSH user who is in the `docker` group.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SECRETS, registryYml, page, release, served } from "../support/ops.ts";
+import { page, registryYml, release, SECRETS, served } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { onHost, run, testbed } from "../support/testbed.ts";
 

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { SSH_YML } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { builderEnv, onHost, run, runOk, sextantBinary, testbed } from "../support/testbed.ts";
-import { SSH_YML } from "../support/ops.ts";
 
 const bed = testbed();
 const host = bed.hosts[2] ?? bed.hosts[0]!;
@@ -38,10 +38,7 @@ async function buildRegistryImage(): Promise<void> {
     mkdirSync(join(dir, "root/etc/docker/registry"), { recursive: true });
     mkdirSync(join(dir, "root/var/lib/registry"), { recursive: true });
     mkdirSync(join(dir, "root/tmp"), { recursive: true });
-    writeFileSync(
-      join(dir, "root/etc/docker/registry/config.yml"),
-      "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nhttp:\n  addr: :5000\n",
-    );
+    writeFileSync(join(dir, "root/etc/docker/registry/config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\nhttp:\n  addr: :5000\n");
     writeFileSync(join(dir, "Dockerfile"), 'FROM scratch\nCOPY root/ /\nEXPOSE 5000\nCMD ["/bin/registry", "serve", "/etc/docker/registry/config.yml"]\n');
     await runOk(["docker", "build", "-q", "-t", REGISTRY_IMAGE, dir], { env: builderEnv(bed) });
   } finally {

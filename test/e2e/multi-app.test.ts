@@ -4,8 +4,8 @@
  * installed; removing one app leaves the other serving; removing the last takes the proxy away.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, release, SECRETS, served, serviceYml } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
 const bed = testbed();

@@ -10,8 +10,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryDigest } from "../../src/proxy-image/build.ts";
-import { makeProject, type Project } from "../support/project.ts";
 import { ok, release, SECRETS, served, serviceYml } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
 import { makeReleaseDir, PROXY_IMAGE, serveDirectory } from "../support/release.ts";
 import { onHost, repoRoot, run, sextantBinary, testbed } from "../support/testbed.ts";
 
@@ -86,7 +86,10 @@ describe("the proxy image when the CLI is not a Linux executable", () => {
     const lines = async (args: string[]) => {
       const r = ok(await project.sextant(args));
       expect(r.stderr).toBe("");
-      return r.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      return r.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
     };
     const containers = await lines(["app", "containers", "--json"]);
     expect(new Set(containers.map((c) => c.host))).toEqual(new Set(hosts));
@@ -95,7 +98,12 @@ describe("the proxy image when the CLI is not a Linux executable", () => {
     expect(images.length).toBeGreaterThanOrEqual(hosts.length);
     for (const i of images) expect(i.Repository).toBe(`${bed.registry}/e2e/pimg`);
     const details = await lines(["details", "--json"]);
-    expect(details.filter((d) => d.kind === "proxy").map((d) => d.host).sort()).toEqual([...hosts].sort());
+    expect(
+      details
+        .filter((d) => d.kind === "proxy")
+        .map((d) => d.host)
+        .sort(),
+    ).toEqual([...hosts].sort());
     expect(details.filter((d) => d.kind === "app" && d.State === "running").length).toBe(hosts.length);
     expect(await lines(["lock", "status", "--json"])).toEqual([{ locked: false }]);
     ok(await project.sextant(["lock", "acquire", "-m", "json check"]));

@@ -4,7 +4,7 @@
  * (client_ip_header), metrics paths excluded, and HTTP/3's UDP port published (run.http3).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SECRETS, page, registryYml, SSH_YML } from "../support/ops.ts";
+import { page, registryYml, SECRETS, SSH_YML } from "../support/ops.ts";
 import { makeProject, type Project } from "../support/project.ts";
 import { onHost, run, testbed } from "../support/testbed.ts";
 

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, release, SECRETS, served, serviceYml } from "../support/ops.ts";
+import { makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
@@ -98,13 +98,10 @@ describe("proxy reboot", () => {
     expect(await served(web1)).toBe("1");
     expect(await served(web2)).toBe("1");
     // The hooks ran around each host's group, in order.
-    const hooks = readFileSync(join(project.dir, "..", "hooks.log"), "utf8").trim().split("\n");
-    expect(hooks).toEqual([
-      `pre-proxy-reboot ${web1} proxy reboot`,
-      `post-proxy-reboot ${web1} proxy reboot`,
-      `pre-proxy-reboot ${web2} proxy reboot`,
-      `post-proxy-reboot ${web2} proxy reboot`,
-    ]);
+    const hooks = readFileSync(join(project.dir, "..", "hooks.log"), "utf8")
+      .trim()
+      .split("\n");
+    expect(hooks).toEqual([`pre-proxy-reboot ${web1} proxy reboot`, `post-proxy-reboot ${web1} proxy reboot`, `pre-proxy-reboot ${web2} proxy reboot`, `post-proxy-reboot ${web2} proxy reboot`]);
   }, 120_000);
 
   test("without -y and without a terminal it asks for confirmation instead", async () => {

@@ -4,7 +4,7 @@
  * stop/start, logs of every replica, and remove understand them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { SECRETS, release, served, serviceYml } from "../support/ops.ts";
+import { release, SECRETS, served, serviceYml } from "../support/ops.ts";
 import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, testbed } from "../support/testbed.ts";
 
@@ -14,8 +14,7 @@ const SERVICE = "replicas";
 let project: Project;
 const versions: string[] = [];
 
-const running = async (host: string) =>
-  (await onHost(bed, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}' | sort`)).stdout.trim().split("\n").filter(Boolean);
+const running = async (host: string) => (await onHost(bed, host, `docker ps --filter label=service=${SERVICE} --format '{{.Names}}' | sort`)).stdout.trim().split("\n").filter(Boolean);
 
 const names = (version: string) => [`${SERVICE}-web-${version}`, `${SERVICE}-web-${version}_replica_2`, `${SERVICE}-web-${version}_replica_3`];
 
@@ -26,7 +25,10 @@ async function sextant(args: string[]) {
 
 beforeAll(async () => {
   project = await makeProject(bed, {
-    "config/deploy.yml": serviceYml(bed, { service: SERVICE, roles: { web: [h1, h2] } }).replace(`  web:\n    hosts:\n      - ${h1}\n      - ${h2}\n`, `  web:\n    replicas: 3\n    hosts:\n      - ${h1}\n      - ${h2}\n`),
+    "config/deploy.yml": serviceYml(bed, { service: SERVICE, roles: { web: [h1, h2] } }).replace(
+      `  web:\n    hosts:\n      - ${h1}\n      - ${h2}\n`,
+      `  web:\n    replicas: 3\n    hosts:\n      - ${h1}\n      - ${h2}\n`,
+    ),
     ".kamal/secrets": SECRETS,
   });
   versions.push(await release(project, SERVICE, "one"));

@@ -10,16 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { utils } from "ssh2";
-import {
-  SshCommandError,
-  SshConnectError,
-  SshHostKeyError,
-  SshMultiHostError,
-  SshPool,
-  SshTimeoutError,
-  type SshEvent,
-  type ConnectionSettings,
-} from "../../src/ssh/index.ts";
+import { type ConnectionSettings, SshCommandError, SshConnectError, type SshEvent, SshHostKeyError, SshMultiHostError, SshPool, SshTimeoutError } from "../../src/ssh/index.ts";
 import { onHost, repoRoot, run, runOk, testbed } from "../support/testbed.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -77,7 +68,7 @@ describe("commands", () => {
       // The shell's parent is the sshd process serving the connection: one connection, one parent.
       const parents = new Set<string>();
       for (let i = 0; i < 6; i++) parents.add(await ssh.capture("echo $PPID"));
-      const concurrent = await Promise.all(Array.from({ length: 30 }, (_, i) => (pool.get(host1).then((c) => c.capture(`echo ${i}`)))));
+      const concurrent = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.get(host1).then((c) => c.capture(`echo ${i}`))));
       expect(concurrent).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
       expect(parents.size).toBe(1);
       expect(pool.connectionsOpened).toBe(1);
@@ -240,7 +231,9 @@ describe("authentication", () => {
     await withPool({ knownHostsFiles: [bed.knownHosts], config: false, env: { HOME: scratch } }, async (pool) => {
       const error = await rejection(pool.get(host1));
       expect(error).toBeInstanceOf(SshConnectError);
-      expect(error.message).toBe(`SSH connection to root@${host1} failed: no SSH key to log in with: none of ${scratch}/.ssh/id_ed25519, ${scratch}/.ssh/id_ecdsa, ${scratch}/.ssh/id_rsa exists, and no ssh-agent (SSH_AUTH_SOCK)`);
+      expect(error.message).toBe(
+        `SSH connection to root@${host1} failed: no SSH key to log in with: none of ${scratch}/.ssh/id_ed25519, ${scratch}/.ssh/id_ecdsa, ${scratch}/.ssh/id_rsa exists, and no ssh-agent (SSH_AUTH_SOCK)`,
+      );
     });
   });
 });
@@ -252,7 +245,7 @@ describe("uploads", () => {
       await ssh.exec(["mkdir", "-p", remoteDir]);
       // An existing world-readable file becomes 0600 too.
       await ssh.exec(`echo old > ${remoteDir}/app.env && chmod 644 ${remoteDir}/app.env`);
-      await ssh.upload("SECRET_KEY=abc\nOTHER=\"x y\"\n", `${remoteDir}/app.env`, { mode: 0o600 });
+      await ssh.upload('SECRET_KEY=abc\nOTHER="x y"\n', `${remoteDir}/app.env`, { mode: 0o600 });
       const local = join(scratch, "page.html");
       writeFileSync(local, "<h1>hi</h1>\n".repeat(10_000));
       await ssh.upload({ localPath: local }, `${remoteDir}/page.html`, { mode: 0o644 });
@@ -278,7 +271,10 @@ describe("uploads", () => {
 });
 
 describe("host keys", () => {
-  const bedKey = (host: string) => readFileSync(bed.knownHosts, "utf8").split("\n").find((l) => l.startsWith(`${host} `))!;
+  const bedKey = (host: string) =>
+    readFileSync(bed.knownHosts, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`${host} `))!;
 
   test("an unknown host key is refused with its fingerprint and the command that trusts it", async () => {
     const empty = join(scratch, "known_hosts_empty");

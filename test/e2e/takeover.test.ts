@@ -13,8 +13,8 @@ import { proxyImageArchive } from "../../src/proxy-image/build.ts";
 import { sharedLibraries } from "../../src/proxy-image/libraries.ts";
 import { SEXTANT_VERSION } from "../../src/version.ts";
 import { buildAndPush } from "../support/images.ts";
-import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { isolateCache, ok, page, release, SECRETS, served, serviceYml } from "../support/ops.ts";
+import { continuousLoad, makeProject, type Project } from "../support/project.ts";
 import { onHost, run, sextantBinary, sshArgv, testbed } from "../support/testbed.ts";
 
 const bed = testbed();
@@ -36,11 +36,10 @@ async function loadKamalProxyImage(): Promise<void> {
   const cache = mkdtempSync(join(tmpdir(), "sx-takeover-"));
   try {
     const binary = sextantBinary();
-    const { path, spec } = await proxyImageArchive(
-      { binary, libraries: sharedLibraries(binary), repository: "basecamp/kamal-proxy", sextantVersion: SEXTANT_VERSION, arch: "amd64" },
-      cache,
-    );
-    const ssh = sshArgv(bed, host, "docker load -q").map((a) => `'${a}'`).join(" ");
+    const { path, spec } = await proxyImageArchive({ binary, libraries: sharedLibraries(binary), repository: "basecamp/kamal-proxy", sextantVersion: SEXTANT_VERSION, arch: "amd64" }, cache);
+    const ssh = sshArgv(bed, host, "docker load -q")
+      .map((a) => `'${a}'`)
+      .join(" ");
     const loaded = await run(["sh", "-c", `${ssh} < '${path}'`], { timeoutMs: 120_000 });
     if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr}`);
     await must(`docker tag ${spec.tag} basecamp/kamal-proxy:v0.9.2 && docker rmi ${spec.tag}`);

@@ -4,21 +4,21 @@
  * renewal of short-lived certificates under load, on-demand TLS, and the cache layout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { X509Certificate, createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { connect } from "node:tls";
 import { join } from "node:path";
-import { runProxyCli } from "../../proxy/cli.ts";
+import { connect } from "node:tls";
 import { renewalTime } from "../../proxy/acme/manager.ts";
 import { cacheDirectory, LETS_ENCRYPT_PRODUCTION, parseBundle } from "../../proxy/acme/store.ts";
+import { runProxyCli } from "../../proxy/cli.ts";
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
 import { fileStateStore } from "../../proxy/state.ts";
 import { freePort } from "../support/free-port.ts";
-import { startPebble, type Pebble } from "../support/pebble.ts";
-import { cleanupScope, FAST, upstream } from "./helpers.ts";
+import { type Pebble, startPebble } from "../support/pebble.ts";
 import { waitFor } from "../support/wait.ts";
+import { cleanupScope, FAST, upstream } from "./helpers.ts";
 
 cleanupScope();
 

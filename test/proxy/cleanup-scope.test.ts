@@ -6,8 +6,8 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
 import { cleanupList } from "../support/cleanup.ts";
+import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 

@@ -3,13 +3,13 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runProxyCli } from "../../proxy/cli.ts";
 import { formatDuration, parseDuration } from "../../proxy/duration.ts";
 import { parseFlags } from "../../proxy/flags.ts";
-import { runProxyCli } from "../../proxy/cli.ts";
-import { socketPath, dataDir } from "../../proxy/paths.ts";
-import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
+import { dataDir, socketPath } from "../../proxy/paths.ts";
 import { freePort } from "../support/free-port.ts";
 import { waitFor } from "../support/wait.ts";
+import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -74,7 +74,15 @@ test("`proxy-server run` as a process: ports from KAMAL_PROXY_* env, control soc
   const dir = mkdtempSync(join(tmpdir(), "proxy-run-"));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const [httpPort, metricsPort] = [await freePort(), await freePort()];
-  const env = { ...process.env, HOME: dir, KAMAL_PROXY_SOCKET: join(dir, "kamal-proxy.sock"), HTTP_PORT: "1", KAMAL_PROXY_HTTP_PORT: String(httpPort), KAMAL_PROXY_HTTPS_PORT: String(await freePort()), METRICS_PORT: String(metricsPort) };
+  const env = {
+    ...process.env,
+    HOME: dir,
+    KAMAL_PROXY_SOCKET: join(dir, "kamal-proxy.sock"),
+    HTTP_PORT: "1",
+    KAMAL_PROXY_HTTP_PORT: String(httpPort),
+    KAMAL_PROXY_HTTPS_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
+  };
   const main = join(import.meta.dir, "../../src/main.ts");
   const server = Bun.spawn(["bun", main, "proxy-server", "run"], { env, stdout: "pipe", stderr: "pipe" });
   onCleanup(() => server.kill());
@@ -90,7 +98,10 @@ test("`proxy-server run` as a process: ports from KAMAL_PROXY_* env, control soc
   server.kill("SIGTERM");
   expect(await server.exited).toBe(0);
   const out = await new Response(server.stdout).text();
-  const msgs = out.trim().split("\n").map((l) => JSON.parse(l).msg);
+  const msgs = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).msg);
   expect(msgs).toContain("Server started");
   expect(msgs.at(-1)).toBe("Server stopped");
   expect(await Bun.file(join(dir, ".config/kamal-proxy/kamal-proxy.state")).json()).toHaveLength(1);
@@ -100,10 +111,28 @@ test("Kamal's deploy, maintenance and live invocations are accepted with their v
   const p = await startProxy();
   const up = upstream("kamal");
   const deploy = await p.cli(
-    "deploy", "app-web", `--target=${up.addr}`, "--host=app.example.com", "--tls-redirect=false", "--deploy-timeout=30s", "--drain-timeout=30s",
-    "--health-check-interval=1s", "--health-check-timeout=5s", "--health-check-path=/up", "--target-timeout=30s", "--buffer-requests", "--buffer-responses",
-    "--buffer-memory=1048576", "--max-request-body=0", "--max-response-body=0", "--path-prefix=/", "--strip-path-prefix=true", "--forward-headers=false",
-    "--log-request-header=Cache-Control", "--log-request-header=Last-Modified", "--log-request-header=User-Agent",
+    "deploy",
+    "app-web",
+    `--target=${up.addr}`,
+    "--host=app.example.com",
+    "--tls-redirect=false",
+    "--deploy-timeout=30s",
+    "--drain-timeout=30s",
+    "--health-check-interval=1s",
+    "--health-check-timeout=5s",
+    "--health-check-path=/up",
+    "--target-timeout=30s",
+    "--buffer-requests",
+    "--buffer-responses",
+    "--buffer-memory=1048576",
+    "--max-request-body=0",
+    "--max-response-body=0",
+    "--path-prefix=/",
+    "--strip-path-prefix=true",
+    "--forward-headers=false",
+    "--log-request-header=Cache-Control",
+    "--log-request-header=Last-Modified",
+    "--log-request-header=User-Agent",
   );
   expect(deploy).toEqual({ code: 0, out: "", err: "" });
   const saved = JSON.parse(p.state.read()!)[0];

@@ -3,9 +3,9 @@ import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { renderList } from "../../proxy/cli.ts";
 import { scopeSetCookie } from "../../proxy/cookies.ts";
-import { cleanupScope, onCleanup, rawRequest, sleep, startProxy, upstream, type Upstream } from "./helpers.ts";
 import { freePort } from "../support/free-port.ts";
 import { gate, waitFor, within } from "../support/wait.ts";
+import { cleanupScope, onCleanup, rawRequest, sleep, startProxy, type Upstream, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -106,17 +106,31 @@ test("--target-timeout limits only the wait for response headers", async () => {
   const p = await startProxy();
   const late = gate();
   onCleanup(late.release);
-  await p.deploy("web", upstream("t", async (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/up") return new Response("ok");
-    if (path === "/late-headers") return late.wait.then(() => new Response("late"));
-    return new Response(new ReadableStream({ async start(c) { for (let i = 0; i < 3; i++) { c.enqueue(new TextEncoder().encode(`${i}`)); await sleep(100); } c.close(); } }));
-  }).addr, "--target-timeout=100ms");
+  await p.deploy(
+    "web",
+    upstream("t", async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/up") return new Response("ok");
+      if (path === "/late-headers") return late.wait.then(() => new Response("late"));
+      return new Response(
+        new ReadableStream({
+          async start(c) {
+            for (let i = 0; i < 3; i++) {
+              c.enqueue(new TextEncoder().encode(`${i}`));
+              await sleep(100);
+            }
+            c.close();
+          },
+        }),
+      );
+    }).addr,
+    "--target-timeout=100ms",
+  );
   expect((await p.text("/late-headers")).status).toBe(504);
   expect(await p.text("/streaming")).toMatchObject({ status: 200, body: "012" });
 });
 
-test("the metrics listener answers every path and counts unrouted requests under service=\"\"", async () => {
+test('the metrics listener answers every path and counts unrouted requests under service=""', async () => {
   // Port 0 turns the metrics listener off, so a number is picked up front.
   const p = await startProxy({ metricsPort: await freePort() });
   await p.text("/nowhere");
@@ -160,7 +174,15 @@ test("list shows writers then readers, comma-joined, and * for the default host"
 
 test("error texts for unknown services and for rollout set without a rollout group", async () => {
   const p = await startProxy();
-  for (const args of [["remove", "nope"], ["rm", "nope"], ["pause", "nope"], ["stop", "nope"], ["resume", "nope"], ["rollout", "set", "nope", "--percent=5"], ["rollout", "stop", "nope"]])
+  for (const args of [
+    ["remove", "nope"],
+    ["rm", "nope"],
+    ["pause", "nope"],
+    ["stop", "nope"],
+    ["resume", "nope"],
+    ["rollout", "set", "nope", "--percent=5"],
+    ["rollout", "stop", "nope"],
+  ])
     expect(await p.cli(...args)).toEqual({ code: 1, out: "", err: "Error: service not found\n" });
   await p.deploy("web", upstream().addr);
   expect((await p.cli("rollout", "set", "web", "--percent=5")).err).toBe("Error: rollout target not set\n");

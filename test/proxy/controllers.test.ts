@@ -2,9 +2,9 @@
 import { expect, test } from "bun:test";
 import { PauseController } from "../../proxy/pause-controller.ts";
 import { fnv1a32, RolloutController } from "../../proxy/rollout-controller.ts";
-import { selfSignedCert } from "./tls-helpers.ts";
-import { cleanupScope, startProxy, upstream } from "./helpers.ts";
 import { settlesAtOnce } from "../support/wait.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+import { selfSignedCert } from "./tls-helpers.ts";
 
 cleanupScope();
 

@@ -9,7 +9,10 @@ test("hop-by-hop request headers are not forwarded; TE: trailers is", async () =
   const p = await startProxy();
   const up = upstream("h");
   await p.deploy("web", up.addr);
-  const raw = await rawRequest(p.port, "GET /x HTTP/1.1\r\nHost: example.com\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic x\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n");
+  const raw = await rawRequest(
+    p.port,
+    "GET /x HTTP/1.1\r\nHost: example.com\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: Basic x\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n",
+  );
   expect(raw.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
   const h = up.requests.at(-1)!.headers;
   expect(h.get("x-secret")).toBeNull();
@@ -31,10 +34,13 @@ test("hop-by-hop response headers are dropped; others pass", async () => {
 test("HEAD keeps the upstream Content-Length; compressed bodies pass through untouched when asked for", async () => {
   const p = await startProxy();
   const zipped = new Uint8Array(gzipSync("hello compressed world"));
-  await p.deploy("web", upstream("z", (req) => {
-    if (new URL(req.url).pathname === "/gz") return new Response(zipped, { headers: { "content-encoding": "gzip", "content-type": "text/plain" } });
-    return new Response("x".repeat(1234));
-  }).addr);
+  await p.deploy(
+    "web",
+    upstream("z", (req) => {
+      if (new URL(req.url).pathname === "/gz") return new Response(zipped, { headers: { "content-encoding": "gzip", "content-type": "text/plain" } });
+      return new Response("x".repeat(1234));
+    }).addr,
+  );
   const head = await rawRequest(p.port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   expect(head.toLowerCase()).toContain("content-length: 1234");
   const gz = await rawRequest(p.port, "GET /gz HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
@@ -48,7 +54,21 @@ test("HEAD keeps the upstream Content-Length; compressed bodies pass through unt
 
 test("server-sent events without Content-Length stream through unbuffered", async () => {
   const p = await startProxy();
-  await p.deploy("web", upstream("s", (req) => new URL(req.url).pathname === "/up" ? new Response("ok") : new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("data: 1\n\n")); } }), { headers: { "content-type": "text/event-stream" } })).addr);
+  await p.deploy(
+    "web",
+    upstream("s", (req) =>
+      new URL(req.url).pathname === "/up"
+        ? new Response("ok")
+        : new Response(
+            new ReadableStream({
+              start(c) {
+                c.enqueue(new TextEncoder().encode("data: 1\n\n"));
+              },
+            }),
+            { headers: { "content-type": "text/event-stream" } },
+          ),
+    ).addr,
+  );
   const res = await p.request("/");
   const { value } = await res.body!.getReader().read();
   expect(new TextDecoder().decode(value)).toBe("data: 1\n\n");

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
 import { runProxyCli } from "../../proxy/cli.ts";
+import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";
-import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { fileStateStore, type StateStore } from "../../proxy/state.ts";
 import { onCleanup } from "../support/cleanup.ts";
 

@@ -3,8 +3,8 @@ import { expect, test } from "bun:test";
 import { checkOnce } from "../../proxy/health-check.ts";
 import { LoadBalancer } from "../../proxy/load-balancer.ts";
 import { DEFAULT_HEALTH_CHECK } from "../../proxy/protocol.ts";
-import { cleanupScope, echoUpstream, onCleanup, startProxy, upstream, type Harness } from "./helpers.ts";
 import { gate } from "../support/wait.ts";
+import { cleanupScope, echoUpstream, type Harness, onCleanup, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -79,11 +79,12 @@ test("with no readers, GET and HEAD go to the writer", async () => {
 });
 
 function wsNamed(name: string) {
-  return upstream(
-    name,
-    (req, srv) => (new URL(req.url).pathname === "/up" ? new Response("ok") : srv.upgrade(req) ? undefined : new Response(name)),
-    { open(ws: any) { ws.send(name); }, message() {} },
-  );
+  return upstream(name, (req, srv) => (new URL(req.url).pathname === "/up" ? new Response("ok") : srv.upgrade(req) ? undefined : new Response(name)), {
+    open(ws: any) {
+      ws.send(name);
+    },
+    message() {},
+  });
 }
 
 async function wsFirstMessage(p: Harness): Promise<string> {

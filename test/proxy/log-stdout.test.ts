@@ -27,7 +27,10 @@ process.exit(0);
     // The reader starts a second late, so the pipe (64 KiB) is full long before the child exits.
     const shell = Bun.spawn(["sh", "-c", `"${process.execPath}" "${child}" | (sleep 1; cat > "${join(dir, "out")}")`], { stdout: "inherit", stderr: "inherit" });
     expect(await shell.exited).toBe(0);
-    const lines = (await Bun.file(join(dir, "out")).text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = (await Bun.file(join(dir, "out")).text())
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBe(20001);
     expect(lines.slice(0, -1).every((l, i) => l.msg === "line" && l.i === i)).toBe(true);
     expect(lines.at(-1).msg).toBe("last");

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { BufferTooLargeError, bufferBody } from "../../proxy/buffer.ts";
 import { loadErrorPages, renderErrorPage } from "../../proxy/error-pages.ts";
 import { defaultServiceOptions, defaultTargetOptions } from "../../proxy/options.ts";
-import { cleanupScope, echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
 import { gate, within } from "../support/wait.ts";
+import { cleanupScope, echoUpstream, onCleanup, rawRequest, sleep, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -77,11 +77,62 @@ test("custom error pages first, then built-ins, then the generic heading; bad di
 
 test("the request log line has kamal-proxy's fields and values", async () => {
   const p = await startProxy();
-  await p.deploy("web", upstream("g", (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : new Response("goodbye\n", { headers: { "content-type": "text/plain", "cache-control": "no-store" } }))).addr, "--log-request-header=X-Custom", "--log-response-header=Cache-Control");
+  await p.deploy(
+    "web",
+    upstream("g", (req) => (new URL(req.url).pathname === "/up" ? new Response("ok") : new Response("goodbye\n", { headers: { "content-type": "text/plain", "cache-control": "no-store" } }))).addr,
+    "--log-request-header=X-Custom",
+    "--log-response-header=Cache-Control",
+  );
   await p.text("/path?q=1", { method: "POST", body: "hello", host: "example.com", headers: { "content-type": "text/plain", "x-forwarded-for": "192.0.2.1", "x-custom": "value", "user-agent": "tester" } });
   const log = p.requestLogs().at(-1)!;
-  expect(Object.keys(log)).toEqual(["time", "level", "msg", "host", "port", "path", "request_id", "status", "service", "target", "duration", "method", "req_content_length", "req_content_type", "resp_content_length", "resp_content_type", "client_addr", "client_port", "remote_addr", "user_agent", "proto", "scheme", "query", "req_x_custom", "resp_cache_control"]);
-  expect(log).toMatchObject({ level: "INFO", msg: "Request", host: "example.com", path: "/path", status: 200, service: "web", method: "POST", req_content_length: 5, req_content_type: "text/plain", resp_content_length: 8, resp_content_type: "text/plain", client_addr: "127.0.0.1", remote_addr: "192.0.2.1", user_agent: "tester", proto: "HTTP/1.1", scheme: "http", query: "q=1", req_x_custom: "value", resp_cache_control: "no-store" });
+  expect(Object.keys(log)).toEqual([
+    "time",
+    "level",
+    "msg",
+    "host",
+    "port",
+    "path",
+    "request_id",
+    "status",
+    "service",
+    "target",
+    "duration",
+    "method",
+    "req_content_length",
+    "req_content_type",
+    "resp_content_length",
+    "resp_content_type",
+    "client_addr",
+    "client_port",
+    "remote_addr",
+    "user_agent",
+    "proto",
+    "scheme",
+    "query",
+    "req_x_custom",
+    "resp_cache_control",
+  ]);
+  expect(log).toMatchObject({
+    level: "INFO",
+    msg: "Request",
+    host: "example.com",
+    path: "/path",
+    status: 200,
+    service: "web",
+    method: "POST",
+    req_content_length: 5,
+    req_content_type: "text/plain",
+    resp_content_length: 8,
+    resp_content_type: "text/plain",
+    client_addr: "127.0.0.1",
+    remote_addr: "192.0.2.1",
+    user_agent: "tester",
+    proto: "HTTP/1.1",
+    scheme: "http",
+    query: "q=1",
+    req_x_custom: "value",
+    resp_cache_control: "no-store",
+  });
   expect(typeof log.duration).toBe("number");
   expect(Number(log.client_port)).toBeGreaterThan(0);
   expect(log.request_id).toMatch(/^[0-9a-f-]{36}$/);
@@ -110,12 +161,20 @@ test("X-Request-ID and X-Request-Start are generated when missing and preserved 
 
 test("request buffer (memory 4, max 8) and response buffer limits", async () => {
   const p = await startProxy();
-  await p.deploy("web", upstream("x", async (req) => {
-    const u = new URL(req.url);
-    if (u.pathname === "/up") return new Response("ok");
-    await req.text();
-    return new Response(u.pathname === "/large" ? "0123456789abcdef" : "small");
-  }).addr, "--buffer-requests", "--buffer-responses", "--buffer-memory=4", "--max-request-body=8", "--max-response-body=8");
+  await p.deploy(
+    "web",
+    upstream("x", async (req) => {
+      const u = new URL(req.url);
+      if (u.pathname === "/up") return new Response("ok");
+      await req.text();
+      return new Response(u.pathname === "/large" ? "0123456789abcdef" : "small");
+    }).addr,
+    "--buffer-requests",
+    "--buffer-responses",
+    "--buffer-memory=4",
+    "--max-request-body=8",
+    "--max-response-body=8",
+  );
   expect(await p.text("/", { method: "POST", body: "12345" })).toMatchObject({ status: 200, body: "small" });
   expect((await p.text("/", { method: "POST", body: "x".repeat(1000) })).status).toBe(413);
   expect((await rawRequest(p.port, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n")).split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { STATUS_CODES } from "node:http";
 import { RequestContext } from "../../proxy/context.ts";
-import { isoNow, jsonString, requestLogAttrs, requestLogLine, type RequestLogInput } from "../../proxy/logging.ts";
+import { isoNow, jsonString, type RequestLogInput, requestLogAttrs, requestLogLine } from "../../proxy/logging.ts";
 import { STATUS_TEXT } from "../../proxy/status-text.ts";
 
 const TRICKY = ["", "plain", 'a "quoted" word', "back\\slash", "tab\there", "nl\nx", "\u0000\u001f\u007f", "é ü ß", "emoji 😀", "lone \ud800 high", "lone \udc00 low", "\u2028\u2029", "</script>"];

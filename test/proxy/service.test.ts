@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hostsConfigured, serviceOptionsProblem, defaultServiceOptions } from "../../proxy/options.ts";
+import { defaultServiceOptions, hostsConfigured, serviceOptionsProblem } from "../../proxy/options.ts";
 import { decodeState, encodeState } from "../../proxy/state.ts";
 import { cleanupScope, echoUpstream, startProxy, upstream } from "./helpers.ts";
 
@@ -82,7 +82,10 @@ test("metrics exclusion matches the stripped path exactly; excluded requests are
   for (const path of ["/up", "/healthz", "/up/nested", "/api/users", "/api/up", "/raw/up"]) expect((await h.text(path)).status).toBe(200);
   const text = await metricsText(port);
   const count = (svc: string) =>
-    text.split("\n").filter((l) => l.startsWith(`kamal_proxy_http_requests_total{service="${svc}"`)).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    text
+      .split("\n")
+      .filter((l) => l.startsWith(`kamal_proxy_http_requests_total{service="${svc}"`))
+      .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
   expect(count("root")).toBe(1); // only /up/nested
   expect(count("api")).toBe(1); // /api/users; /api/up is excluded after stripping
   expect(count("raw")).toBe(1); // /raw/up is not /up when unstripped

@@ -1,7 +1,7 @@
 /** Graceful shutdown on SIGTERM: in-flight requests finish, upgraded connections are not waited for. */
 import { expect, test } from "bun:test";
-import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
 import { gate, settlesAtOnce, waitFor, within } from "../support/wait.ts";
+import { cleanupScope, onCleanup, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -18,7 +18,11 @@ test("shutdown waits for an in-flight request and does not wait for open WebSock
       await answer.wait;
       return new Response("finished during shutdown");
     },
-    { message(ws: any, m: any) { ws.send(m); } },
+    {
+      message(ws: any, m: any) {
+        ws.send(m);
+      },
+    },
   );
   await p.deploy("web", up.addr);
   const ws = new WebSocket(`ws://127.0.0.1:${p.port}/ws`);

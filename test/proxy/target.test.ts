@@ -1,12 +1,12 @@
 /** Proxying, forwarded headers, draining, body buffering and limits, health-check URLs. */
 import { expect, test } from "bun:test";
-import { healthCheckUrl } from "../../proxy/health-check.ts";
-import { Target } from "../../proxy/target.ts";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupScope, echoUpstream, onCleanup, rawRequest, startProxy, upstream, type Harness } from "./helpers.ts";
+import { healthCheckUrl } from "../../proxy/health-check.ts";
+import { Target } from "../../proxy/target.ts";
 import { gate, settlesAtOnce, waitFor, within } from "../support/wait.ts";
+import { cleanupScope, echoUpstream, type Harness, onCleanup, rawRequest, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 
@@ -61,7 +61,11 @@ function wsUpstream() {
       if (srv.upgrade(req)) return undefined;
       return new Response("expected websocket", { status: 400 });
     },
-    { message(ws: any, m: any) { ws.send(m); } },
+    {
+      message(ws: any, m: any) {
+        ws.send(m);
+      },
+    },
   );
 }
 
@@ -91,12 +95,15 @@ test("a client that cancels mid-request is logged as 499", async () => {
   const ac = new AbortController();
   const answer = gate();
   onCleanup(answer.release);
-  await p.deploy("web", upstream("slow", async (req) => {
-    if (new URL(req.url).pathname === "/up") return new Response("ok");
-    ac.abort(); // the request reached the app: the client gives up now, mid-request
-    await answer.wait;
-    return new Response("late");
-  }).addr);
+  await p.deploy(
+    "web",
+    upstream("slow", async (req) => {
+      if (new URL(req.url).pathname === "/up") return new Response("ok");
+      ac.abort(); // the request reached the app: the client gives up now, mid-request
+      await answer.wait;
+      return new Response("late");
+    }).addr,
+  );
   await expect(p.request("/slow", { signal: ac.signal })).rejects.toThrow();
   await waitFor(() => p.requestLogs().some((l) => l.path === "/slow"), "the request log line");
   expect(p.requestLogs().find((l) => l.path === "/slow")).toMatchObject({ status: 499, resp_content_length: 0 });
@@ -299,11 +306,17 @@ test("a request over the memory limit is held in a proxy-buffer-* temp file, del
   });
   const p = await startProxy();
   let seenWhileInFlight: string[] = [];
-  await p.deploy("web", upstream("spill", async (req) => {
-    if (new URL(req.url).pathname === "/up") return new Response("ok");
-    seenWhileInFlight = readdirSync(spillDir).filter((f) => f.startsWith("proxy-buffer-"));
-    return new Response(String((await req.text()).length));
-  }).addr, "--buffer-requests", "--buffer-memory=5", "--max-request-body=100");
+  await p.deploy(
+    "web",
+    upstream("spill", async (req) => {
+      if (new URL(req.url).pathname === "/up") return new Response("ok");
+      seenWhileInFlight = readdirSync(spillDir).filter((f) => f.startsWith("proxy-buffer-"));
+      return new Response(String((await req.text()).length));
+    }).addr,
+    "--buffer-requests",
+    "--buffer-memory=5",
+    "--max-request-body=100",
+  );
   expect(await p.text("/", { method: "POST", body: "x".repeat(50) })).toMatchObject({ status: 200, body: "50" });
   expect(seenWhileInFlight.length).toBe(1);
   expect(readdirSync(spillDir).filter((f) => f.startsWith("proxy-buffer-"))).toEqual([]);

@@ -8,7 +8,26 @@ export function selfSignedCert(hosts: string[] = ["example.com", "www.example.co
   const cert = join(dir, "cert.pem");
   const key = join(dir, "key.pem");
   const san = hosts.map((h) => `DNS:${h}`).join(",");
-  const r = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${hosts[0]}`, "-addext", `subjectAltName=${san}`]);
+  const r = Bun.spawnSync([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    key,
+    "-out",
+    cert,
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${hosts[0]}`,
+    "-addext",
+    `subjectAltName=${san}`,
+  ]);
   if (r.exitCode !== 0) throw new Error(`openssl failed: ${r.stderr.toString()}`);
   return { cert, key };
 }

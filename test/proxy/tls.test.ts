@@ -72,7 +72,10 @@ test.skipIf(!curl)("Alt-Svc advertises h3 on the HTTPS port only with --http3", 
   }
   expect((await on.request("/")).headers.has("alt-svc")).toBe(false);
   // QUIC listens on the HTTPS port's UDP side.
-  const bound = await (async () => Bun.udpSocket({ hostname: "127.0.0.1", port: on.server.tls.port }))().then((s) => (s.close(), false), () => true);
+  const bound = await (async () => Bun.udpSocket({ hostname: "127.0.0.1", port: on.server.tls.port }))().then(
+    (s) => (s.close(), false),
+    () => true,
+  );
   expect(bound).toBe(true);
   const off = await startProxy();
   await off.deploy("web", upstream().addr, ...flags);

@@ -1,7 +1,7 @@
 /** WebSocket pass-through details: headers the upstream sees, subprotocols, binary frames, close codes. */
 import { expect, test } from "bun:test";
-import { cleanupScope, startProxy, upstream } from "./helpers.ts";
 import { waitFor } from "../support/wait.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
 

@@ -6,7 +6,7 @@
 import { expect } from "bun:test";
 import { spawn } from "node:child_process";
 import type { Project } from "./project.ts";
-import { run, sextantBinary, type RunResult, type Testbed } from "./testbed.ts";
+import { type RunResult, run, sextantBinary, type Testbed } from "./testbed.ts";
 
 export interface ServiceYmlOptions {
   service: string;
@@ -30,12 +30,7 @@ export function serviceYml(bed: Testbed, o: ServiceYmlOptions): string {
   const roles = Object.entries(o.roles)
     .map(([name, hosts]) => {
       const worker = o.workers?.includes(name);
-      return [
-        `  ${name}:`,
-        "    hosts:",
-        ...hosts.map((h) => `      - ${h}`),
-        ...(worker ? ["    proxy: false", `    cmd: /bin/busybox sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"`] : []),
-      ].join("\n");
+      return [`  ${name}:`, "    hosts:", ...hosts.map((h) => `      - ${h}`), ...(worker ? ["    proxy: false", `    cmd: /bin/busybox sh -c "trap 'exit 0' TERM; while true; do sleep 1; done"`] : [])].join("\n");
     })
     .join("\n");
   return `
@@ -71,10 +66,7 @@ export async function release(project: Project, service: string, label: string):
 
 /** The version label a host serves (through its proxy) for a Host name, or the status when not 200. */
 export async function served(host: string, hostName?: string, port = 80): Promise<string> {
-  const result = await run(
-    ["curl", "-s", "--max-time", "5", "-w", "\n%{http_code}", ...(hostName ? ["-H", `Host: ${hostName}`] : []), `http://${host}:${port}/`],
-    { timeoutMs: 10_000 },
-  );
+  const result = await run(["curl", "-s", "--max-time", "5", "-w", "\n%{http_code}", ...(hostName ? ["-H", `Host: ${hostName}`] : []), `http://${host}:${port}/`], { timeoutMs: 10_000 });
   const [body, code] = [result.stdout.slice(0, result.stdout.lastIndexOf("\n")), result.stdout.slice(result.stdout.lastIndexOf("\n") + 1)];
   if (code !== "200") return `status ${code}`;
   return body.match(/id="version">([^<]+)</)?.[1] ?? body;
@@ -114,8 +106,7 @@ export function isolateCache(project: Project, bed: Testbed): void {
 export function watchProcessLists(bed: Testbed, host: string): { stop(): string } {
   const watcher = spawn(
     "ssh",
-    ["-i", bed.sshKey, "-o", `UserKnownHostsFile=${bed.knownHosts}`, "-o", "BatchMode=yes", `root@${host}`,
-      "end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"],
+    ["-i", bed.sshKey, "-o", `UserKnownHostsFile=${bed.knownHosts}`, "-o", "BatchMode=yes", `root@${host}`, "end=$(($(date +%s)+60)); while [ $(date +%s) -lt $end ]; do ps -eo args; sleep 0.05; done"],
     { stdio: ["ignore", "pipe", "ignore"] },
   );
   let seen = "";

@@ -5,7 +5,7 @@
  * made here with openssl (the package ships none), so clients trust `apiCaPem`; the certificates
  * Pebble issues chain to `rootPem()`, which changes at every start.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,11 +92,20 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
   };
   start([
     "pebble-challtestsrv",
-    "-dns01", `${address}:${dnsPort}`,
-    "-http01", "", "-https01", "", "-tlsalpn01", "",
-    "-management", `${address}:${chalMgmtPort}`,
-    "-defaultIPv4", options.defaultIPv4 ?? address,
-    "-defaultIPv6", "",
+    "-dns01",
+    `${address}:${dnsPort}`,
+    "-http01",
+    "",
+    "-https01",
+    "",
+    "-tlsalpn01",
+    "",
+    "-management",
+    `${address}:${chalMgmtPort}`,
+    "-defaultIPv4",
+    options.defaultIPv4 ?? address,
+    "-defaultIPv6",
+    "",
   ]);
   start(["pebble", "-config", join(dir, "pebble.json"), "-dnsserver", `${address}:${dnsPort}`], {
     PEBBLE_VA_NOSLEEP: "1",

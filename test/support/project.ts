@@ -7,7 +7,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { BUSYBOX } from "./images.ts";
-import { repoRoot, run, runOk, sextantBinary, type RunResult, type Testbed } from "./testbed.ts";
+import { type RunResult, repoRoot, run, runOk, sextantBinary, type Testbed } from "./testbed.ts";
 
 export interface Project {
   dir: string;

@@ -10,10 +10,10 @@
  *   expect(rec.commands("1.1.1.1")).toContain("docker network create kamal");
  */
 import type { SextantConfig } from "../../src/config/model.ts";
-import { RecordingReporter } from "../../src/output/events.ts";
 import { Run, type RunOptions } from "../../src/orchestration/run.ts";
 import type { HostPool } from "../../src/orchestration/session.ts";
-import { SshCommandError, type ExecOptions, type ExecResult, type HostConnection } from "../../src/ssh/index.ts";
+import { RecordingReporter } from "../../src/output/events.ts";
+import { type ExecOptions, type ExecResult, type HostConnection, SshCommandError } from "../../src/ssh/index.ts";
 
 /** One thing that happened on a host: a command, or an upload (shown as `upload PATH (mode)`). */
 export interface Recorded {

@@ -20,10 +20,7 @@ export async function makeReleaseDir(binary: string): Promise<string> {
   copyFileSync(binary, join(dir, executableFile("linux-x64")));
   const digest = await binaryDigest(binary, join(dir, ".digest"));
   const imageFile = `sextant-proxy-${SEXTANT_VERSION}-linux-amd64.tar.gz`;
-  await writeProxyImageArchive(
-    { binary, libraries: sharedLibraries(binary), tag: PROXY_IMAGE, sextantVersion: SEXTANT_VERSION, arch: "amd64", binaryDigest: digest },
-    join(dir, imageFile),
-  );
+  await writeProxyImageArchive({ binary, libraries: sharedLibraries(binary), tag: PROXY_IMAGE, sextantVersion: SEXTANT_VERSION, arch: "amd64", binaryDigest: digest }, join(dir, imageFile));
   await writeReleaseIndex(dir, {
     version: SEXTANT_VERSION,
     executables: [{ target: "linux-x64", file: executableFile("linux-x64") }],

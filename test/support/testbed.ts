@@ -25,10 +25,7 @@ export interface Testbed {
 function need(name: string): string {
   const value = process.env[name];
   if (!value) {
-    throw new Error(
-      `the test bed is not up (${name} is not set). Run the end-to-end tests through scripts/test, ` +
-        "or `scripts/testbed up 3 && eval \"$(scripts/testbed env)\"` first.",
-    );
+    throw new Error(`the test bed is not up (${name} is not set). Run the end-to-end tests through scripts/test, ` + 'or `scripts/testbed up 3 && eval "$(scripts/testbed env)"` first.');
   }
   return value;
 }
@@ -94,12 +91,18 @@ export async function runOk(argv: readonly string[], options: RunOptions = {}): 
 export function sshArgv(bed: Testbed, host: string, command: string): string[] {
   return [
     "ssh",
-    "-i", bed.sshKey,
-    "-o", `UserKnownHostsFile=${bed.knownHosts}`,
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", "BatchMode=yes",
-    "-o", "ConnectTimeout=10",
-    "-o", "ServerAliveInterval=5",
+    "-i",
+    bed.sshKey,
+    "-o",
+    `UserKnownHostsFile=${bed.knownHosts}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "ServerAliveInterval=5",
     `root@${host}`,
     command,
   ];

@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import type { AccessoryChange } from "../../orchestration/accessory-ops.ts";
-import { withRun } from "../with-run.ts";
-import { printByHost } from "../print.ts";
-import { confirm } from "../confirm.ts";
 import { logWindow } from "../arguments.ts";
+import { confirm } from "../confirm.ts";
+import { printByHost } from "../print.ts";
+import { withRun } from "../with-run.ts";
 
 const nameArg = {
   name: { type: "positional", description: "The accessory's name, or `all`", required: true },

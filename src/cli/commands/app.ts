@@ -1,16 +1,23 @@
-import { jsonLines } from "../json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { opCommand, withRun } from "../with-run.ts";
-import { printByHost } from "../print.ts";
 import { commandFrom, logWindow, versionOrLatest } from "../arguments.ts";
 import { globalOptions } from "../context.ts";
+import { jsonLines } from "../json-lines.ts";
+import { printByHost } from "../print.ts";
+import { opCommand, withRun } from "../with-run.ts";
 
 const ops = () => import("../../orchestration/app-ops.ts");
 
-const boot = opCommand({ name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" }, async () => (await ops()).appBoot, () => ({ version: versionOrLatest() }));
+const boot = opCommand(
+  { name: "boot", description: "Boot the app on the servers (the image tagged latest, or --version), replacing what runs" },
+  async () => (await ops()).appBoot,
+  () => ({ version: versionOrLatest() }),
+);
 
-const start = opCommand({ name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" }, async () => (await ops()).appStart);
+const start = opCommand(
+  { name: "start", description: "Start the app's existing containers of this version (--version, default: git HEAD) after `app stop`, and route the proxy to them" },
+  async () => (await ops()).appStart,
+);
 
 const stop = opCommand({ name: "stop", description: "Take the app out of the proxy and stop its running containers" }, async () => (await ops()).appStop);
 

@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
 import { withRun } from "../with-run.ts";
 
-const outputArg = (fallback: string) =>
-  ({ type: "string", description: `Where the image goes: registry (push) or docker (load into the local engine); default ${fallback}` }) as const;
+const outputArg = (fallback: string) => ({ type: "string", description: `Where the image goes: registry (push) or docker (load into the local engine); default ${fallback}` }) as const;
 const noCacheArg = { type: "boolean", description: "Build without Docker's cache" } as const;
 
 const push = defineCommand({
@@ -43,9 +42,7 @@ const dev = defineCommand({
   args: { output: outputArg("docker"), "no-cache": noCacheArg },
   async run({ args }) {
     const { buildDev } = await import("../../orchestration/build-ops.ts");
-    await withRun({}, (run) =>
-      run.session.step("Build dev image", () => buildDev(run, { output: args.output, noCache: args["no-cache"] })),
-    );
+    await withRun({}, (run) => run.session.step("Build dev image", () => buildDev(run, { output: args.output, noCache: args["no-cache"] })));
   },
 });
 

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import { withRun } from "../with-run.ts";
-import { printByHost } from "../print.ts";
 import { jsonLines } from "../json-lines.ts";
+import { printByHost } from "../print.ts";
+import { withRun } from "../with-run.ts";
 
 export default defineCommand({
   meta: { name: "details", description: "Show the proxy, the app's and the accessories' containers on each server" },

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
-import { withRun } from "../with-run.ts";
 import { lockJson } from "../json-lines.ts";
+import { withRun } from "../with-run.ts";
 
 const status = defineCommand({
   meta: { name: "status", description: "Show who holds the deploy lock, if anyone" },

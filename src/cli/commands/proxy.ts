@@ -1,10 +1,10 @@
-import { jsonLines } from "../json-lines.ts";
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { opCommand, withRun } from "../with-run.ts";
-import { printByHost } from "../print.ts";
-import { confirm } from "../confirm.ts";
 import { versionOrLatest } from "../arguments.ts";
+import { confirm } from "../confirm.ts";
+import { jsonLines } from "../json-lines.ts";
+import { printByHost } from "../print.ts";
+import { opCommand, withRun } from "../with-run.ts";
 
 const ops = () => import("../../orchestration/proxy-ops.ts");
 
@@ -78,7 +78,10 @@ const logs = defineCommand({
         timestamps: !args["skip-timestamps"],
       });
       if (typeof result === "number") return result;
-      printByHost(result.map((r) => ({ ...r, text: r.text.trim() === "" ? "Nothing found" : r.text })), "Proxy");
+      printByHost(
+        result.map((r) => ({ ...r, text: r.text.trim() === "" ? "Nothing found" : r.text })),
+        "Proxy",
+      );
       return 0;
     });
   },

@@ -14,7 +14,10 @@ export function percentArg(value: string | undefined, flag = "PERCENT"): number 
 
 /** `--list a,b` (repeatable): kamal-rollout cookie values that always get the canary. */
 export function listArg(value: string | string[] | undefined): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 const listFlag = { type: "string", description: "kamal-rollout cookie values that always get the canary (comma-separated)" } as const;

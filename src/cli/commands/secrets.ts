@@ -3,8 +3,8 @@
  * src/secrets. Only `print` (and `fetch`/`extract`, whose job it is) write secret values, to stdout.
  */
 import { defineCommand } from "citty";
-import { commandMap } from "../lazy.ts";
 import { globalOptions } from "../context.ts";
+import { commandMap } from "../lazy.ts";
 
 const fetch = defineCommand({
   meta: { name: "fetch", description: "Fetch secrets from a password manager; prints them as shell-escaped JSON for `secrets extract`" },

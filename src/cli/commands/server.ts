@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
-import { withRun } from "../with-run.ts";
-import { printByHost } from "../print.ts";
 import { commandFrom } from "../arguments.ts";
+import { printByHost } from "../print.ts";
+import { withRun } from "../with-run.ts";
 
 const ops = () => import("../../orchestration/server-ops.ts");
 

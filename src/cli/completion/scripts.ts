@@ -39,8 +39,7 @@ const bashWord = (s: string) => s.replace(/[^A-Za-z0-9_.:=-]/g, "");
 
 export function bashCompletion(root: CompletionNode, globals: readonly CompletionFlag[]): string {
   const all = entries(root);
-  const cases = (pick: (e: Entry) => string[]) =>
-    all.map((e) => `    ${JSON.stringify(e.path)}) echo ${JSON.stringify(pick(e).map(bashWord).join(" "))} ;;`).join("\n");
+  const cases = (pick: (e: Entry) => string[]) => all.map((e) => `    ${JSON.stringify(e.path)}) echo ${JSON.stringify(pick(e).map(bashWord).join(" "))} ;;`).join("\n");
   const valued = [...globals, ...all.flatMap((e) => e.node.flags)].filter((f) => f.takesValue);
   const valuedWords = [...new Set(flagWords(valued))].sort().join("|");
   return `# sextant completion for bash. Load it now: eval "$(sextant completion bash)"
@@ -84,17 +83,16 @@ export function zshCompletion(root: CompletionNode, globals: readonly Completion
 # or for good: sextant completion zsh > "\${fpath[1]}/_sextant"
 (( $+functions[compdef] )) || { autoload -U +X compinit && compinit -u; }
 autoload -U +X bashcompinit && bashcompinit
-${bashCompletion(root, globals).split("\n").filter((l) => !l.startsWith("# ")).join("\n")}`;
+${bashCompletion(root, globals)
+  .split("\n")
+  .filter((l) => !l.startsWith("# "))
+  .join("\n")}`;
 }
 
 const fishText = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 
 export function fishCompletion(root: CompletionNode, globals: readonly CompletionFlag[]): string {
-  const lines = [
-    "# sextant completion for fish. Load it now: sextant completion fish | source",
-    "# or for good: sextant completion fish > ~/.config/fish/completions/sextant.fish",
-    "complete -c sextant -f",
-  ];
+  const lines = ["# sextant completion for fish. Load it now: sextant completion fish | source", "# or for good: sextant completion fish > ~/.config/fish/completions/sextant.fish", "complete -c sextant -f"];
   const flag = (f: CompletionFlag, condition?: string) =>
     [
       "complete -c sextant",

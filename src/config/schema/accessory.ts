@@ -1,5 +1,5 @@
 /** `accessories/<name>`: a database, cache or other service run next to the app. */
-import { arrayOf, dockerOptions, hash, hashOf, hostList, labels, oneOf, str, type AnySchema } from "./common.ts";
+import { type AnySchema, arrayOf, dockerOptions, hash, hashOf, hostList, labels, oneOf, str } from "./common.ts";
 import { envSchema } from "./env.ts";
 import { proxySchema } from "./proxy.ts";
 import { registrySchema } from "./registry.ts";

@@ -35,7 +35,10 @@ export function bool(hint?: string): AnySchema {
 }
 
 export function arrayOf(item: AnySchema, hint?: string): AnySchema {
-  return v.pipe(v.custom<unknown[]>((x) => Array.isArray(x), withHint(TYPE_MARK + "should be an array", hint)), v.array(item));
+  return v.pipe(
+    v.custom<unknown[]>((x) => Array.isArray(x), withHint(TYPE_MARK + "should be an array", hint)),
+    v.array(item),
+  );
 }
 
 /** A hash with exactly these (optional) keys. Unknown keys are reported, each one. */
@@ -80,10 +83,7 @@ export function anyHash(hint?: string): AnySchema {
  * Pick the schema by the shape of the value (string / array / hash / boolean / number), so the
  * error is about the form the user chose, not a list of every alternative.
  */
-export function oneOf(
-  options: { string?: AnySchema; array?: AnySchema; hash?: AnySchema; boolean?: AnySchema; integer?: AnySchema },
-  message: string,
-): AnySchema {
+export function oneOf(options: { string?: AnySchema; array?: AnySchema; hash?: AnySchema; boolean?: AnySchema; integer?: AnySchema }, message: string): AnySchema {
   const fallback = v.custom(() => false, TYPE_MARK + message);
   return v.lazy((input) => {
     if (Array.isArray(input)) return options.array ?? fallback;

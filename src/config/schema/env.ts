@@ -1,6 +1,6 @@
 /** `env` (root, roles, tags, accessories): `{KEY: value}` or `{clear, secret, tags}`. */
 import * as v from "valibot";
-import { arrayOf, hash, hashOf, isHash, str, TYPE_MARK, type AnySchema } from "./common.ts";
+import { type AnySchema, arrayOf, hash, hashOf, isHash, str, TYPE_MARK } from "./common.ts";
 
 const SECTION_KEYS = ["clear", "secret", "tags"];
 
@@ -24,9 +24,7 @@ export function envSchema(options: { allowTags: boolean; context?: "root" | "rol
   const notHash = v.custom(() => false, TYPE_MARK + "should be a hash\u0000e.g. env: { clear: { DB_HOST: db1 }, secret: [ DB_PASSWORD ] }");
   const tagsOnlyAtRoot = v.custom(
     () => false,
-    options.context === "tag"
-      ? "tags can not be nested inside a tag's env"
-      : "tags are only allowed in the root env\u0000move the `tags:` section to the top-level `env:`",
+    options.context === "tag" ? "tags can not be nested inside a tag's env" : "tags are only allowed in the root env\u0000move the `tags:` section to the top-level `env:`",
   );
   return v.lazy((input) => {
     if (!isHash(input)) return notHash;

@@ -1,5 +1,5 @@
 /** `logging`: Docker log driver and options (root and per role). */
-import { anyHash, hash, str, type AnySchema } from "./common.ts";
+import { type AnySchema, anyHash, hash, str } from "./common.ts";
 
 export function loggingSchema(): AnySchema {
   return hash({ driver: str("e.g. driver: json-file"), options: anyHash("e.g. options: { max-size: 100m }") });

@@ -1,5 +1,5 @@
 /** `output`: where command logs are shipped (OTel) or written (file). */
-import { hash, str, type AnySchema } from "./common.ts";
+import { type AnySchema, hash, str } from "./common.ts";
 
 export function outputSchema(): AnySchema {
   return hash({

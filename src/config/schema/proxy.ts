@@ -1,5 +1,5 @@
 /** `proxy` (root, role, accessory): how kamal-proxy routes to the app, and `run` for the proxy container. */
-import { anyHash, arrayOf, bool, hash, int, oneOf, str, type AnySchema } from "./common.ts";
+import { type AnySchema, anyHash, arrayOf, bool, hash, int, oneOf, str } from "./common.ts";
 
 function proxyRunSchema(): AnySchema {
   return hash({

@@ -1,6 +1,6 @@
 /** `registry` (root and accessories): server, and username/password as a literal or `[SECRET_NAME]`. */
 import * as v from "valibot";
-import { hash, oneOf, str, type AnySchema } from "./common.ts";
+import { type AnySchema, hash, oneOf, str } from "./common.ts";
 
 function credential(): AnySchema {
   const oneSecret = v.pipe(

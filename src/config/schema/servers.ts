@@ -1,5 +1,5 @@
 /** `servers`: a host list (one `web` role) or a hash of roles, each a host list or a role hash. */
-import { dockerOptions, hash, hashOf, hostList, int, labels, oneOf, str, bool, type AnySchema } from "./common.ts";
+import { type AnySchema, bool, dockerOptions, hash, hashOf, hostList, int, labels, oneOf, str } from "./common.ts";
 import { envSchema } from "./env.ts";
 import { loggingSchema } from "./logging.ts";
 import { proxySchema } from "./proxy.ts";

@@ -1,5 +1,5 @@
 /** `ssh`: how to connect to the servers. */
-import { arrayOf, bool, hash, oneOf, str, type AnySchema } from "./common.ts";
+import { type AnySchema, arrayOf, bool, hash, oneOf, str } from "./common.ts";
 
 export function sshSchema(): AnySchema {
   return hash({

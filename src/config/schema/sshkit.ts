@@ -1,5 +1,5 @@
 /** `sshkit`: connection pool settings. */
-import { hash, int, type AnySchema } from "./common.ts";
+import { type AnySchema, hash, int } from "./common.ts";
 
 export function sshkitSchema(): AnySchema {
   return hash({

@@ -5,7 +5,7 @@
  * JSON values are kept as JSON text); any other string is `NAME`. API errors are reported per id.
  */
 import { asString, isRecord, ParseProblem, parsing, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 function batchGetArgv(secrets: readonly string[], profile?: string): string[] {
   return ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", ...secrets, ...(profile ? ["--profile", profile] : []), "--output", "json"];

@@ -5,7 +5,7 @@
  * (`bws secret list PROJECT`). Keys are the secrets' `key`.
  */
 import { asString, isRecord, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 const signedInArgv = (): string[] => ["bws", "project", "list"];
 const getArgv = (id: string): string[] => ["bws", "secret", "get", id];

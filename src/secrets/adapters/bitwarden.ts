@@ -6,7 +6,7 @@
  * without, the login password, or every custom field of a non-login item.
  */
 import { asString, isRecord, ParseProblem, parsing, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 const statusArgv = (): string[] => ["bw", "status"];
 const loginArgv = (account: string): string[] => ["bw", "login", account];

@@ -5,7 +5,7 @@
  * (`dp.st...`) the token decides, and no -p/-c is passed. Keys are the names, values `computed`.
  */
 import { asString, isRecord, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 const meArgv = (): string[] => ["doppler", "me", "--json"];
 const loginArgv = (): string[] => ["doppler", "login", "-y"];

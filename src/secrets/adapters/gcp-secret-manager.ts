@@ -8,7 +8,7 @@
  * `PROJECT/NAME`.
  */
 import { isRecord, ParseProblem, parsing, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 const authListArgv = (): string[] => ["gcloud", "auth", "list", "--format=json"];
 const loginArgv = (): string[] => ["gcloud", "auth", "login"];

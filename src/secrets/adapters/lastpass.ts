@@ -4,7 +4,7 @@
  * entry's `fullname` (`Folder/Item`), values its password. Every name asked for must come back.
  */
 import { asString, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 const statusArgv = (): string[] => ["lpass", "status", "--color", "never"];
 const loginArgv = (account: string): string[] => ["lpass", "login", account];

@@ -6,7 +6,7 @@
  * `--from VAULT/ITEM`. Keys are the field references without `op://` and without `/password`.
  */
 import { asString, isRecord, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 function signedInArgv(account: string): string[] {
   return ["op", "account", "get", "--account", account];

@@ -6,7 +6,7 @@
  * '...' --folder ID... --column name --column password --json`. Keys are resource names.
  */
 import { asString, records, VendorCli } from "./common.ts";
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 interface PassboltFolder {
   id: string;

@@ -2,7 +2,7 @@
  * Kamal's `test` adapter, for trying secrets files without a password manager: every name (after
  * `--from`) maps to itself reversed, with LPAREN/RPAREN standing for parentheses. Needs --account.
  */
-import { prefixed, type AdapterContext, type FetchRequest, type SecretsAdapter } from "./types.ts";
+import { type AdapterContext, type FetchRequest, prefixed, type SecretsAdapter } from "./types.ts";
 
 function reversed(name: string): string {
   return [...name].reverse().join("").replaceAll("NERAPL", "(").replaceAll("NERAPR", ")");

@@ -6,8 +6,8 @@
  * its turn to drop the connection.
  */
 import { expect, test } from "bun:test";
-import { cleanupScope, sleep, startProxy } from "../helpers.ts";
 import { waitFor } from "../../support/wait.ts";
+import { cleanupScope, sleep, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
 

@@ -46,7 +46,7 @@ export async function spawnProxyProcess(home: string, opts: { flags?: string[]; 
     await proc.exited;
     running.delete(proc);
   });
-  const port = await within(startedPort(proc.stdout as ReadableStream<Uint8Array>), "the proxy process's \"Server started\" line");
+  const port = await within(startedPort(proc.stdout as ReadableStream<Uint8Array>), 'the proxy process\'s "Server started" line');
   const cli = (...args: string[]) => runProxyCli(args, "kamal-proxy", { out: () => {}, err: () => {} }, env);
   return { proc, port, env, cli };
 }

@@ -1,5 +1,5 @@
 /** An upstream that records each request it received with its whole body, or the error reading it. */
-import { upstream, type Upstream } from "../helpers.ts";
+import { type Upstream, upstream } from "../helpers.ts";
 
 export interface Received {
   method: string;

@@ -3,10 +3,10 @@
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
 import { expect, test } from "bun:test";
-import { cleanupScope, startProxy } from "../helpers.ts";
 import { waitFor } from "../../support/wait.ts";
+import { cleanupScope, startProxy } from "../helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
-import { recordingUpstream, type Received } from "./recording-upstream.ts";
+import { type Received, recordingUpstream } from "./recording-upstream.ts";
 
 cleanupScope();
 
@@ -34,8 +34,6 @@ async function send(port: number, bytes: string, answered?: string): Promise<str
   c.destroy();
   return c.received;
 }
-
-
 
 interface Case {
   name: string;

@@ -8,9 +8,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_COMMAND_BYTES } from "../../../proxy/control-server.ts";
+import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, type Harness, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
-import { waitFor } from "../../support/wait.ts";
 
 cleanupScope();
 
@@ -51,51 +51,55 @@ test("kill -9 during a loop of deploys: after restart every route a deploy repor
   await second.proc.exited;
 }, 40_000);
 
-test.skipIf(process.getuid?.() !== 0)("a full disk: the deploy fails and says why, the old state file is intact, a restart restores it", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "proxy-fulldisk-"));
-  const stateDir = stateDirOf(join(dir, "home"));
-  mkdirSync(stateDir, { recursive: true });
-  const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", stateDir]);
-  expect(mount.status).toBe(0);
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  onCleanup(() => spawnSync("umount", ["-l", stateDir]));
-  let p = await startProxy({ dir });
-  const a = upstream("app-a");
-  const b = upstream("app-b");
-  expect((await p.deploy("a", a.addr, "--host=a.test")).code).toBe(0);
-  const before = readFileSync(join(stateDir, "kamal-proxy.state"), "utf8");
-  // Fill the filesystem to the last byte.
-  const filler = join(stateDir, "filler");
-  writeFileSync(filler, "");
-  const chunk = Buffer.alloc(4096, 1);
-  for (;;) {
-    try {
-      writeFileSync(filler, chunk, { flag: "a" });
-    } catch {
-      break;
+test.skipIf(process.getuid?.() !== 0)(
+  "a full disk: the deploy fails and says why, the old state file is intact, a restart restores it",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "proxy-fulldisk-"));
+    const stateDir = stateDirOf(join(dir, "home"));
+    mkdirSync(stateDir, { recursive: true });
+    const mount = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", stateDir]);
+    expect(mount.status).toBe(0);
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    onCleanup(() => spawnSync("umount", ["-l", stateDir]));
+    let p = await startProxy({ dir });
+    const a = upstream("app-a");
+    const b = upstream("app-b");
+    expect((await p.deploy("a", a.addr, "--host=a.test")).code).toBe(0);
+    const before = readFileSync(join(stateDir, "kamal-proxy.state"), "utf8");
+    // Fill the filesystem to the last byte.
+    const filler = join(stateDir, "filler");
+    writeFileSync(filler, "");
+    const chunk = Buffer.alloc(4096, 1);
+    for (;;) {
+      try {
+        writeFileSync(filler, chunk, { flag: "a" });
+      } catch {
+        break;
+      }
     }
-  }
-  for (let size = 1024; size >= 1; size >>= 1) {
-    try {
-      for (;;) writeFileSync(filler, Buffer.alloc(size, 1), { flag: "a" });
-    } catch {
-      // Next smaller size.
+    for (let size = 1024; size >= 1; size >>= 1) {
+      try {
+        for (;;) writeFileSync(filler, Buffer.alloc(size, 1), { flag: "a" });
+      } catch {
+        // Next smaller size.
+      }
     }
-  }
 
-  const failed = await p.deploy("b", b.addr, "--host=b.test");
-  expect(failed.code).toBe(1);
-  expect(failed.err).toBe("Error: unable to save state: no space left on device\n");
-  expect(readFileSync(join(stateDir, "kamal-proxy.state"), "utf8")).toBe(before);
-  // The unsaved route is not served either: what runs is what a restart will restore.
-  expect((await p.text("/", { host: "b.test" })).status).toBe(404);
-  expect((await p.text("/", { host: "a.test" })).body).toBe("app-a");
+    const failed = await p.deploy("b", b.addr, "--host=b.test");
+    expect(failed.code).toBe(1);
+    expect(failed.err).toBe("Error: unable to save state: no space left on device\n");
+    expect(readFileSync(join(stateDir, "kamal-proxy.state"), "utf8")).toBe(before);
+    // The unsaved route is not served either: what runs is what a restart will restore.
+    expect((await p.text("/", { host: "b.test" })).status).toBe(404);
+    expect((await p.text("/", { host: "a.test" })).body).toBe("app-a");
 
-  p = await p.restart();
-  expect((await p.text("/", { host: "a.test" })).body).toBe("app-a");
-  expect((await p.text("/", { host: "b.test" })).status).toBe(404);
-  await p.stop();
-}, 20_000);
+    p = await p.restart();
+    expect((await p.text("/", { host: "a.test" })).body).toBe("app-a");
+    expect((await p.text("/", { host: "b.test" })).status).toBe(404);
+    await p.stop();
+  },
+  20_000,
+);
 
 test("a state file that is not JSON: the proxy starts empty, keeps the file aside and never overwrites it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "proxy-corrupt-"));

@@ -5,11 +5,11 @@
  */
 import { expect, test } from "bun:test";
 import { runProxyCli } from "../../../proxy/cli.ts";
+import { gate, waitFor } from "../../support/wait.ts";
 import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
+import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
-import { gate, waitFor } from "../../support/wait.ts";
-import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 
 cleanupScope();
 

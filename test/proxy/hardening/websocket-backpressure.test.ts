@@ -5,9 +5,9 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { ServerWebSocket } from "bun";
+import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, sleep, upstream } from "../helpers.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
-import { waitFor } from "../../support/wait.ts";
 
 cleanupScope();
 
@@ -19,7 +19,9 @@ const RSS_BOUND = 80 * MiB;
 type PausableWebSocket = WebSocket & { pause(): boolean; resume(): boolean };
 
 function rss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))!;
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"))!;
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 
@@ -71,7 +73,11 @@ test("a client that never reads while the app sends: the proxy stops reading the
   const before = rss(px.proc.pid);
 
   // The app sends as fast as its own socket lets it (it respects back-pressure from the proxy).
-  const f = flood((m) => appSocket!.send(m), () => appSocket!.getBufferedAmount() < 4 * MiB, FLOOD);
+  const f = flood(
+    (m) => appSocket!.send(m),
+    () => appSocket!.getBufferedAmount() < 4 * MiB,
+    FLOOD,
+  );
   await sleep(5000);
   const grown = rss(px.proc.pid) - before;
   const sentWhilePaused = f.state.sent;
@@ -108,7 +114,11 @@ test("an app that never reads while the client sends: the proxy stops reading th
   await new Promise((r) => (client.onopen = r));
   await sleep(300);
   const before = rss(px.proc.pid);
-  const f = flood((m) => client.send(m), () => client.bufferedAmount < 4 * MiB, FLOOD);
+  const f = flood(
+    (m) => client.send(m),
+    () => client.bufferedAmount < 4 * MiB,
+    FLOOD,
+  );
   await sleep(5000);
   expect(rss(px.proc.pid) - before).toBeLessThan(RSS_BOUND);
   expect(f.state.sent).toBeLessThan(100 * MiB);

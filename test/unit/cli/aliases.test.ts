@@ -3,10 +3,10 @@
  * alias is replaced by the alias's command line and the CLI runs again (as Kamal's cli/main.rb does).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { defineCommand } from "citty";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defineCommand } from "citty";
 import { globalOptions } from "../../../src/cli/context.ts";
 import { runCli } from "../../../src/cli/runner.ts";
 import { ConfigError } from "../../../src/config/index.ts";
@@ -95,7 +95,11 @@ const defaults = { roles: undefined, primary: false, destination: undefined, ver
 describe("aliases run their command line", () => {
   const cases: [string, string[], Record<string, unknown>][] = [
     ["a quoted command", ["console"], { command: "app exec", interactive: true, reuse: true, args: ["bin/rails console"], ...defaults }],
-    ["the rest of the command line is appended", ["rails", "db:migrate:status"], { command: "app exec", interactive: false, reuse: true, args: ["rails", "db:migrate:status"], ...defaults, roles: ["console"], primary: true }],
+    [
+      "the rest of the command line is appended",
+      ["rails", "db:migrate:status"],
+      { command: "app exec", interactive: false, reuse: true, args: ["rails", "db:migrate:status"], ...defaults, roles: ["console"], primary: true },
+    ],
     ["a later -r overrides the alias's", ["workers", "-r", "workers"], { command: "app exec", interactive: false, reuse: true, args: ["bin/console"], ...defaults, roles: ["workers"], primary: true }],
     ["global options before the alias stay", ["-v", "console"], { command: "app exec", interactive: true, reuse: true, args: ["bin/rails console"], ...defaults, verbose: true }],
     ["an option value equal to an alias name is not the alias", ["-r", "console", "console"], { command: "app exec", interactive: true, reuse: true, args: ["bin/rails console"], ...defaults, roles: ["console"] }],

@@ -7,10 +7,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rootCommand } from "../../../src/cli/root.ts";
-import { bashCompletion, fishCompletion, zshCompletion, type CompletionNode } from "../../../src/cli/completion/scripts.ts";
+import { bashCompletion, type CompletionNode, fishCompletion, zshCompletion } from "../../../src/cli/completion/scripts.ts";
 import { completionTree, globalFlags } from "../../../src/cli/completion/tree.ts";
 import { jsonLines, lockJson } from "../../../src/cli/json-lines.ts";
+import { rootCommand } from "../../../src/cli/root.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-completion-"));
 let tree: CompletionNode;
@@ -61,7 +61,9 @@ describe("zsh", () => {
 describe("fish", () => {
   test("complete -C answers with descriptions", () => {
     const run = (line: string) =>
-      execFileSync("fish", ["--no-config", "-c", `source ${join(dir, "c.fish")}; complete -C '${line}'`], { encoding: "utf8" }).split("\n").filter(Boolean);
+      execFileSync("fish", ["--no-config", "-c", `source ${join(dir, "c.fish")}; complete -C '${line}'`], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean);
     expect(run("sextant app co")).toEqual([expect.stringMatching(/^containers\tList all the app's containers/)]);
     expect(run("sextant lock status --j")[0]).toMatch(/^--json\t/);
     expect(run("sextant --dest")[0]).toMatch(/^--destination\t/);
@@ -71,7 +73,12 @@ describe("fish", () => {
 describe("--json of the listing commands", () => {
   test("one object per line, with where it was found; non-JSON lines kept as text", () => {
     const out = jsonLines([{ host: "10.0.0.1", role: "web", text: '{"ID":"abc","State":"running"}\nnot json\n' }], { kind: "app" });
-    expect(out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
+    expect(
+      out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { kind: "app", host: "10.0.0.1", role: "web", ID: "abc", State: "running" },
       { kind: "app", host: "10.0.0.1", role: "web", text: "not json" },
     ]);

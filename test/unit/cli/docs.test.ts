@@ -17,7 +17,10 @@ function sextant(args: string[]) {
 
 describe("docs", () => {
   test("the sections are Kamal's", () => {
-    const files = readdirSync(DOCS).filter((f) => f.endsWith(".yml")).map((f) => f.slice(0, -4)).sort();
+    const files = readdirSync(DOCS)
+      .filter((f) => f.endsWith(".yml"))
+      .map((f) => f.slice(0, -4))
+      .sort();
     expect([...DOC_SECTIONS].sort()).toEqual(files);
     expect(DOC_SECTIONS).toEqual(["accessory", "alias", "boot", "builder", "configuration", "env", "logging", "output", "proxy", "registry", "role", "servers", "ssh", "sshkit"]);
   });
@@ -56,7 +59,9 @@ describe("docs", () => {
     const result = sextant(["docs", "nope"]);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe("ERROR No documentation found for nope\nSections: accessory, alias, boot, builder, configuration, env, logging, output, proxy, registry, role, servers, ssh, sshkit (e.g. `sextant docs proxy`)\n");
+    expect(result.stderr).toBe(
+      "ERROR No documentation found for nope\nSections: accessory, alias, boot, builder, configuration, env, logging, output, proxy, registry, role, servers, ssh, sshkit (e.g. `sextant docs proxy`)\n",
+    );
   });
 });
 

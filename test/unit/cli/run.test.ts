@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { defineCommand } from "citty";
 import { globalOptions } from "../../../src/cli/context.ts";
 import { runCli } from "../../../src/cli/runner.ts";
-import { closest } from "../../../src/suggest.ts";
 import { UsageError } from "../../../src/errors.ts";
+import { closest } from "../../../src/suggest.ts";
 
 const seen: unknown[] = [];
 const root = defineCommand({
@@ -59,7 +59,10 @@ describe("runCli", () => {
   });
 
   test("--help, help COMMAND and a bare group print usage with the global options", async () => {
-    for (const argv of [["deploy", "--help"], ["help", "deploy"]]) {
+    for (const argv of [
+      ["deploy", "--help"],
+      ["help", "deploy"],
+    ]) {
       const out = capture();
       expect(await runCli(root, argv, out.io)).toBe(0);
       expect(out.text()).toContain("sextant deploy");

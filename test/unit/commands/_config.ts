@@ -1,5 +1,5 @@
 /** A configuration model built from an inline hash, like Kamal's command tests do. */
-import { SextantConfig, type Raw } from "../../../src/config/model.ts";
+import { type Raw, SextantConfig } from "../../../src/config/model.ts";
 
 export const BASE: Raw = {
   service: "app",

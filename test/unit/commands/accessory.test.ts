@@ -48,12 +48,8 @@ describe("accessory lifecycle", () => {
 
   test("logs keep Kamal's double spaces", () => {
     expect(render(mysql.logs())).toBe("docker logs app-mysql --timestamps 2>&1");
-    expect(render(mysql.logs({ since: "5m", lines: 100, grep: "error", grepOptions: "-i" }))).toBe(
-      "docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'error' -i",
-    );
-    expect(render(runOverSsh(config.ssh, "1.1.1.3", mysql.followLogs({ grep: "x" })))).toBe(
-      "ssh -t root@1.1.1.3 -p 22 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1 | grep \"x\"'",
-    );
+    expect(render(mysql.logs({ since: "5m", lines: 100, grep: "error", grepOptions: "-i" }))).toBe("docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'error' -i");
+    expect(render(runOverSsh(config.ssh, "1.1.1.3", mysql.followLogs({ grep: "x" })))).toBe("ssh -t root@1.1.1.3 -p 22 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1 | grep \"x\"'");
   });
 
   test("exec", () => {

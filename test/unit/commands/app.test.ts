@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { appCommands, assetVolumeArgs } from "../../../src/commands/app.ts";
 import { render } from "../../../src/commands/shell.ts";
-import { makeConfig, role } from "./_config.ts";
 import type { Raw } from "../../../src/config/model.ts";
+import { makeConfig, role } from "./_config.ts";
 
 /** The worked example of a one-role deploy (`kamal deploy` of a one-role app). */
 const EXAMPLE: Raw = {
@@ -28,9 +28,7 @@ describe("worked example: kamal deploy of a one-role app", () => {
   });
 
   test("versions of the role", () => {
-    expect(render(a.listVersions())).toBe(
-      'docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "{{.Names}}" | while read line; do echo ${line#app-web-}; done',
-    );
+    expect(render(a.listVersions())).toBe('docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "{{.Names}}" | while read line; do echo ${line#app-web-}; done');
   });
 
   test("current container id", () => {
@@ -92,16 +90,11 @@ describe("run variants", () => {
   });
 
   test("volumes", () => {
-    expect(render(app({ volumes: ["/local/path:/container/path"] }).run())).toContain(
-      '--log-opt max-size="10m" --volume /local/path:/container/path --label service="app"',
-    );
+    expect(render(app({ volumes: ["/local/path:/container/path"] }).run())).toContain('--log-opt max-size="10m" --volume /local/path:/container/path --label service="app"');
   });
 
   test("custom options, cmd, restart policy", () => {
-    const a = app(
-      { servers: { web: ["1.1.1.1"], jobs: { hosts: ["1.1.1.2"], cmd: "bin/jobs", options: { mount: "somewhere", "cap-add": true, restart: "always" } } } },
-      { role: "jobs", host: "1.1.1.2" },
-    );
+    const a = app({ servers: { web: ["1.1.1.1"], jobs: { hosts: ["1.1.1.2"], cmd: "bin/jobs", options: { mount: "somewhere", "cap-add": true, restart: "always" } } } }, { role: "jobs", host: "1.1.1.2" });
     expect(render(a.run())).toBe(
       'docker run --detach --restart always --name app-jobs-999 --network kamal --env KAMAL_CONTAINER_NAME="app-jobs-999" --env KAMAL_VERSION="999" --env KAMAL_HOST="1.1.1.2" --env-file .kamal/apps/app/env/roles/jobs.env --log-opt max-size="10m" --label service="app" --label role="jobs" --label destination --mount "somewhere" --cap-add dhh/app:999 bin/jobs',
     );
@@ -137,9 +130,7 @@ describe("start / stop / status", () => {
   test("stop the current container; non-proxy roles default to -t drain_timeout", () => {
     const config = { servers: { web: ["1.1.1.1"], workers: ["1.1.1.2"] }, drain_timeout: 20 };
     expect(render(app(config).stop())).toBe(`${CURRENT("--filter label=service=app --filter label=destination= --filter label=role=web")} | xargs docker stop`);
-    expect(render(app(config, { role: "workers", host: "1.1.1.2" }).stop())).toBe(
-      `${CURRENT("--filter label=service=app --filter label=destination= --filter label=role=workers")} | xargs docker stop -t 20`,
-    );
+    expect(render(app(config, { role: "workers", host: "1.1.1.2" }).stop())).toBe(`${CURRENT("--filter label=service=app --filter label=destination= --filter label=role=workers")} | xargs docker stop -t 20`);
   });
 
   test("stop_timeout applies to proxy roles too", () => {
@@ -196,9 +187,7 @@ describe("kamal-proxy commands for a role", () => {
   test("remove, maintenance, live", () => {
     const a = app();
     expect(render(a.removeFromProxy())).toBe("docker exec kamal-proxy kamal-proxy remove app-web");
-    expect(render(a.maintenance({ drainTimeout: 30, message: "Back soon" }))).toBe(
-      'docker exec kamal-proxy kamal-proxy stop app-web --drain-timeout="30s" --message="Back soon"',
-    );
+    expect(render(a.maintenance({ drainTimeout: 30, message: "Back soon" }))).toBe('docker exec kamal-proxy kamal-proxy stop app-web --drain-timeout="30s" --message="Back soon"');
     expect(render(a.live())).toBe("docker exec kamal-proxy kamal-proxy resume app-web");
   });
 

@@ -10,9 +10,7 @@ describe("classic build (no buildx)", () => {
   const config = makeConfig({ builder: { arch: "amd64", args: { A: "1" }, target: "prod" } });
 
   test("release build and push", () => {
-    expect(render(classicBuild(config))).toBe(
-      'docker build -t dhh/app:999 -t dhh/app:latest --label service="app" --build-arg A="1" --file Dockerfile --target prod . 2>&1',
-    );
+    expect(render(classicBuild(config))).toBe('docker build -t dhh/app:999 -t dhh/app:latest --label service="app" --build-arg A="1" --file Dockerfile --target prod . 2>&1');
     expect(render(pushTags(config))).toBe("docker push dhh/app:999 && docker push dhh/app:latest");
   });
 
@@ -26,9 +24,7 @@ describe("classic build (no buildx)", () => {
 
 describe("local registry", () => {
   test("the registry image is configurable", () => {
-    expect(render(setupLocal(5555, "mirror.example/registry:3"))).toBe(
-      "docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry mirror.example/registry:3",
-    );
+    expect(render(setupLocal(5555, "mirror.example/registry:3"))).toBe("docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry mirror.example/registry:3");
     expect(localRegistryImage({})).toBe("registry:3");
     expect(localRegistryImage({ SEXTANT_LOCAL_REGISTRY_IMAGE: "my/registry:2" })).toBe("my/registry:2");
   });

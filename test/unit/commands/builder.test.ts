@@ -43,22 +43,16 @@ describe("build push", () => {
 
   test("remote and hybrid builders", () => {
     const remote = build({ builder: { arch: "arm64", remote: "ssh://app@1.1.1.5:2122" } });
-    expect(render(builder.push(remote, "amd64"))).toStartWith(
-      "docker buildx build --output=type=registry --platform linux/arm64 --builder kamal-remote-ssh---app-1-1-1-5-2122 -t",
-    );
+    expect(render(builder.push(remote, "amd64"))).toStartWith("docker buildx build --output=type=registry --platform linux/arm64 --builder kamal-remote-ssh---app-1-1-1-5-2122 -t");
     const hybrid = build({ builder: { arch: ["amd64", "arm64"], remote: "ssh://app@1.1.1.5" } });
-    expect(render(builder.push(hybrid, "amd64"))).toStartWith(
-      "docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-hybrid-docker-container-ssh---app-1-1-1-5 -t",
-    );
+    expect(render(builder.push(hybrid, "amd64"))).toStartWith("docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-hybrid-docker-container-ssh---app-1-1-1-5 -t");
   });
 
   test("caches", () => {
     const gha = build({ builder: { arch: "amd64", cache: { type: "gha", options: "mode=max,scope=x" } } });
     expect(render(builder.push(gha, "amd64"))).toContain("-t dhh/app:latest --cache-to type=gha,mode=max,scope=x --cache-from type=gha,scope=x --label");
     const registry = build({ builder: { arch: "amd64", cache: { type: "registry", options: "mode=max,image-manifest=true" } } });
-    expect(render(builder.push(registry, "amd64"))).toContain(
-      "--cache-to type=registry,ref=dhh/app-build-cache,mode=max,image-manifest=true --cache-from type=registry,ref=dhh/app-build-cache --label",
-    );
+    expect(render(builder.push(registry, "amd64"))).toContain("--cache-to type=registry,ref=dhh/app-build-cache,mode=max,image-manifest=true --cache-from type=registry,ref=dhh/app-build-cache --label");
     const withImage = build({ registry: { server: "reg.io", username: "u", password: "p" }, builder: { arch: "amd64", cache: { type: "registry", image: "my/cache" } } });
     expect(render(builder.push(withImage, "amd64"))).toContain("--cache-to type=registry,ref=reg.io/my/cache --cache-from type=registry,ref=reg.io/my/cache");
   });
@@ -87,17 +81,13 @@ describe("builder lifecycle", () => {
 
   test("local with a local registry", () => {
     const config = build({ registry: { server: "localhost:5555" } });
-    expect(render(builder.create(config, "amd64"))).toBe(
-      "docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host",
-    );
+    expect(render(builder.create(config, "amd64"))).toBe("docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host");
   });
 
   test("remote", () => {
     const config = build({ builder: { arch: "arm64", remote: "ssh://app@1.1.1.5" } });
     const name = "kamal-remote-ssh---app-1-1-1-5";
-    expect(render(builder.create(config, "amd64"))).toBe(
-      `docker context create ${name}-context --description '${name} host' --docker 'host=ssh://app@1.1.1.5' ; docker buildx create --name ${name} ${name}-context`,
-    );
+    expect(render(builder.create(config, "amd64"))).toBe(`docker context create ${name}-context --description '${name} host' --docker 'host=ssh://app@1.1.1.5' ; docker buildx create --name ${name} ${name}-context`);
     expect(render(builder.remove(config, "amd64"))).toBe(`docker buildx rm ${name} ; docker context rm ${name}-context`);
     expect(render(builder.inspect(config, "amd64"))).toBe(
       `docker buildx inspect ${name} | grep -q Endpoint:.*${name}-context && docker context inspect ${name}-context --format '{{.Endpoints.docker.Host}}' | grep -xq ssh://app@1.1.1.5 || (echo no compatible builder && exit 1)`,
@@ -131,9 +121,7 @@ describe("pull on servers", () => {
     const config = build();
     expect(render(builder.clean(config))).toBe("docker image rm --force dhh/app:abc123");
     expect(render(builder.pull(config))).toBe("docker pull dhh/app:abc123");
-    expect(render(builder.validateImage(config))).toBe(
-      "docker inspect -f '{{ .Config.Labels.service }}' dhh/app:abc123 | grep -x app || (echo \"Image dhh/app:abc123 is missing the 'service' label\" && exit 1)",
-    );
+    expect(render(builder.validateImage(config))).toBe("docker inspect -f '{{ .Config.Labels.service }}' dhh/app:abc123 | grep -x app || (echo \"Image dhh/app:abc123 is missing the 'service' label\" && exit 1)");
     expect(render(builder.firstMirror())).toBe("docker info --format '{{index .RegistryConfig.Mirrors 0}}'");
   });
 });

@@ -10,9 +10,7 @@ function envFile(secretKeys: string[], values: Record<string, string>): string {
 
 describe("env file content", () => {
   test("KEY=VALUE lines in declaration order, aliases resolved", () => {
-    expect(envFile(["RAILS_MASTER_KEY", "DB_PASSWORD:MYSQL_PASSWORD"], { RAILS_MASTER_KEY: "456", MYSQL_PASSWORD: "pw" })).toBe(
-      "RAILS_MASTER_KEY=456\nDB_PASSWORD=pw\n",
-    );
+    expect(envFile(["RAILS_MASTER_KEY", "DB_PASSWORD:MYSQL_PASSWORD"], { RAILS_MASTER_KEY: "456", MYSQL_PASSWORD: "pw" })).toBe("RAILS_MASTER_KEY=456\nDB_PASSWORD=pw\n");
   });
 
   test("an empty env is a single newline", () => {

@@ -48,9 +48,7 @@ describe("proxy boot_config (legacy files)", () => {
   });
 
   test("ports, metrics, debug, docker options, registry", () => {
-    expect(
-      bootConfigFiles({ httpPort: 8080, httpsPort: 8443, metricsPort: 9000, debug: true, dockerOptions: ["label=foo=bar"], registry: "myreg", repository: "myrepo/kamal-proxy" }),
-    ).toEqual({
+    expect(bootConfigFiles({ httpPort: 8080, httpsPort: 8443, metricsPort: 9000, debug: true, dockerOptions: ["label=foo=bar"], registry: "myreg", repository: "myrepo/kamal-proxy" })).toEqual({
       options: "--publish 8080:80 --publish 8443:443 --log-opt max-size=10m --expose=9000 --label=foo=bar",
       image: "myreg/myrepo/kamal-proxy",
       runCommand: 'kamal-proxy run --debug --metrics-port "9000"',

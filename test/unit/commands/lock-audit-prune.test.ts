@@ -18,9 +18,7 @@ describe("lock", () => {
   });
 
   test("details text and base64 round trip", () => {
-    expect(lock.lockDetailsText({ ...details, message: lock.AUTOMATIC_LOCK_MESSAGE })).toBe(
-      "Locked by: José Deployer at 2024-05-01T12:00:00Z\nVersion: 123\nMessage: Automatic deploy lock",
-    );
+    expect(lock.lockDetailsText({ ...details, message: lock.AUTOMATIC_LOCK_MESSAGE })).toBe("Locked by: José Deployer at 2024-05-01T12:00:00Z\nVersion: 123\nMessage: Automatic deploy lock");
     const encoded = lock.encode64(lock.lockDetailsText(details));
     expect(encoded).toMatch(/^[A-Za-z0-9+/=\n]+$/);
     expect(Buffer.from(encoded.replaceAll("\n", ""), "base64").toString("utf8")).toBe(lock.lockDetailsText(details));
@@ -42,9 +40,7 @@ describe("audit", () => {
   const tags = { recordedAt: "2024-05-01T12:00:00Z", performer: "dhh@example.com" };
 
   test("record", () => {
-    expect(render(audit.record(config, "Pulled image with version 123", tags))).toBe(
-      'mkdir -p .kamal && echo "[2024-05-01T12:00:00Z] [dhh@example.com] Pulled image with version 123" >> .kamal/app-audit.log',
-    );
+    expect(render(audit.record(config, "Pulled image with version 123", tags))).toBe('mkdir -p .kamal && echo "[2024-05-01T12:00:00Z] [dhh@example.com] Pulled image with version 123" >> .kamal/app-audit.log');
   });
 
   test("role-scoped record with a destination", () => {

@@ -16,9 +16,7 @@ describe("shell helpers", () => {
 
 describe("app removal", () => {
   test("every container of a role, any version or state", () => {
-    expect(render(removeAllContainers(makeConfig(), "web"))).toBe(
-      "docker ps -q -a --filter label=service=app --filter label=destination= --filter label=role=web | xargs -r docker container rm -f",
-    );
+    expect(render(removeAllContainers(makeConfig(), "web"))).toBe("docker ps -q -a --filter label=service=app --filter label=destination= --filter label=role=web | xargs -r docker container rm -f");
     expect(render(removeAllContainers(makeConfig({}, { destination: "staging" }), "workers"))).toBe(
       "docker ps -q -a --filter label=service=app --filter label=destination=staging --filter label=role=workers | xargs -r docker container rm -f",
     );

@@ -56,16 +56,14 @@ describe("proxy image commands", () => {
   });
 });
 
-import { listing } from "../../../src/commands/json-format.ts";
 import { listContainers, listImages } from "../../../src/commands/images.ts";
+import { listing } from "../../../src/commands/json-format.ts";
 import { render } from "../../../src/commands/shell.ts";
 
 describe("--json listings", () => {
   test("the same docker listing, one JSON object per line", () => {
     expect(render(listing(listImages({ repository: "reg/app" }), { json: true }))).toBe("docker image ls reg/app --format '{{json .}}'");
     expect(render(listing(listImages({ repository: "reg/app" })))).toBe("docker image ls reg/app");
-    expect(render(listing(listContainers({ service: "app", destination: undefined }), { json: true }))).toBe(
-      "docker container ls --all --filter label=service=app --filter label=destination= --format '{{json .}}'",
-    );
+    expect(render(listing(listContainers({ service: "app", destination: undefined }), { json: true }))).toBe("docker container ls --all --filter label=service=app --filter label=destination= --format '{{json .}}'");
   });
 });

@@ -31,15 +31,11 @@ describe("proxy boot", () => {
 
   test("variant B: ports per bind IP, IPv6 bracketed, empty log size", () => {
     const run = proxyRunSettings({ http_port: 8080, https_port: 8443, bind_ips: ["127.0.0.1", "::1"], log_max_size: "" });
-    expect(render(proxy.run(".kamal", run))).toBe(
-      `${BASE_RUN} --publish 127.0.0.1:8080:80 --publish 127.0.0.1:8443:443 --publish [::1]:8080:80 --publish [::1]:8443:443 basecamp/kamal-proxy:v0.9.2 kamal-proxy run`,
-    );
+    expect(render(proxy.run(".kamal", run))).toBe(`${BASE_RUN} --publish 127.0.0.1:8080:80 --publish 127.0.0.1:8443:443 --publish [::1]:8080:80 --publish [::1]:8443:443 basecamp/kamal-proxy:v0.9.2 kamal-proxy run`);
   });
 
   test("variant B: publish false", () => {
-    expect(render(proxy.run(".kamal", proxyRunSettings({ publish: false })))).toBe(
-      `${BASE_RUN} --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run`,
-    );
+    expect(render(proxy.run(".kamal", proxyRunSettings({ publish: false })))).toBe(`${BASE_RUN} --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run`);
   });
 
   test("the role's merged proxy config carries the run settings", () => {
@@ -68,9 +64,7 @@ describe("proxy container lifecycle", () => {
   test("logs", () => {
     expect(render(proxy.logs())).toBe("docker logs kamal-proxy --timestamps 2>&1");
     expect(render(proxy.logs({ since: "2h", lines: 100, grep: "hello!" }))).toBe("docker logs kamal-proxy --since 2h --tail 100 --timestamps 2>&1 | grep 'hello!'");
-    expect(render(runOverSsh(makeConfig().ssh, "1.1.1.1", proxy.followLogs({ grep: "hello!" })))).toBe(
-      "ssh -t root@1.1.1.1 -p 22 'docker logs kamal-proxy --timestamps --tail 10 --follow 2>&1 | grep \"hello!\"'",
-    );
+    expect(render(runOverSsh(makeConfig().ssh, "1.1.1.1", proxy.followLogs({ grep: "hello!" })))).toBe("ssh -t root@1.1.1.1 -p 22 'docker logs kamal-proxy --timestamps --tail 10 --follow 2>&1 | grep \"hello!\"'");
   });
 
   test("Traefik cleanup for `proxy upgrade`", () => {

@@ -24,9 +24,7 @@ describe("registry", () => {
   });
 
   test("local registry", () => {
-    expect(render(registry.setupLocal(5555))).toBe(
-      "docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3",
-    );
+    expect(render(registry.setupLocal(5555))).toBe("docker start kamal-docker-registry || docker run --detach -p 127.0.0.1:5555:5000 --name kamal-docker-registry registry:3");
     expect(render(registry.removeLocal())).toBe("docker stop kamal-docker-registry && docker rm kamal-docker-registry");
   });
 });
@@ -36,9 +34,7 @@ describe("server bootstrap", () => {
     expect(render(server.dockerInstalled())).toBe("docker -v");
     expect(render(server.ensureLocalDockerInstalled())).toBe("docker --version && docker buildx version");
     expect(render(server.superuser())).toBe('[ "${EUID:-$(id -u)}" -eq 0 ] || sudo -nl usermod >/dev/null');
-    expect(render(server.installDocker())).toBe(
-      "sh -c 'curl -fsSL https://get.docker.com || wget -O - https://get.docker.com || echo \"exit 1\"' | sh",
-    );
+    expect(render(server.installDocker())).toBe("sh -c 'curl -fsSL https://get.docker.com || wget -O - https://get.docker.com || echo \"exit 1\"' | sh");
     expect(render(server.rootOrInDockerGroup())).toBe('[ "${EUID:-$(id -u)}" -eq 0 ] || id -nG "${USER:-$(id -un)}" | grep -qw docker');
     expect(render(server.addToDockerGroup())).toBe('sudo -n usermod -aG docker "${USER:-$(id -un)}"');
     expect(render(server.refreshSession())).toBe("kill -HUP $PPID");
@@ -72,8 +68,6 @@ describe("ssh -t for interactive commands", () => {
     expect(render(server.runOverSsh(makeConfig({ ssh: { config: "/etc/x", proxy: "ops@bastion" } }).ssh, "1.1.1.1", ls))).toBe("ssh -F /etc/x -J ops@bastion -t root@1.1.1.1 -p 22 'ls'");
   });
   test("single quotes inside the command", () => {
-    expect(render(server.runOverSsh(makeConfig().ssh, "app-1", ["sh", "-c", "'echo hi'", "|", "grep", '"hi"']))).toBe(
-      "ssh -t root@app-1 -p 22 'sh -c '\\''echo hi'\\'' | grep \"hi\"'",
-    );
+    expect(render(server.runOverSsh(makeConfig().ssh, "app-1", ["sh", "-c", "'echo hi'", "|", "grep", '"hi"']))).toBe("ssh -t root@app-1 -p 22 'sh -c '\\''echo hi'\\'' | grep \"hi\"'");
   });
 });

@@ -1,21 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  any,
-  append,
-  argumentize,
-  chain,
-  combine,
-  docker,
-  escape,
-  optionize,
-  pipe,
-  render,
-  sensitive,
-  shell,
-  substitute,
-  write,
-  xargs,
-} from "../../../src/commands/shell.ts";
+import { any, append, argumentize, chain, combine, docker, escape, optionize, pipe, render, sensitive, shell, substitute, write, xargs } from "../../../src/commands/shell.ts";
 
 describe("escape (Kamal's escape_shell_value)", () => {
   const cases: [string, string][] = [
@@ -47,10 +31,8 @@ describe("escape (Kamal's escape_shell_value)", () => {
 });
 
 describe("argumentize", () => {
-  test("hash: key=\"value\", false, blank", () => {
-    expect(render(argumentize("--env", { A: "b", B: false, C: "", D: null, E: 3 }))).toBe(
-      '--env A="b" --env B=false --env C --env D --env E="3"',
-    );
+  test('hash: key="value", false, blank', () => {
+    expect(render(argumentize("--env", { A: "b", B: false, C: "", D: null, E: 3 }))).toBe('--env A="b" --env B=false --env C --env D --env E="3"');
   });
   test("list of strings: unquoted", () => {
     expect(render(argumentize("--volume", ["/a:/b", "$PWD/c:/d"]))).toBe("--volume /a:/b --volume $PWD/c:/d");
@@ -67,14 +49,10 @@ describe("argumentize", () => {
 
 describe("optionize", () => {
   test("space separated, true bare, arrays repeat", () => {
-    expect(render(optionize({ mount: "somewhere", "cap-add": true, "add-host": ["a:1", "b:2"], cpus: 1.5 }))).toBe(
-      '--mount "somewhere" --cap-add --add-host "a:1" --add-host "b:2" --cpus "1.5"',
-    );
+    expect(render(optionize({ mount: "somewhere", "cap-add": true, "add-host": ["a:1", "b:2"], cpus: 1.5 }))).toBe('--mount "somewhere" --cap-add --add-host "a:1" --add-host "b:2" --cpus "1.5"');
   });
   test("with =, false kept as a value, undefined dropped", () => {
-    expect(render(optionize({ tls: true, "tls-redirect": false, x: undefined, host: ["a", "b"] }, { separator: "=" }))).toBe(
-      '--tls --tls-redirect="false" --host="a" --host="b"',
-    );
+    expect(render(optionize({ tls: true, "tls-redirect": false, x: undefined, host: ["a", "b"] }, { separator: "=" }))).toBe('--tls --tls-redirect="false" --host="a" --host="b"');
   });
 });
 
@@ -95,9 +73,7 @@ describe("combinators", () => {
     expect(render(docker("ps", undefined, ["-q"], false, null))).toBe("docker ps -q");
   });
   test("shell wraps in sh -c with '\\'' escaping", () => {
-    expect(render(shell(chain(["docker", "ps", "--format", "'{{.ID}}'"], ["echo", "it's"])))).toBe(
-      "sh -c 'docker ps --format '\\''{{.ID}}'\\'' ; echo it'\\''s'",
-    );
+    expect(render(shell(chain(["docker", "ps", "--format", "'{{.ID}}'"], ["echo", "it's"])))).toBe("sh -c 'docker ps --format '\\''{{.ID}}'\\'' ; echo it'\\''s'");
   });
   test("shell and substitute keep secrets redactable", () => {
     const argv = shell(["docker", "login", "-p", sensitive('"pw"')]);

@@ -32,7 +32,7 @@ describe("sextant config", () => {
       expect(code).toBe(1);
       expect(stdout).toBe("");
       expect(stderr).toContain("ERROR 2 problems in the configuration:");
-      expect(stderr).toContain("config/deploy.yml:10:1: retain_containers: should be an integer, got \"lots\"");
+      expect(stderr).toContain('config/deploy.yml:10:1: retain_containers: should be an integer, got "lots"');
       expect(stderr).toContain("config/deploy.yml:12:3: proxy/hots: unknown key\n    hint: did you mean `hosts`?");
       expect(stderr).not.toContain("    at ");
       expect(stderr).not.toContain("bug in sextant");

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, type Node, parseDocument } from "yaml";
 import { SextantConfig } from "../../../src/config/model.ts";
 import { schemaProblems } from "../../../src/config/validate.ts";
 import { PositionIndex, resolvePlain } from "../../../src/config/yaml.ts";
@@ -51,7 +51,9 @@ function examples(file: string): { name: string; fragment: Record<string, unknow
   return out;
 }
 
-const files = readdirSync(docsDir).filter((f) => f.endsWith(".yml")).sort();
+const files = readdirSync(docsDir)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 
 describe("every documented Kamal example passes the schema", () => {
   test("all 14 sections are present", () => {

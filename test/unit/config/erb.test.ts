@@ -31,7 +31,7 @@ describe("supported ERB forms", () => {
     expect(render("a: 1\n<%# a comment -%>\nb: 2\n")).toBe("a: 1\nb: 2\n");
     expect(render("a: 1\n  <%- # nothing -%>\nb: 2\n")).toBe("a: 1\nb: 2\n");
     expect(render("a: '<%% x %>'")).toBe("a: '<% x %>'");
-    expect(render('x:\n  <%- if_none = 1 -%>\n'.replace("if_none = 1", "# c"))).toBe("x:\n");
+    expect(render("x:\n  <%- if_none = 1 -%>\n".replace("if_none = 1", "# c"))).toBe("x:\n");
   });
   test("the line map points output lines back at the source", () => {
     const r = renderErb("a: 1\n<%# c -%>\n<%# d -%>\nb: <%= ENV['HOST'] %>\nc: 3\n", { env });

@@ -67,7 +67,12 @@ describe("wrong types", () => {
     ["host entry with two hosts", BASE.replace("  - 1.1.1.1", "  - 1.1.1.1: a\n    1.1.1.2: b"), "servers/0", "multiple hosts found"],
     ["role proxy", BASE.replace("servers:\n  - 1.1.1.1", "servers:\n  web:\n    hosts: [1.1.1.1]\n    proxy: yes please"), "servers/web/proxy", 'should be a boolean or a hash, got "yes please"'],
     ["root proxy boolean", `${BASE}proxy: true\n`, "proxy", "should be a hash, got true"],
-    ["restart policy", BASE.replace("servers:\n  - 1.1.1.1", "servers:\n  web:\n    hosts: [1.1.1.1]\n    options:\n      restart: sometimes"), "servers/web/options/restart", "should be no, always, unless-stopped, on-failure, or on-failure:N"],
+    [
+      "restart policy",
+      BASE.replace("servers:\n  - 1.1.1.1", "servers:\n  web:\n    hosts: [1.1.1.1]\n    options:\n      restart: sometimes"),
+      "servers/web/options/restart",
+      "should be no, always, unless-stopped, on-failure, or on-failure:N",
+    ],
     ["registry password list", BASE.replace("password: pw", "password: [A, B]"), "registry/password", "should be a string or an array with one string (for secret lookup)"],
     ["empty value", `${BASE}primary_role:\n`, "primary_role", "should be a string, got nothing (the value is empty)"],
     ["arch", BASE.replace("arch: amd64", "arch: {a: 1}"), "builder/arch", "should be an array or a string, got a hash"],
@@ -89,7 +94,11 @@ describe("conflicting, missing and semantic problems", () => {
   const cases: [string, string, string][] = [
     ["host and hosts", `${BASE}proxy:\n  host: a\n  hosts: [b]\n`, "Specify one of 'host' or 'hosts', not both"],
     ["ssl without host", `${BASE}proxy:\n  ssl: true\n`, "Must set a host to enable automatic SSL"],
-    ["ssl on two hosts", BASE.replace("  - 1.1.1.1", "  - 1.1.1.1\n  - 1.1.1.2") + "proxy:\n  ssl: true\n  host: a.example.com\n", "SSL is only supported on a single server unless you provide custom certificates, found 2 servers for role web"],
+    [
+      "ssl on two hosts",
+      BASE.replace("  - 1.1.1.1", "  - 1.1.1.1\n  - 1.1.1.2") + "proxy:\n  ssl: true\n  host: a.example.com\n",
+      "SSL is only supported on a single server unless you provide custom certificates, found 2 servers for role web",
+    ],
     ["half a certificate", `${BASE}proxy:\n  host: a\n  ssl:\n    certificate_pem: CERT\n`, "Missing private_key_pem setting (required when certificate_pem is present)"],
     ["publish false with ports", `${BASE}proxy:\n  run:\n    publish: false\n    http_port: 8080\n`, "Cannot set http_port, https_port or bind_ips when publish is false"],
     ["bad bind ip", `${BASE}proxy:\n  run:\n    bind_ips: [1.2.3]\n`, "Invalid publish IP address: 1.2.3"],
@@ -115,7 +124,11 @@ describe("conflicting, missing and semantic problems", () => {
     ["alias name", `${BASE}aliases:\n  deploy: app details\n`, "Alias 'deploy' conflicts with a built-in command."],
     ["cache type", BASE.replace("arch: amd64", "arch: amd64\n  cache:\n    type: s3"), "Invalid cache type: s3"],
     ["local false", BASE.replace("arch: amd64", "arch: amd64\n  local: false"), "Cannot disable local builds, no remote is set"],
-    ["local registry remote builder", BASE.replace("registry:\n  username: user\n  password: pw", "registry:\n  server: localhost:5000").replace("arch: amd64", "arch: amd64\n  remote: tcp://1.2.3.4"), "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)"],
+    [
+      "local registry remote builder",
+      BASE.replace("registry:\n  username: user\n  password: pw", "registry:\n  server: localhost:5000").replace("arch: amd64", "arch: amd64\n  remote: tcp://1.2.3.4"),
+      "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)",
+    ],
     ["ssh port", `${BASE}ssh:\n  port: twenty-two\n`, 'should be a port number, got "twenty-two"'],
     ["duplicate keys", `${BASE}service: other\n`, "duplicate key `service` (also at line 1); YAML would silently keep only the last one"],
   ];

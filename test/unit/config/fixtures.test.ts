@@ -11,7 +11,9 @@ import { FIXTURES, fixturePath, readYaml } from "./helpers.ts";
 const fixtureDir = join(FIXTURES, "kamal-fixtures");
 const outputDir = join(FIXTURES, "kamal-config-output");
 const overlays = /\.(world|mars|elsewhere)\.yml$/;
-const bases = readdirSync(fixtureDir).filter((f) => f.endsWith(".yml") && !overlays.test(f)).sort();
+const bases = readdirSync(fixtureDir)
+  .filter((f) => f.endsWith(".yml") && !overlays.test(f))
+  .sort();
 
 const REJECTED: Record<string, string> = {
   "deploy_for_dest.yml": "No servers or accessories specified",

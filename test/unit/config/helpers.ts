@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ConfigError, loadConfig, type LoadConfigOptions } from "../../../src/config/index.ts";
+import { ConfigError, type LoadConfigOptions, loadConfig } from "../../../src/config/index.ts";
 import { parseYaml } from "../../../src/config/yaml.ts";
 
 export const FIXTURES = join(import.meta.dir, "../../fixtures/kamal");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { resolveVersion } from "../../../src/config/version.ts";
 import { loadConfig } from "../../../src/config/index.ts";
+import { resolveVersion } from "../../../src/config/version.ts";
 import { BASE, load, project, removeProject } from "./helpers.ts";
 
 const roles = (body: string) => BASE.replace("servers:\n  - 1.1.1.1\n", `servers:\n${body}`);
@@ -33,7 +33,9 @@ describe("roles", () => {
     expect(load(`${BASE}stop_timeout: 9\n`).role("web")!.stopTimeout).toBe(9);
   });
   test("proxy: root proxy inherited with `proxy: true`, merged with a hash, off with false", () => {
-    const config = load(`${roles("  web: [1.1.1.1]\n  api:\n    hosts: [1.1.1.2]\n    proxy:\n      host: api.example.com\n  admin:\n    hosts: [1.1.1.3]\n    proxy: true\n  jobs: [1.1.1.4]\n")}proxy:\n  host: app.example.com\n  app_port: 3000\n  healthcheck:\n    path: /health\n`);
+    const config = load(
+      `${roles("  web: [1.1.1.1]\n  api:\n    hosts: [1.1.1.2]\n    proxy:\n      host: api.example.com\n  admin:\n    hosts: [1.1.1.3]\n    proxy: true\n  jobs: [1.1.1.4]\n")}proxy:\n  host: app.example.com\n  app_port: 3000\n  healthcheck:\n    path: /health\n`,
+    );
     expect(config.role("web")!.proxy?.hosts).toEqual(["app.example.com"]);
     expect(config.role("api")!.proxy?.hosts).toEqual(["api.example.com"]);
     expect(config.role("api")!.proxy?.appPort).toBe(3000);
@@ -129,7 +131,14 @@ describe("other sections", () => {
   test("root scalars and their defaults", () => {
     const c = load(BASE);
     expect([c.retainContainers, c.readinessDelay, c.deployTimeout, c.drainTimeout, c.hooksPath, c.secretsPath, c.runDirectory, c.primaryRoleName]).toEqual([
-      5, 7, 30, 30, ".kamal/hooks", ".kamal/secrets", ".kamal", "web",
+      5,
+      7,
+      30,
+      30,
+      ".kamal/hooks",
+      ".kamal/secrets",
+      ".kamal",
+      "web",
     ]);
     const d = load(`${BASE}retain_containers: 2\nreadiness_delay: 1\ndeploy_timeout: 3\ndrain_timeout: 4\nhooks_path: hooks\nhooks_output:\n  pre-deploy: :quiet\nrun_directory: /x\n`);
     expect([d.retainContainers, d.readinessDelay, d.deployTimeout, d.drainTimeout, d.hooksPath, d.runDirectory]).toEqual([2, 1, 3, 4, "hooks", ".kamal"]);
@@ -166,7 +175,10 @@ describe("other sections", () => {
 });
 
 describe("version", () => {
-  const git = (head: string | undefined, status = "") => (args: string[]) => (args[0] === "rev-parse" ? (head ? `${head}\n` : undefined) : status);
+  const git =
+    (head: string | undefined, status = "") =>
+    (args: string[]) =>
+      args[0] === "rev-parse" ? (head ? `${head}\n` : undefined) : status;
   test("--version > VERSION > git", () => {
     expect(resolveVersion({ declared: "v1", env: { VERSION: "v2" }, cwd: "/", gitClone: true, git: git("abc") })).toBe("v1");
     expect(resolveVersion({ env: { VERSION: "v2" }, cwd: "/", gitClone: true, git: git("abc") })).toBe("v2");

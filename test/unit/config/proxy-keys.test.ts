@@ -21,9 +21,7 @@ describe("proxy keys from Kamal's open pull requests", () => {
 `);
     const web = config.role("web")!;
     const line = render(appCommands(config, web, "1.1.1.1").deploy("abcdef012345"));
-    expect(line).toContain(
-      '--health-check-port="3001" --client-ip-header="True-Client-IP" --canonical-host="www.example.com" --exclude-metrics-path="/up" --exclude-metrics-path="/health"',
-    );
+    expect(line).toContain('--health-check-port="3001" --client-ip-header="True-Client-IP" --canonical-host="www.example.com" --exclude-metrics-path="/up" --exclude-metrics-path="/health"');
   });
 
   test("on-demand TLS: ssl true, no host, the URL passed", () => {
@@ -57,7 +55,9 @@ describe("proxy keys from Kamal's open pull requests", () => {
 describe("sextant config", () => {
   test("shows the keys beyond Kamal per role, and nothing more for a plain Kamal config", async () => {
     const { kamalConfigHash } = await import("../../../src/config/output.ts");
-    const extended = load(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 2\n")}proxy:\n  host: a.example.com\n  canonical_host: a.example.com\n  healthcheck:\n    port: 3001\n`);
+    const extended = load(
+      `${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 2\n")}proxy:\n  host: a.example.com\n  canonical_host: a.example.com\n  healthcheck:\n    port: 3001\n`,
+    );
     expect(kamalConfigHash(extended).beyond_kamal).toEqual({ web: { replicas: 2, canonical_host: "a.example.com", healthcheck_port: 3001 } });
     expect(kamalConfigHash(load(BASE)).beyond_kamal).toBeUndefined();
   });

@@ -11,9 +11,14 @@ const dotenv = (text: string, env: Record<string, string> = {}, runCommand = noC
 
 describe("dotenv syntax", () => {
   test("plain, exported, quoted and commented values", () => {
-    expect(
-      dotenv(`# comment\nA=1\nexport B=two words  # trailing comment\nC='single $A \\n'\nD="double $A\\nline"\nE=\nF = spaced\n`),
-    ).toEqual({ A: "1", B: "two words", C: "single $A \\n", D: "double 1\nline", E: "", F: "spaced" });
+    expect(dotenv(`# comment\nA=1\nexport B=two words  # trailing comment\nC='single $A \\n'\nD="double $A\\nline"\nE=\nF = spaced\n`)).toEqual({
+      A: "1",
+      B: "two words",
+      C: "single $A \\n",
+      D: "double 1\nline",
+      E: "",
+      F: "spaced",
+    });
   });
   test("multi-line quoted values", () => {
     expect(dotenv('KEY="-----BEGIN-----\nabc\n-----END-----"\nNEXT=1\n')).toEqual({ KEY: "-----BEGIN-----\nabc\n-----END-----", NEXT: "1" });
@@ -73,9 +78,7 @@ describe("secrets files", () => {
       } catch (e) {
         expect((e as ConfigError).hint).toContain("add NOPE=... to .kamal/secrets");
       }
-      expect(() => new Secrets({ cwd: dir, env: {}, destination: "prod" }).get("A")).toThrow(
-        "Secret 'A' not found, no secret files (.kamal/secrets-common, .kamal/secrets.prod) provided",
-      );
+      expect(() => new Secrets({ cwd: dir, env: {}, destination: "prod" }).get("A")).toThrow("Secret 'A' not found, no secret files (.kamal/secrets-common, .kamal/secrets.prod) provided");
     } finally {
       removeProject(dir);
     }
@@ -97,9 +100,7 @@ describe("secrets files", () => {
     const dir = project({ ".kamal/secrets": "A=$(printf 'hi %s' there)\n", ".kamal/secrets.bad": "B=$(exit 3)\n" });
     try {
       expect(new Secrets({ cwd: dir, env: { PATH: process.env.PATH } }).get("A").reveal()).toBe("hi there");
-      expect(() => new Secrets({ cwd: dir, env: { PATH: process.env.PATH }, destination: "bad" }).get("B")).toThrow(
-        ".kamal/secrets.bad:1:1: line 1: the `$(…)` command in the value of B exited with status 3",
-      );
+      expect(() => new Secrets({ cwd: dir, env: { PATH: process.env.PATH }, destination: "bad" }).get("B")).toThrow(".kamal/secrets.bad:1:1: line 1: the `$(…)` command in the value of B exited with status 3");
     } finally {
       removeProject(dir);
     }

@@ -5,16 +5,38 @@ const parse = (text: string) => parseYaml(text, { file: "f.yml" });
 
 describe("scalars as Ruby's Psych reads them", () => {
   const cases: [string, unknown][] = [
-    ["yes", true], ["On", true], ["TRUE", true], ["no", false], ["off", false], ["y", "y"],
-    ["~", null], ["null", null], ["", null],
-    ["42", 42], ["-7", -7], ["40_000_000", 40000000], ["0755", 493], ["0x1F", 31], ["0b101", 5], ["1:30", 90],
-    ["1.5", 1.5], [".5", 0.5], ["1.0e+3", 1000], [".inf", Infinity],
-    [":verbose", "verbose"], [":fatal", "fatal"], ["3306:3306", "3306:3306"], ["1.1.1.1", "1.1.1.1"],
-    ["2024-01-01", "2024-01-01"], ["v1.2", "v1.2"], ["10m", "10m"], ["25%", "25%"],
+    ["yes", true],
+    ["On", true],
+    ["TRUE", true],
+    ["no", false],
+    ["off", false],
+    ["y", "y"],
+    ["~", null],
+    ["null", null],
+    ["", null],
+    ["42", 42],
+    ["-7", -7],
+    ["40_000_000", 40000000],
+    ["0755", 493],
+    ["0x1F", 31],
+    ["0b101", 5],
+    ["1:30", 90],
+    ["1.5", 1.5],
+    [".5", 0.5],
+    ["1.0e+3", 1000],
+    [".inf", Infinity],
+    [":verbose", "verbose"],
+    [":fatal", "fatal"],
+    ["3306:3306", "3306:3306"],
+    ["1.1.1.1", "1.1.1.1"],
+    ["2024-01-01", "2024-01-01"],
+    ["v1.2", "v1.2"],
+    ["10m", "10m"],
+    ["25%", "25%"],
   ];
   for (const [raw, expected] of cases) test(JSON.stringify(raw), () => expect(resolvePlain(raw)).toEqual(expected));
   test("quoted scalars stay strings", () => {
-    expect(parse('a: "yes"\nb: \'42\'\nc: !!str 7\n').value).toEqual({ a: "yes", b: "42", c: "7" });
+    expect(parse("a: \"yes\"\nb: '42'\nc: !!str 7\n").value).toEqual({ a: "yes", b: "42", c: "7" });
   });
 });
 

@@ -27,7 +27,11 @@ describe("accessory changes", () => {
     const lock = pool.position("1.1.1.1", "mkdir .kamal/lock-app");
     const release = pool.position("1.1.1.1", "rm -r .kamal/lock-app");
     expect(lock).toBeGreaterThanOrEqual(0);
-    for (const [host, name] of [["1.1.1.3", "app-redis"], ["1.1.1.4", "app-redis"], ["1.1.1.5", "app-mysql"]] as const) {
+    for (const [host, name] of [
+      ["1.1.1.3", "app-redis"],
+      ["1.1.1.4", "app-redis"],
+      ["1.1.1.5", "app-mysql"],
+    ] as const) {
       const stop = pool.position(host, `docker container stop ${name}`);
       const start = pool.position(host, `docker container start ${name}`);
       expect(lock).toBeLessThan(stop);

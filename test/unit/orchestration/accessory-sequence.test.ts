@@ -64,12 +64,7 @@ describe("accessory boot", () => {
   test("login, network, existing check, directories, files, env file (0600), docker run", async () => {
     const { accessory, pool, run } = setup();
     await bootAccessory(run, accessory);
-    expect(pool.script(HOST)).toEqual([
-      'docker login -u "dhh" --password-stdin',
-      "docker network create kamal",
-      "docker ps -a -q --filter label=service=app-mysql",
-      ...BOOT_ON_HOST,
-    ]);
+    expect(pool.script(HOST)).toEqual(['docker login -u "dhh" --password-stdin', "docker network create kamal", "docker ps -a -q --filter label=service=app-mysql", ...BOOT_ON_HOST]);
     expect(pool.uploads(HOST).find((u) => u.command.startsWith("upload app-mysql/etc/mysql/my.cnf"))?.content).toBe("[mysqld]\nbind-address = 0.0.0.0\n");
     const envFile = pool.uploads(HOST).find((u) => u.command.includes("mysql.env"));
     expect(envFile?.mode).toBe(0o600);
@@ -118,7 +113,11 @@ describe("accessory reboot", () => {
     running(pool);
     await rebootAccessory(run, accessory);
     const script = pool.script(HOST);
-    const old = script.find((c) => c.startsWith("docker container rename"))?.split(" ").at(-1) ?? "";
+    const old =
+      script
+        .find((c) => c.startsWith("docker container rename"))
+        ?.split(" ")
+        .at(-1) ?? "";
     expect(old).toMatch(/^app-mysql_replaced_[0-9a-f]{16}$/);
     expect(script).toEqual([
       'docker login -u "dhh" --password-stdin',
@@ -140,13 +139,13 @@ describe("accessory reboot", () => {
     pool.answer("docker run --name app-mysql", { code: 125, stderr: "Bind for 0.0.0.0:3306 failed: port is already allocated" });
     await expect(rebootAccessory(run, accessory)).rejects.toThrow("cannot start accessory mysql on 1.1.1.3");
     const commands = pool.commands(HOST);
-    const old = commands.find((c) => c.startsWith("docker container rename app-mysql "))?.split(" ").at(-1) ?? "";
+    const old =
+      commands
+        .find((c) => c.startsWith("docker container rename app-mysql "))
+        ?.split(" ")
+        .at(-1) ?? "";
     // (The failed run already removes its container; the restore makes sure before renaming back.)
-    expect(commands.slice(commands.indexOf(RUN) + 1).slice(-3)).toEqual([
-      "docker container rm --force app-mysql",
-      `docker container rename ${old} app-mysql`,
-      "docker container start app-mysql",
-    ]);
+    expect(commands.slice(commands.indexOf(RUN) + 1).slice(-3)).toEqual(["docker container rm --force app-mysql", `docker container rename ${old} app-mysql`, "docker container start app-mysql"]);
     expect(run.events.events).toContainEqual({ type: "warn", message: "Reboot of mysql failed on 1.1.1.3; restoring the previous container" });
   });
 

@@ -18,10 +18,7 @@ writeFileSync(join(dir, ".kamal/secrets"), "AUTH_USER=ops\nAUTH_PASSWORD=very-se
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup(basicAuth: Record<string, string>) {
-  const config = new SextantConfig(
-    { ...structuredClone(BASE), proxy: { host: "app.example.com", basic_auth: basicAuth } },
-    { declaredVersion: "v2", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] },
-  );
+  const config = new SextantConfig({ ...structuredClone(BASE), proxy: { host: "app.example.com", basic_auth: basicAuth } }, { declaredVersion: "v2", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] });
   const pool = new RecordingPool().answer(/docker run --detach/, "0123456789ab\n");
   return { pool, run: recordingRun(config, pool) };
 }

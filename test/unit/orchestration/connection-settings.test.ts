@@ -29,6 +29,17 @@ describe("the pool's settings come from the config's ssh and sshkit sections", (
 
   test("defaults, and a proxy command when no jump host is set", () => {
     const s = connectionSettings(makeConfig({ ssh: { proxy_command: "nc %h %p" } }));
-    expect(s).toMatchObject({ user: "root", port: 22, proxy: undefined, proxyCommand: "nc %h %p", keyData: undefined, config: true, logLevel: "fatal", maxConcurrentStarts: 30, poolIdleTimeoutMs: 900_000, dnsRetries: 3 });
+    expect(s).toMatchObject({
+      user: "root",
+      port: 22,
+      proxy: undefined,
+      proxyCommand: "nc %h %p",
+      keyData: undefined,
+      config: true,
+      logLevel: "fatal",
+      maxConcurrentStarts: 30,
+      poolIdleTimeoutMs: 900_000,
+      dnsRetries: 3,
+    });
   });
 });

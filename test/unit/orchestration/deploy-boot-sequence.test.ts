@@ -79,16 +79,13 @@ describe("deploy: the same version again", () => {
     pool.answer("echo ---;", "999\n---\n999\n").answer("docker container ls --all --filter 'name=^app-web-999$' --quiet", "aaaaaaaaaaaa\n");
     await deploy(run, { skipPush: true });
     const commands = pool.commands("1.1.1.1");
-    const renamed = commands.find((c) => c.startsWith("docker rename app-web-999 "))?.split(" ").at(-1) ?? "";
+    const renamed =
+      commands
+        .find((c) => c.startsWith("docker rename app-web-999 "))
+        ?.split(" ")
+        .at(-1) ?? "";
     expect(renamed).toMatch(/^app-web-999_replaced_[0-9a-f]{16}$/);
-    expect(
-      pool.missingInOrder("1.1.1.1", [
-        `docker rename app-web-999 ${renamed}`,
-        RUN_WEB,
-        DEPLOY_WEB,
-        `docker container ls --all --filter 'name=^${renamed}$' --quiet | xargs docker stop`,
-      ]),
-    ).toBeUndefined();
+    expect(pool.missingInOrder("1.1.1.1", [`docker rename app-web-999 ${renamed}`, RUN_WEB, DEPLOY_WEB, `docker container ls --all --filter 'name=^${renamed}$' --quiet | xargs docker stop`])).toBeUndefined();
     // The new container of the same name is never stopped.
     expect(commands).not.toContain("docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop");
   });
@@ -140,23 +137,23 @@ describe("deploy: two roles", () => {
   // but a hang: when the only primary-role host fails before its boot's try block (unreachable, or
   // the rename of a clashing container fails), the barrier is never closed, the other role waits for
   // ever and the lock is never released. The other role should fail as for an unhealthy primary.
-  test(
-    "the only primary-role host lost before its boot: the other role fails instead of waiting for ever",
-    async () => {
-      const { pool, run } = setup(roles);
-      // 1.1.1.1 drops once the stale check has run, i.e. just before the boot.
-      pool.answer("echo ---;", () => {
+  test("the only primary-role host lost before its boot: the other role fails instead of waiting for ever", async () => {
+    const { pool, run } = setup(roles);
+    // 1.1.1.1 drops once the stale check has run, i.e. just before the boot.
+    pool.answer(
+      "echo ---;",
+      () => {
         pool.down.add("1.1.1.1");
         return "456\n---\n456\n";
-      }, { host: "1.1.1.1" });
-      const error = await failure(deploy(run, { skipPush: true }));
-      expect(error?.message).toContain("1.1.1.1");
-      expect(error?.message).toContain("First web container is unhealthy, not booting workers on 1.1.1.2");
-      expect(pool.matching(RUN_WORKERS)).toEqual([]);
-      // The lock's host is the one that went away: its release is attempted, and fails, after the boot gave up.
-    },
-    1000,
-  );
+      },
+      { host: "1.1.1.1" },
+    );
+    const error = await failure(deploy(run, { skipPush: true }));
+    expect(error?.message).toContain("1.1.1.1");
+    expect(error?.message).toContain("First web container is unhealthy, not booting workers on 1.1.1.2");
+    expect(pool.matching(RUN_WORKERS)).toEqual([]);
+    // The lock's host is the one that went away: its release is attempted, and fails, after the boot gave up.
+  }, 1000);
 
   test("both roles on one host: the primary boots first, then the other role", async () => {
     const { pool, run } = setup({ servers: { web: ["1.1.1.1"], workers: { hosts: ["1.1.1.1"], cmd: "bin/jobs" } } });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SextantConfig, type Raw } from "../../../src/config/model.ts";
+import { type Raw, SextantConfig } from "../../../src/config/model.ts";
 import { deploy } from "../../../src/orchestration/deploy.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { BASE } from "../commands/_config.ts";
@@ -23,10 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A config read from a project directory that has a secrets file. */
 function setup(overrides: Raw) {
-  const config = new SextantConfig(
-    { ...structuredClone(BASE), servers: ["1.1.1.1", "1.1.1.2"], ...overrides },
-    { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] },
-  );
+  const config = new SextantConfig({ ...structuredClone(BASE), servers: ["1.1.1.1", "1.1.1.2"], ...overrides }, { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] });
   const pool = new RecordingPool().answer("docker run --detach", "abcdef012345\n");
   return { pool, run: recordingRun(config, pool) };
 }
@@ -56,10 +53,7 @@ describe("deploy writes", () => {
       const commands = pool.commands(host);
       const tlsDir = commands.indexOf("mkdir -p .kamal/proxy/apps-config/app/tls/web");
       expect(tlsDir).toBeGreaterThan(-1);
-      expect(commands.slice(tlsDir + 1, tlsDir + 3)).toEqual([
-        "upload .kamal/proxy/apps-config/app/tls/web/cert.pem (600)",
-        "upload .kamal/proxy/apps-config/app/tls/web/key.pem (600)",
-      ]);
+      expect(commands.slice(tlsDir + 1, tlsDir + 3)).toEqual(["upload .kamal/proxy/apps-config/app/tls/web/cert.pem (600)", "upload .kamal/proxy/apps-config/app/tls/web/key.pem (600)"]);
       expect(pool.position(host, "upload .kamal/proxy/apps-config/app/tls/web/key.pem")).toBeLessThan(firstRun);
       expect(pool.uploads(host).find((u) => u.command.includes("key.pem"))?.content).toBe("-----BEGIN PRIVATE KEY-----");
       expect(commands.find((c) => c.includes("kamal-proxy deploy app-web"))).toContain(

@@ -12,7 +12,8 @@ import { makeConfig } from "../commands/_config.ts";
 const LOCK_ACQUIRE = /^mkdir \.kamal\/lock-app && echo "/;
 const LOCK_RELEASE = "rm .kamal/lock-app/details && rm -r .kamal/lock-app";
 const START_OR_RUN = /^docker container start kamal-proxy \|\| /;
-const CURRENT_VERSION = /^docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "\{\{\.Names\}\}" \| while read line; do echo \$\{line#app-web-\}; done; echo ---; sh -c 'docker ps --latest/;
+const CURRENT_VERSION =
+  /^docker ps --filter label=service=app --filter label=destination= --filter label=role=web --format "\{\{\.Names\}\}" \| while read line; do echo \$\{line#app-web-\}; done; echo ---; sh -c 'docker ps --latest/;
 
 function recorded(overrides = {}) {
   const config = makeConfig({ servers: ["1.1.1.1"], proxy: { host: "app.example.com", app_port: 3000 }, ...overrides });

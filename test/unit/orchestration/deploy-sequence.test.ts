@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SextantConfig, type Raw } from "../../../src/config/model.ts";
+import { type Raw, SextantConfig } from "../../../src/config/model.ts";
 import { deploy, redeploy, rollback } from "../../../src/orchestration/deploy.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { BASE } from "../commands/_config.ts";
@@ -17,13 +17,16 @@ const project = mkdtempSync(join(tmpdir(), "sextant-seq-"));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 function config(overrides: Raw = {}, version = "v2"): SextantConfig {
-  return new SextantConfig({ ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...overrides }, {
-    declaredVersion: version,
-    cwd: project,
-    env: {},
-    configFile: "config/deploy.yml",
-    files: [],
-  });
+  return new SextantConfig(
+    { ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...overrides },
+    {
+      declaredVersion: version,
+      cwd: project,
+      env: {},
+      configFile: "config/deploy.yml",
+      files: [],
+    },
+  );
 }
 
 /** A pool where v1 runs on every host and new containers start with a fixed id. */
@@ -70,8 +73,7 @@ describe("deploy: asset bridging (asset_path)", () => {
     expect(stopOld).toBeGreaterThan(pool.indexOf(H1, "kamal-proxy deploy app-web"));
     expect(clean).toBeGreaterThan(stopOld);
     expect(pool.commands(H1)[clean]).toBe(
-      `find .kamal/apps/app/assets/extracted -maxdepth 1 -name 'web-*' ! -name web-v2 -exec rm -rf "{}" + ; ` +
-        `find .kamal/apps/app/assets/volumes -maxdepth 1 -name 'web-*' ! -name web-v2 -exec rm -rf "{}" +`,
+      `find .kamal/apps/app/assets/extracted -maxdepth 1 -name 'web-*' ! -name web-v2 -exec rm -rf "{}" + ; ` + `find .kamal/apps/app/assets/volumes -maxdepth 1 -name 'web-*' ! -name web-v2 -exec rm -rf "{}" +`,
     );
   });
 

@@ -9,8 +9,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SextantConfig, type Raw } from "../../../src/config/model.ts";
 import { HOOK_NAMES } from "../../../src/commands/hooks.ts";
+import { type Raw, SextantConfig } from "../../../src/config/model.ts";
 import { deploy, rollback } from "../../../src/orchestration/deploy.ts";
 import { proxyReboot } from "../../../src/orchestration/proxy-ops.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
@@ -34,10 +34,7 @@ const hooksRun = () => (existsSync(join(dir, "hooks.log")) ? readFileSync(join(d
 
 /** `answers` script the servers; the observer goes last, so it sees every command first. */
 function setup(raw: Raw, command = "deploy", answers: (pool: RecordingPool) => void = () => {}) {
-  const config = new SextantConfig(
-    { ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...raw },
-    { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] },
-  );
+  const config = new SextantConfig({ ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...raw }, { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] });
   const pool = new RecordingPool().answer("docker run --detach", "abcdef012345\n");
   answers(pool);
   // For each command sent (its first time): the hooks that had run by then (answers nothing itself).

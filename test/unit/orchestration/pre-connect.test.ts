@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SextantConfig, type Raw } from "../../../src/config/model.ts";
+import { type Raw, SextantConfig } from "../../../src/config/model.ts";
 import { accessoriesNamed, bootAccessory } from "../../../src/orchestration/accessory.ts";
 import { appDetails } from "../../../src/orchestration/app-ops.ts";
 import { deploy } from "../../../src/orchestration/deploy.ts";
@@ -31,10 +31,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const preConnectLines = () => (existsSync(join(dir, "hooks.log")) ? readFileSync(join(dir, "hooks.log"), "utf8").trim().split("\n") : []);
 
 function setup(raw: Raw, command: string) {
-  const config = new SextantConfig(
-    { ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...raw },
-    { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] },
-  );
+  const config = new SextantConfig({ ...structuredClone(BASE), proxy: { host: "app.example.com" }, ...raw }, { declaredVersion: "999", cwd: dir, env: {}, configFile: "config/deploy.yml", files: [] });
   const pool = new RecordingPool().answer("docker run --detach", "abcdef012345\n");
   // How many times the hook had run when each command was sent (answers nothing itself).
   const seen: number[] = [];
@@ -49,12 +46,7 @@ const cases: [string, Raw, string, (run: Run) => Promise<unknown>][] = [
   ["deploy (lock, pull, proxy, boot, prune)", { servers: ["1.1.1.1", "1.1.1.2"] }, "deploy", (run) => deploy(run, { skipPush: true })],
   ["app details (parallel reads)", { servers: ["1.1.1.1", "1.1.1.2", "1.1.1.3"] }, "app", (run) => appDetails(run)],
   ["proxy reboot --rolling", { servers: ["1.1.1.1", "1.1.1.2"] }, "proxy", (run) => proxyReboot(run, { rolling: true })],
-  [
-    "accessory boot (no lock, one host)",
-    { servers: ["1.1.1.1"], accessories: { mysql: { image: "mysql:8", host: "1.1.1.5" } } },
-    "accessory",
-    (run) => bootAccessory(run, accessoriesNamed(run, "mysql")[0]!),
-  ],
+  ["accessory boot (no lock, one host)", { servers: ["1.1.1.1"], accessories: { mysql: { image: "mysql:8", host: "1.1.1.5" } } }, "accessory", (run) => bootAccessory(run, accessoriesNamed(run, "mysql")[0]!)],
 ];
 
 describe("pre-connect fires once, before the first command", () => {

@@ -6,16 +6,17 @@
  * Web runs on 1.1.1.1 and 1.1.1.2; redis (no proxy) on 1.1.1.3.
  */
 import { describe, expect, test } from "bun:test";
+import type { Raw } from "../../../src/config/model.ts";
 import { proxyBoot, proxyReboot, proxyRemove } from "../../../src/orchestration/proxy-ops.ts";
 import { RecordingPool, recordingRun } from "../../support/recording.ts";
 import { makeConfig } from "../commands/_config.ts";
-import type { Raw } from "../../../src/config/model.ts";
 
 const LOCK_RELEASE = "rm .kamal/lock-app/details && rm -r .kamal/lock-app";
 const WEB = ["1.1.1.1", "1.1.1.2"];
 const ACCESSORY = "1.1.1.3";
 const NETWORK = "docker network create kamal";
-const START_OR_RUN = /^docker container start kamal-proxy \|\| echo \$\(cat \.kamal\/proxy\/options .*\| xargs docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:\/home\/kamal-proxy\/\.config\/kamal-proxy --volume \$PWD\/\.kamal\/proxy\/apps-config:\/home\/kamal-proxy\/\.apps-config$/;
+const START_OR_RUN =
+  /^docker container start kamal-proxy \|\| echo \$\(cat \.kamal\/proxy\/options .*\| xargs docker run --name kamal-proxy --network kamal --detach --restart unless-stopped --volume kamal-proxy-config:\/home\/kamal-proxy\/\.config\/kamal-proxy --volume \$PWD\/\.kamal\/proxy\/apps-config:\/home\/kamal-proxy\/\.apps-config$/;
 const RUN_FROM_BOOT_FILES = /^echo \$\(cat \.kamal\/proxy\/options .*\| xargs docker run --name kamal-proxy /;
 
 function setup(overrides: Raw = {}) {

@@ -23,7 +23,12 @@ describe("pull faults", () => {
     pool.answer(PULL, { code: null, stderr: "" }, { host: "1.1.1.2", times: 1 });
     await deploy(run, { skipPush: true });
     expect(pool.commands("1.1.1.2").filter((c) => PULL.test(c))).toHaveLength(2);
-    expect(pool.matching("kamal-proxy deploy app-web").map((r) => r.host).sort()).toEqual(["1.1.1.1", "1.1.1.2"]);
+    expect(
+      pool
+        .matching("kamal-proxy deploy app-web")
+        .map((r) => r.host)
+        .sort(),
+    ).toEqual(["1.1.1.1", "1.1.1.2"]);
     const warnings = run.events.events.filter((e) => e.type === "warn").map((e) => (e as { message: string }).message);
     expect(warnings).toContain("1.1.1.2: the connection was lost during the pull; reconnecting and running it again (1/2)");
   });
@@ -41,9 +46,7 @@ describe("pull faults", () => {
     pool.answer(PULL, { code: 1, stderr: "failed to register layer: write /var/lib/docker/x: no space left on device" }, { host: "1.1.1.2" });
     pool.answer(/^df -h --output=target,avail,size/, "/var/lib/docker: 12K free of 300M\n", { host: "1.1.1.2" });
     const error = (await deploy(run, { skipPush: true }).catch((e) => e)) as Error & { hint?: string };
-    expect(error.message).toBe(
-      'Exception while executing on host 1.1.1.2: the disk is full: pulling dhh/app:999 failed with "no space left on device" (/var/lib/docker: 12K free of 300M)',
-    );
+    expect(error.message).toBe('Exception while executing on host 1.1.1.2: the disk is full: pulling dhh/app:999 failed with "no space left on device" (/var/lib/docker: 12K free of 300M)');
     expect(error.hint).toContain("The running version is still serving");
     expect(pool.matching("docker run --detach")).toEqual([]);
     expect(pool.commands("1.1.1.1").at(-1)).toBe(RELEASE);

@@ -15,9 +15,7 @@ const H1 = "1.1.1.1";
 function setup() {
   const config = makeConfig({ servers: { web: { hosts: [H1], replicas: 3 } }, proxy: { host: "app.example.com" } });
   let n = 0;
-  const pool = new RecordingPool()
-    .answer(/docker run --detach/, () => `${String(++n).repeat(12)}\n`)
-    .answer(/^docker ps --filter label=service=app .*; echo ---; /, "456\n---\n456\n");
+  const pool = new RecordingPool().answer(/docker run --detach/, () => `${String(++n).repeat(12)}\n`).answer(/^docker ps --filter label=service=app .*; echo ---; /, "456\n---\n456\n");
   return { config, pool, run: recordingRun(config, pool) };
 }
 
@@ -54,7 +52,11 @@ describe("replicas", () => {
   });
 
   test("bad counts and published ports are refused at load", () => {
-    expect(loadError(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 0\n")}`).message).toContain("servers/web/replicas: replicas must be a whole number from 1 to 32 (got 0)");
-    expect(loadError(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 2\n    options:\n      publish: 8080:80\n")}`).message).toContain("replicas cannot publish ports");
+    expect(loadError(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 0\n")}`).message).toContain(
+      "servers/web/replicas: replicas must be a whole number from 1 to 32 (got 0)",
+    );
+    expect(loadError(`${BASE.replace("servers:\n  - 1.1.1.1\n", "servers:\n  web:\n    hosts: [ 1.1.1.1 ]\n    replicas: 2\n    options:\n      publish: 8080:80\n")}`).message).toContain(
+      "replicas cannot publish ports",
+    );
   });
 });

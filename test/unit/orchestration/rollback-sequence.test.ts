@@ -14,10 +14,7 @@ const WORKER = "1.1.1.3";
 const LOCK_RELEASE = "rm .kamal/lock-app/details && rm -r .kamal/lock-app";
 
 function setup() {
-  const config = makeConfig(
-    { servers: { web: WEB, workers: { hosts: [WORKER], cmd: "bin/jobs" } }, proxy: { host: "app.example.com" }, readiness_delay: 0 },
-    { version: "123" },
-  );
+  const config = makeConfig({ servers: { web: WEB, workers: { hosts: [WORKER], cmd: "bin/jobs" } }, proxy: { host: "app.example.com" }, readiness_delay: 0 }, { version: "123" });
   const pool = new RecordingPool()
     // A container of 123 exists everywhere (the "version present" check and the clash check).
     .answer(/docker container ls --all --filter 'name=\^app-\w+-123\$' --quiet$/, "aaaaaaaaaaaa\n")

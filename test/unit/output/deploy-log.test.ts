@@ -3,11 +3,11 @@
  * records to a real receiver process on loopback; a receiver that is down never fails the command.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isLoggedCommand, logFileName, openDeployLog, type DeployLogContext } from "../../../src/output/deploy-log.ts";
+import { type DeployLogContext, isLoggedCommand, logFileName, openDeployLog } from "../../../src/output/deploy-log.ts";
 import type { OutputEvent } from "../../../src/output/events.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sextant-deploy-log-"));
@@ -56,7 +56,11 @@ const EVENTS: OutputEvent[] = [
 interface Payload {
   resourceLogs: { resource: { attributes: { key: string; value: Record<string, unknown> }[] }; scopeLogs: { logRecords: Record<string, any>[] }[] }[];
 }
-const payloads = (): Payload[] => readFileSync(received, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Payload);
+const payloads = (): Payload[] =>
+  readFileSync(received, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Payload);
 const records = () => payloads().flatMap((p) => p.resourceLogs[0]!.scopeLogs[0]!.logRecords);
 
 describe("output.file", () => {
@@ -84,7 +88,12 @@ describe("output.file", () => {
     await log.finish(new Error("boom with s3cr3t\nsecond line"));
     const [file] = readdirSync(join(dir, "failed"));
     expect(file).toMatch(/_app_boot\.log$/);
-    expect(readFileSync(join(dir, "failed", file!), "utf8").trimEnd().split("\n").at(-1)).toMatch(/^# FAILED: Error: boom with \[REDACTED\] \(\d+(\.\d)?s\)$/);
+    expect(
+      readFileSync(join(dir, "failed", file!), "utf8")
+        .trimEnd()
+        .split("\n")
+        .at(-1),
+    ).toMatch(/^# FAILED: Error: boom with \[REDACTED\] \(\d+(\.\d)?s\)$/);
   });
 
   test("only commands that change servers are logged (Kamal's modify scope)", () => {

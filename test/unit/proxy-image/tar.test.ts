@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tarChunks, type TarEntry } from "../../../src/proxy-image/tar.ts";
 import { parseLdd } from "../../../src/proxy-image/libraries.ts";
+import { type TarEntry, tarChunks } from "../../../src/proxy-image/tar.ts";
 
 async function writeTar(entries: TarEntry[], path: string) {
   const parts: Uint8Array[] = [];

@@ -21,25 +21,57 @@ export const bw = {
   status: (status: string) => ({ serverUrl: null, lastSync: "2024-09-01T10:00:00.000Z", userEmail: "me@example.com", userId: "u-1", status }),
   loginItem: { object: "item", id: "i-1", name: "Login", type: 1, login: { username: "me", password: "s3cr3t-login", uris: [] }, fields: [] },
   myItem: { object: "item", id: "i-2", name: "MyItem", type: 1, login: { username: "me", password: "s3cr3t-unused" }, fields: [{ name: "API_KEY", value: "s3cr3t-api", type: 1, linkedId: null }] },
-  note: { object: "item", id: "i-3", name: "Note", type: 2, secureNote: { type: 0 }, fields: [{ name: "A", value: "s3cr3t-a", type: 1 }, { name: "B", value: "s3cr3t-b", type: 1 }] },
+  note: {
+    object: "item",
+    id: "i-3",
+    name: "Note",
+    type: 2,
+    secureNote: { type: 0 },
+    fields: [
+      { name: "A", value: "s3cr3t-a", type: 1 },
+      { name: "B", value: "s3cr3t-b", type: 1 },
+    ],
+  },
   bareNote: { object: "item", id: "i-4", name: "Bare", type: 2, secureNote: { type: 0 } },
 };
 
 export const bws = {
   secret: (id: string, key: string, value: string) => ({
-    object: "secret", id, organizationId: "org-1", projectId: "proj-1", key, value, note: "", creationDate: "2024-09-01T10:00:00Z", revisionDate: "2024-09-01T10:00:00Z",
+    object: "secret",
+    id,
+    organizationId: "org-1",
+    projectId: "proj-1",
+    key,
+    value,
+    note: "",
+    creationDate: "2024-09-01T10:00:00Z",
+    revisionDate: "2024-09-01T10:00:00Z",
   }),
 };
 
 export const lpass = {
   entry: (group: string, name: string, password: string) => ({
-    id: String(name.length), name, fullname: group ? `${group}/${name}` : name, username: "me", password, last_modified_gmt: "1700000000", last_touch: "1700000000", group, url: "http://sn", note: "",
+    id: String(name.length),
+    name,
+    fullname: group ? `${group}/${name}` : name,
+    username: "me",
+    password,
+    last_modified_gmt: "1700000000",
+    last_touch: "1700000000",
+    group,
+    url: "http://sn",
+    note: "",
   }),
 };
 
 export const aws = {
   value: (name: string, secretString: string) => ({
-    ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`, Name: name, VersionId: "v-1", SecretString: secretString, VersionStages: ["AWSCURRENT"], CreatedDate: "2024-09-01T10:00:00.000000+00:00",
+    ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`,
+    Name: name,
+    VersionId: "v-1",
+    SecretString: secretString,
+    VersionStages: ["AWSCURRENT"],
+    CreatedDate: "2024-09-01T10:00:00.000000+00:00",
   }),
 };
 

@@ -40,11 +40,7 @@ const cases: Case[] = [
     from: "Vault/Item",
     secrets: ["SECRET1", "section/SECRET2"],
     clis: {
-      op: [
-        ok(["op", "--version"], "2.30.0\n"),
-        ok(["op", "account", "get", "--account", "my"], "ID: ABC\n"),
-        ok(OP_GET("Item", "Vault", "--fields", "label=SECRET1,label=section.SECRET2"), [op.field1, op.field2]),
-      ],
+      op: [ok(["op", "--version"], "2.30.0\n"), ok(["op", "account", "get", "--account", "my"], "ID: ABC\n"), ok(OP_GET("Item", "Vault", "--fields", "label=SECRET1,label=section.SECRET2"), [op.field1, op.field2])],
     },
     calls: [["op", "--version"], ["op", "account", "get", "--account", "my"], OP_GET("Item", "Vault", "--fields", "label=SECRET1,label=section.SECRET2")],
     result: { "Vault/Item/SECRET1": "s3cr3t-1", "Vault/Item/section/SECRET2": "s3cr3t-2" },
@@ -97,7 +93,11 @@ const cases: Case[] = [
     account: "my",
     secrets: ["Vault/Item/A"],
     clis: { op: [ok(["op", "--version"]), fail(["op", "account", "get", "--account", "my"]), fail(["op", "signin", "--account", "my", "--force", "--raw"], 1)] },
-    calls: [["op", "--version"], ["op", "account", "get", "--account", "my"], ["op", "signin", "--account", "my", "--force", "--raw"]],
+    calls: [
+      ["op", "--version"],
+      ["op", "account", "get", "--account", "my"],
+      ["op", "signin", "--account", "my", "--force", "--raw"],
+    ],
     error: { message: "Failed to sign in to 1Password account my (`op signin` exited with status 1)", hint: /^Sign in with `eval \$\(op signin --account my\)`/ },
   },
   {
@@ -134,7 +134,14 @@ const cases: Case[] = [
         ok(["bw", "get", "item", "Note"], bw.note),
       ],
     },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "sync"], ["bw", "get", "item", "MyItem"], ["bw", "get", "item", "Login"], ["bw", "get", "item", "Note"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "sync"],
+      ["bw", "get", "item", "MyItem"],
+      ["bw", "get", "item", "Login"],
+      ["bw", "get", "item", "Note"],
+    ],
     result: { "MyItem/API_KEY": "s3cr3t-api", Login: "s3cr3t-login", "Note/A": "s3cr3t-a", "Note/B": "s3cr3t-b" },
   },
   {
@@ -156,7 +163,16 @@ const cases: Case[] = [
         ok(["bw", "get", "item", "MyItem"], bw.myItem, { env: { BW_SESSION: "bw-session" } }),
       ],
     },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "login", "me@example.com"], ["bw", "status"], ["bw", "unlock", "--raw"], ["bw", "status"], ["bw", "sync"], ["bw", "get", "item", "MyItem"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "login", "me@example.com"],
+      ["bw", "status"],
+      ["bw", "unlock", "--raw"],
+      ["bw", "status"],
+      ["bw", "sync"],
+      ["bw", "get", "item", "MyItem"],
+    ],
     callEnv: [{ BW_SESSION: null }, { BW_SESSION: null }, { BW_SESSION: null }, { BW_SESSION: null }, { BW_SESSION: null }, { BW_SESSION: "bw-session" }, { BW_SESSION: "bw-session" }, { BW_SESSION: "bw-session" }],
     result: { "MyItem/API_KEY": "s3cr3t-api" },
   },
@@ -166,7 +182,11 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["Login"],
     clis: { bw: [ok(["bw", "--version"]), ok(["bw", "status"], bw.status("locked")), fail(["bw", "unlock", "--raw"])] },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "unlock", "--raw"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "unlock", "--raw"],
+    ],
     error: { message: "Failed to unlock Bitwarden (`bw unlock` exited with status 1)", hint: /^Sign in with `bw login me@example\.com` and unlock with `export BW_SESSION=\$\(bw unlock --raw\)`/ },
   },
   {
@@ -175,7 +195,12 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["Login"],
     clis: { bw: [ok(["bw", "--version"]), ok(["bw", "status"], bw.status("locked")), ok(["bw", "unlock", "--raw"], "")] },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "unlock", "--raw"], ["bw", "status"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "unlock", "--raw"],
+      ["bw", "status"],
+    ],
     error: { message: "Failed to log in to and unlock Bitwarden (status: locked)", hint: /bw login me@example\.com/ },
   },
   {
@@ -184,7 +209,12 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["MyItem/NOPE"],
     clis: { bw: [ok(["bw", "--version"]), ok(["bw", "status"], bw.status("unlocked")), ok(["bw", "sync"]), ok(["bw", "get", "item", "MyItem"], bw.myItem)] },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "sync"], ["bw", "get", "item", "MyItem"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "sync"],
+      ["bw", "get", "item", "MyItem"],
+    ],
     error: { message: "Could not find field NOPE in item MyItem in Bitwarden", hint: /bw get item MyItem/ },
   },
   {
@@ -193,7 +223,12 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["Bare"],
     clis: { bw: [ok(["bw", "--version"]), ok(["bw", "status"], bw.status("unlocked")), ok(["bw", "sync"]), ok(["bw", "get", "item", "Bare"], bw.bareNote)] },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "sync"], ["bw", "get", "item", "Bare"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "sync"],
+      ["bw", "get", "item", "Bare"],
+    ],
     error: { message: "Item Bare is not a login type item and no fields were specified" },
   },
   {
@@ -202,7 +237,12 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["Nope"],
     clis: { bw: [ok(["bw", "--version"]), ok(["bw", "status"], bw.status("unlocked")), ok(["bw", "sync"]), fail(["bw", "get", "item", "Nope"])] },
-    calls: [["bw", "--version"], ["bw", "status"], ["bw", "sync"], ["bw", "get", "item", "Nope"]],
+    calls: [
+      ["bw", "--version"],
+      ["bw", "status"],
+      ["bw", "sync"],
+      ["bw", "get", "item", "Nope"],
+    ],
     error: { message: "Could not read Nope from Bitwarden (`bw get item Nope` exited with status 1)" },
   },
 
@@ -219,7 +259,12 @@ const cases: Case[] = [
         ok(["bws", "secret", "get", "id-2"], bws.secret("id-2", "DB_PASSWORD", "s3cr3t-db")),
       ],
     },
-    calls: [["bws", "--version"], ["bws", "project", "list"], ["bws", "secret", "get", "id-1"], ["bws", "secret", "get", "id-2"]],
+    calls: [
+      ["bws", "--version"],
+      ["bws", "project", "list"],
+      ["bws", "secret", "get", "id-1"],
+      ["bws", "secret", "get", "id-2"],
+    ],
     result: { REGISTRY_PASSWORD: "s3cr3t-reg", DB_PASSWORD: "s3cr3t-db" },
   },
   {
@@ -227,7 +272,11 @@ const cases: Case[] = [
     adapter: "bitwarden_secrets_manager",
     secrets: ["all"],
     clis: { bws: [ok(["bws", "--version"]), ok(["bws", "project", "list"], []), ok(["bws", "secret", "list"], [bws.secret("1", "A", "s3cr3t-a"), bws.secret("2", "B", "s3cr3t-b")])] },
-    calls: [["bws", "--version"], ["bws", "project", "list"], ["bws", "secret", "list"]],
+    calls: [
+      ["bws", "--version"],
+      ["bws", "project", "list"],
+      ["bws", "secret", "list"],
+    ],
     result: { A: "s3cr3t-a", B: "s3cr3t-b" },
   },
   {
@@ -236,7 +285,11 @@ const cases: Case[] = [
     from: "proj-1",
     secrets: ["all"],
     clis: { bws: [ok(["bws", "--version"]), ok(["bws", "project", "list"], []), ok(["bws", "secret", "list", "proj-1"], [bws.secret("1", "A", "s3cr3t-a")])] },
-    calls: [["bws", "--version"], ["bws", "project", "list"], ["bws", "secret", "list", "proj-1"]],
+    calls: [
+      ["bws", "--version"],
+      ["bws", "project", "list"],
+      ["bws", "secret", "list", "proj-1"],
+    ],
     result: { A: "s3cr3t-a" },
   },
   {
@@ -244,7 +297,10 @@ const cases: Case[] = [
     adapter: "bitwarden-sm",
     secrets: ["id-1"],
     clis: { bws: [ok(["bws", "--version"]), fail(["bws", "project", "list"])] },
-    calls: [["bws", "--version"], ["bws", "project", "list"]],
+    calls: [
+      ["bws", "--version"],
+      ["bws", "project", "list"],
+    ],
     error: { message: "Could not authenticate to Bitwarden Secrets Manager. Did you set a valid access token?", hint: /BWS_ACCESS_TOKEN/ },
   },
   {
@@ -270,7 +326,11 @@ const cases: Case[] = [
         ok(["lpass", "show", "Folder/A", "Folder/B", "--json"], [lpass.entry("Folder", "A", "s3cr3t-a"), lpass.entry("Folder", "B", "s3cr3t-b")]),
       ],
     },
-    calls: [["lpass", "--version"], ["lpass", "status", "--color", "never"], ["lpass", "show", "Folder/A", "Folder/B", "--json"]],
+    calls: [
+      ["lpass", "--version"],
+      ["lpass", "status", "--color", "never"],
+      ["lpass", "show", "Folder/A", "Folder/B", "--json"],
+    ],
     result: { "Folder/A": "s3cr3t-a", "Folder/B": "s3cr3t-b" },
   },
   {
@@ -286,7 +346,12 @@ const cases: Case[] = [
         ok(["lpass", "show", "A", "--json"], [lpass.entry("", "A", "s3cr3t-a")]),
       ],
     },
-    calls: [["lpass", "--version"], ["lpass", "status", "--color", "never"], ["lpass", "login", "me@example.com"], ["lpass", "show", "A", "--json"]],
+    calls: [
+      ["lpass", "--version"],
+      ["lpass", "status", "--color", "never"],
+      ["lpass", "login", "me@example.com"],
+      ["lpass", "show", "A", "--json"],
+    ],
     result: { A: "s3cr3t-a" },
   },
   {
@@ -295,7 +360,11 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["A"],
     clis: { lpass: [ok(["lpass", "--version"]), ok(["lpass", "status", "--color", "never"], "Logged in as other@example.com.\n"), fail(["lpass", "login", "me@example.com"])] },
-    calls: [["lpass", "--version"], ["lpass", "status", "--color", "never"], ["lpass", "login", "me@example.com"]],
+    calls: [
+      ["lpass", "--version"],
+      ["lpass", "status", "--color", "never"],
+      ["lpass", "login", "me@example.com"],
+    ],
     error: { message: "Failed to log in to LastPass as me@example.com (`lpass login` exited with status 1)", hint: /^Sign in with `lpass login me@example\.com`/ },
   },
   {
@@ -304,7 +373,11 @@ const cases: Case[] = [
     account: "me@example.com",
     secrets: ["A", "Nope"],
     clis: { lpass: [ok(["lpass", "--version"]), ok(["lpass", "status", "--color", "never"], "Logged in as me@example.com.\n"), ok(["lpass", "show", "A", "Nope", "--json"], [lpass.entry("", "A", "s3cr3t-a")])] },
-    calls: [["lpass", "--version"], ["lpass", "status", "--color", "never"], ["lpass", "show", "A", "Nope", "--json"]],
+    calls: [
+      ["lpass", "--version"],
+      ["lpass", "status", "--color", "never"],
+      ["lpass", "show", "A", "Nope", "--json"],
+    ],
     error: { message: "Could not find Nope in LastPass", hint: /lpass ls/ },
   },
 
@@ -324,7 +397,10 @@ const cases: Case[] = [
         }),
       ],
     },
-    calls: [["aws", "--version"], ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "myapp/db", "myapp/api", "--profile", "prod", "--output", "json"]],
+    calls: [
+      ["aws", "--version"],
+      ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "myapp/db", "myapp/api", "--profile", "prod", "--output", "json"],
+    ],
     result: { "myapp/db/user": "app", "myapp/db/password": "s3cr3t-db", "myapp/db/port": "5432", "myapp/api": "s3cr3t-api" },
   },
   {
@@ -340,7 +416,10 @@ const cases: Case[] = [
         }),
       ],
     },
-    calls: [["aws", "--version"], ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "ok", "nope", "--output", "json"]],
+    calls: [
+      ["aws", "--version"],
+      ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "ok", "nope", "--output", "json"],
+    ],
     error: { message: "nope: Secrets Manager can't find the specified secret.", hint: /check the secret names/ },
   },
   {
@@ -349,7 +428,10 @@ const cases: Case[] = [
     account: "prod",
     secrets: ["db"],
     clis: { aws: [ok(["aws", "--version"]), fail(["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "db", "--profile", "prod", "--output", "json"], 255)] },
-    calls: [["aws", "--version"], ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "db", "--profile", "prod", "--output", "json"]],
+    calls: [
+      ["aws", "--version"],
+      ["aws", "secretsmanager", "batch-get-secret-value", "--secret-id-list", "db", "--profile", "prod", "--output", "json"],
+    ],
     error: { message: "Could not read db from AWS Secrets Manager (`aws secretsmanager batch-get-secret-value` exited with status 255)", hint: /aws sso login --profile prod/ },
   },
 
@@ -366,7 +448,11 @@ const cases: Case[] = [
         ok(["gcloud", "secrets", "versions", "access", "latest", "--secret=db-password", "--format=json"], gcloud.access("db-password", "s3cr3t-db")),
       ],
     },
-    calls: [["gcloud", "--version"], ["gcloud", "auth", "list", "--format=json"], ["gcloud", "secrets", "versions", "access", "latest", "--secret=db-password", "--format=json"]],
+    calls: [
+      ["gcloud", "--version"],
+      ["gcloud", "auth", "list", "--format=json"],
+      ["gcloud", "secrets", "versions", "access", "latest", "--secret=db-password", "--format=json"],
+    ],
     result: { "default/db-password": "s3cr3t-db" },
   },
   {
@@ -380,7 +466,18 @@ const cases: Case[] = [
         ok(["gcloud", "--version"]),
         ok(["gcloud", "auth", "list", "--format=json"], gcloud.account),
         ok(
-          ["gcloud", "secrets", "versions", "access", "2", "--secret=api-key", "--project=my-project", "--account=me@example.com", "--impersonate-service-account=sa@my-project.iam.gserviceaccount.com,sa2@my-project.iam.gserviceaccount.com", "--format=json"],
+          [
+            "gcloud",
+            "secrets",
+            "versions",
+            "access",
+            "2",
+            "--secret=api-key",
+            "--project=my-project",
+            "--account=me@example.com",
+            "--impersonate-service-account=sa@my-project.iam.gserviceaccount.com,sa2@my-project.iam.gserviceaccount.com",
+            "--format=json",
+          ],
           gcloud.access("api-key", "s3cr3t-api ünïcode\n"),
         ),
       ],
@@ -388,7 +485,18 @@ const cases: Case[] = [
     calls: [
       ["gcloud", "--version"],
       ["gcloud", "auth", "list", "--format=json"],
-      ["gcloud", "secrets", "versions", "access", "2", "--secret=api-key", "--project=my-project", "--account=me@example.com", "--impersonate-service-account=sa@my-project.iam.gserviceaccount.com,sa2@my-project.iam.gserviceaccount.com", "--format=json"],
+      [
+        "gcloud",
+        "secrets",
+        "versions",
+        "access",
+        "2",
+        "--secret=api-key",
+        "--project=my-project",
+        "--account=me@example.com",
+        "--impersonate-service-account=sa@my-project.iam.gserviceaccount.com,sa2@my-project.iam.gserviceaccount.com",
+        "--format=json",
+      ],
     ],
     result: { "my-project/api-key": "s3cr3t-api ünïcode\n" },
   },
@@ -421,7 +529,12 @@ const cases: Case[] = [
     account: "default",
     secrets: ["x"],
     clis: { gcloud: [ok(["gcloud", "--version"]), ok(["gcloud", "auth", "list", "--format=json"], []), ok(["gcloud", "auth", "login"])] },
-    calls: [["gcloud", "--version"], ["gcloud", "auth", "list", "--format=json"], ["gcloud", "auth", "login"], ["gcloud", "auth", "list", "--format=json"]],
+    calls: [
+      ["gcloud", "--version"],
+      ["gcloud", "auth", "list", "--format=json"],
+      ["gcloud", "auth", "login"],
+      ["gcloud", "auth", "list", "--format=json"],
+    ],
     error: { message: "Could not log in to gcloud: `gcloud auth list` shows no account", hint: /gcloud auth login/ },
   },
   {
@@ -430,7 +543,11 @@ const cases: Case[] = [
     account: "default",
     secrets: ["nope"],
     clis: { gcloud: [ok(["gcloud", "--version"]), ok(["gcloud", "auth", "list", "--format=json"], gcloud.account), fail(["gcloud", "secrets", "versions", "access", "latest", "--secret=nope", "--format=json"])] },
-    calls: [["gcloud", "--version"], ["gcloud", "auth", "list", "--format=json"], ["gcloud", "secrets", "versions", "access", "latest", "--secret=nope", "--format=json"]],
+    calls: [
+      ["gcloud", "--version"],
+      ["gcloud", "auth", "list", "--format=json"],
+      ["gcloud", "secrets", "versions", "access", "latest", "--secret=nope", "--format=json"],
+    ],
     error: { message: "Could not read default/nope from Google Secret Manager (`gcloud secrets versions access` exited with status 1)" },
   },
 
@@ -447,7 +564,11 @@ const cases: Case[] = [
         ok(["doppler", "secrets", "get", "A", "B", "--json", "-p", "my-project", "-c", "prd"], { A: doppler.secret("s3cr3t-a"), B: doppler.secret("s3cr3t-b") }),
       ],
     },
-    calls: [["doppler", "--version"], ["doppler", "me", "--json"], ["doppler", "secrets", "get", "A", "B", "--json", "-p", "my-project", "-c", "prd"]],
+    calls: [
+      ["doppler", "--version"],
+      ["doppler", "me", "--json"],
+      ["doppler", "secrets", "get", "A", "B", "--json", "-p", "my-project", "-c", "prd"],
+    ],
     result: { A: "s3cr3t-a", B: "s3cr3t-b" },
   },
   {
@@ -456,14 +577,14 @@ const cases: Case[] = [
     secrets: ["A"],
     env: { DOPPLER_TOKEN: "dp.st.prd.abc" },
     clis: {
-      doppler: [
-        ok(["doppler", "--version"]),
-        fail(["doppler", "me", "--json"]),
-        ok(["doppler", "login", "-y"]),
-        ok(["doppler", "secrets", "get", "A", "--json"], { A: doppler.secret("s3cr3t-a") }),
-      ],
+      doppler: [ok(["doppler", "--version"]), fail(["doppler", "me", "--json"]), ok(["doppler", "login", "-y"]), ok(["doppler", "secrets", "get", "A", "--json"], { A: doppler.secret("s3cr3t-a") })],
     },
-    calls: [["doppler", "--version"], ["doppler", "me", "--json"], ["doppler", "login", "-y"], ["doppler", "secrets", "get", "A", "--json"]],
+    calls: [
+      ["doppler", "--version"],
+      ["doppler", "me", "--json"],
+      ["doppler", "login", "-y"],
+      ["doppler", "secrets", "get", "A", "--json"],
+    ],
     result: { A: "s3cr3t-a" },
   },
   {
@@ -471,7 +592,10 @@ const cases: Case[] = [
     adapter: "doppler",
     secrets: ["A"],
     clis: { doppler: [ok(["doppler", "--version"]), ok(["doppler", "me", "--json"], doppler.me)] },
-    calls: [["doppler", "--version"], ["doppler", "me", "--json"]],
+    calls: [
+      ["doppler", "--version"],
+      ["doppler", "me", "--json"],
+    ],
     error: { message: "Missing project or config from '--from=project/config' option", hint: /--from my-project\/prd/ },
   },
   {
@@ -480,7 +604,11 @@ const cases: Case[] = [
     from: "p/c",
     secrets: ["A"],
     clis: { doppler: [ok(["doppler", "--version"]), fail(["doppler", "me", "--json"]), fail(["doppler", "login", "-y"])] },
-    calls: [["doppler", "--version"], ["doppler", "me", "--json"], ["doppler", "login", "-y"]],
+    calls: [
+      ["doppler", "--version"],
+      ["doppler", "me", "--json"],
+      ["doppler", "login", "-y"],
+    ],
     error: { message: "Failed to log in to Doppler (`doppler login` exited with status 1)", hint: /^Sign in with `doppler login`/ },
   },
 
@@ -491,7 +619,10 @@ const cases: Case[] = [
     from: "/vaults/primary",
     secrets: ["FooBar/DB_PASSWORD", "Other"],
     clis: { "enpass-cli": [ok(["enpass-cli", "version"], "v1.6.0\n"), ok(["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar", "Other"], enpass)] },
-    calls: [["enpass-cli", "version"], ["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar", "Other"]],
+    calls: [
+      ["enpass-cli", "version"],
+      ["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar", "Other"],
+    ],
     result: { "FooBar/DB_PASSWORD": "s3cr3t-db", Other: "s3cr3t-other" },
   },
   {
@@ -500,7 +631,10 @@ const cases: Case[] = [
     from: "/vaults/primary",
     secrets: ["FooBar"],
     clis: { "enpass-cli": [ok(["enpass-cli", "version"]), ok(["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar"], enpass)] },
-    calls: [["enpass-cli", "version"], ["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar"]],
+    calls: [
+      ["enpass-cli", "version"],
+      ["enpass-cli", "-json", "-vault", "/vaults/primary", "show", "FooBar"],
+    ],
     result: { "FooBar/DB_PASSWORD": "s3cr3t-db", "FooBar/API": "s3cr3t-api" },
   },
   {
@@ -509,7 +643,10 @@ const cases: Case[] = [
     from: "/v",
     secrets: ["FooBar"],
     clis: { "enpass-cli": [ok(["enpass-cli", "version"]), ok(["enpass-cli", "-json", "-vault", "/v", "show", "FooBar"], [enpass[0], enpass[0]])] },
-    calls: [["enpass-cli", "version"], ["enpass-cli", "-json", "-vault", "/v", "show", "FooBar"]],
+    calls: [
+      ["enpass-cli", "version"],
+      ["enpass-cli", "-json", "-vault", "/v", "show", "FooBar"],
+    ],
     error: { message: "FooBar/DB_PASSWORD is present more than once" },
   },
   {
@@ -539,10 +676,10 @@ const cases: Case[] = [
       passbolt: [
         ok(["passbolt", "--version"], "passbolt version 0.3.2\n"),
         ok(["passbolt", "verify"], "Verification successful\n"),
-        ok(["passbolt", "list", "resources", "--filter", 'Name == "DB_PASSWORD" || Name == "API_KEY"', "--column", "name", "--column", "password", "--json"], [
-          passbolt.resource("DB_PASSWORD", "s3cr3t-db"),
-          passbolt.resource("API_KEY", "s3cr3t-api"),
-        ]),
+        ok(
+          ["passbolt", "list", "resources", "--filter", 'Name == "DB_PASSWORD" || Name == "API_KEY"', "--column", "name", "--column", "password", "--json"],
+          [passbolt.resource("DB_PASSWORD", "s3cr3t-db"), passbolt.resource("API_KEY", "s3cr3t-api")],
+        ),
       ],
     },
     calls: [
@@ -564,7 +701,22 @@ const cases: Case[] = [
         ok(["passbolt", "list", "folders", "--filter", 'Name == "Prod"', "--json"], [passbolt.folder("f-prod", "Prod")]),
         ok(["passbolt", "list", "folders", "--filter", 'Name == "Sub" && FolderParentID == "f-prod"', "--json"], [passbolt.folder("f-sub", "Sub", "f-prod")]),
         ok(
-          ["passbolt", "list", "resources", "--filter", '(Name == "DB_PASSWORD" && FolderParentID == "f-prod") || (Name == "API_KEY" && FolderParentID == "f-sub")', "--folder", "f-prod", "--folder", "f-sub", "--column", "name", "--column", "password", "--json"],
+          [
+            "passbolt",
+            "list",
+            "resources",
+            "--filter",
+            '(Name == "DB_PASSWORD" && FolderParentID == "f-prod") || (Name == "API_KEY" && FolderParentID == "f-sub")',
+            "--folder",
+            "f-prod",
+            "--folder",
+            "f-sub",
+            "--column",
+            "name",
+            "--column",
+            "password",
+            "--json",
+          ],
           [passbolt.resource("DB_PASSWORD", "s3cr3t-db"), passbolt.resource("API_KEY", "s3cr3t-api")],
         ),
       ],
@@ -574,7 +726,22 @@ const cases: Case[] = [
       ["passbolt", "verify"],
       ["passbolt", "list", "folders", "--filter", 'Name == "Prod"', "--json"],
       ["passbolt", "list", "folders", "--filter", 'Name == "Sub" && FolderParentID == "f-prod"', "--json"],
-      ["passbolt", "list", "resources", "--filter", '(Name == "DB_PASSWORD" && FolderParentID == "f-prod") || (Name == "API_KEY" && FolderParentID == "f-sub")', "--folder", "f-prod", "--folder", "f-sub", "--column", "name", "--column", "password", "--json"],
+      [
+        "passbolt",
+        "list",
+        "resources",
+        "--filter",
+        '(Name == "DB_PASSWORD" && FolderParentID == "f-prod") || (Name == "API_KEY" && FolderParentID == "f-sub")',
+        "--folder",
+        "f-prod",
+        "--folder",
+        "f-sub",
+        "--column",
+        "name",
+        "--column",
+        "password",
+        "--json",
+      ],
     ],
     result: { DB_PASSWORD: "s3cr3t-db", API_KEY: "s3cr3t-api" },
   },
@@ -583,7 +750,11 @@ const cases: Case[] = [
     adapter: "passbolt",
     secrets: ["Nope/A"],
     clis: { passbolt: [ok(["passbolt", "--version"]), ok(["passbolt", "verify"]), ok(["passbolt", "list", "folders", "--filter", 'Name == "Nope"', "--json"], [])] },
-    calls: [["passbolt", "--version"], ["passbolt", "verify"], ["passbolt", "list", "folders", "--filter", 'Name == "Nope"', "--json"]],
+    calls: [
+      ["passbolt", "--version"],
+      ["passbolt", "verify"],
+      ["passbolt", "list", "folders", "--filter", 'Name == "Nope"', "--json"],
+    ],
     error: { message: "Could not find the following folders in Passbolt: Nope", hint: /passbolt list folders/ },
   },
   {
@@ -597,7 +768,11 @@ const cases: Case[] = [
         ok(["passbolt", "list", "resources", "--filter", 'Name == "A" || Name == "B"', "--column", "name", "--column", "password", "--json"], [passbolt.resource("A", "s3cr3t-a")]),
       ],
     },
-    calls: [["passbolt", "--version"], ["passbolt", "verify"], ["passbolt", "list", "resources", "--filter", 'Name == "A" || Name == "B"', "--column", "name", "--column", "password", "--json"]],
+    calls: [
+      ["passbolt", "--version"],
+      ["passbolt", "verify"],
+      ["passbolt", "list", "resources", "--filter", 'Name == "A" || Name == "B"', "--column", "name", "--column", "password", "--json"],
+    ],
     error: { message: "Could not find the following secrets in Passbolt: B" },
   },
   {
@@ -605,7 +780,10 @@ const cases: Case[] = [
     adapter: "passbolt",
     secrets: ["A"],
     clis: { passbolt: [ok(["passbolt", "--version"]), fail(["passbolt", "verify"])] },
-    calls: [["passbolt", "--version"], ["passbolt", "verify"]],
+    calls: [
+      ["passbolt", "--version"],
+      ["passbolt", "verify"],
+    ],
     error: { message: "Failed to log in to Passbolt (`passbolt verify` exited with status 1)", hint: /passbolt configure/ },
   },
 

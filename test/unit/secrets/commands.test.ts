@@ -81,7 +81,7 @@ describe("shell words (Ruby's Shellwords)", () => {
   test.each([
     ['app exec -i --reuse "bin/rails console"', ["app", "exec", "-i", "--reuse", "bin/rails console"]],
     ["  a  'b c'  d\\ e ", ["a", "b c", "d e"]],
-    ['x"y"\'z\'', ["xyz"]],
+    ["x\"y\"'z'", ["xyz"]],
     ['"a \\"q\\" \\$v \\n"', ['a "q" $v \\n']],
     ["", []],
   ])("split %j", (input, expected) => {
@@ -151,7 +151,13 @@ describe("$(kamal secrets ...) in a secrets file runs in-process", () => {
     clis = new FakeClis().add("lpass", [
       { argv: ["lpass", "--version"] },
       { argv: ["lpass", "status", "--color", "never"], stdout: "Logged in as me@example.com.\n" },
-      { argv: ["lpass", "show", "Deploy/REGISTRY", "Deploy/DB", "--json"], stdout: [{ fullname: "Deploy/REGISTRY", password: "s3cr3t-reg" }, { fullname: "Deploy/DB", password: "pa ss'\"$x" }] },
+      {
+        argv: ["lpass", "show", "Deploy/REGISTRY", "Deploy/DB", "--json"],
+        stdout: [
+          { fullname: "Deploy/REGISTRY", password: "s3cr3t-reg" },
+          { fullname: "Deploy/DB", password: "pa ss'\"$x" },
+        ],
+      },
     ]);
     const dir = project({
       "config/deploy.yml": CONFIG,
@@ -200,11 +206,7 @@ describe("sextant secrets (the commands, in a process)", () => {
   });
 
   test("fetch with a vendor CLI stand-in on PATH", () => {
-    clis = new FakeClis().add("bws", [
-      { argv: ["bws", "--version"] },
-      { argv: ["bws", "project", "list"], stdout: [] },
-      { argv: ["bws", "secret", "get", "id-1"], stdout: { key: "TOKEN", value: "s3cr3t-token" } },
-    ]);
+    clis = new FakeClis().add("bws", [{ argv: ["bws", "--version"] }, { argv: ["bws", "project", "list"], stdout: [] }, { argv: ["bws", "secret", "get", "id-1"], stdout: { key: "TOKEN", value: "s3cr3t-token" } }]);
     const result = sextant(["secrets", "fetch", "--adapter", "bitwarden-sm", "id-1"], { env: clis.env() });
     expect(result).toEqual({ status: 0, stdout: '\\{\\"TOKEN\\":\\"s3cr3t-token\\"\\}\n', stderr: "" });
   });
@@ -235,7 +237,11 @@ describe("sextant secrets (the commands, in a process)", () => {
     ["missing --adapter", ["secrets", "fetch", "A"], /ERROR Missing required argument: --adapter/],
     ["missing --account", ["secrets", "fetch", "-a", "1password", "A"], /ERROR No value provided for required options '--account'\nthe 1password adapter needs --account/],
     ["unknown adapter", ["secrets", "fetch", "-a", "keychain", "A"], /ERROR Unknown secrets adapter: keychain\nuse one of 1password, /],
-    ["vendor CLI missing", ["secrets", "fetch", "-a", "lastpass", "--account", "me@example.com", "A"], /ERROR LastPass CLI is not installed \(`lpass` was not found on PATH or `lpass --version` failed\)\ninstall it \(https:\/\/github\.com\/lastpass\/lastpass-cli\), then sign in with `lpass login me@example\.com`/],
+    [
+      "vendor CLI missing",
+      ["secrets", "fetch", "-a", "lastpass", "--account", "me@example.com", "A"],
+      /ERROR LastPass CLI is not installed \(`lpass` was not found on PATH or `lpass --version` failed\)\ninstall it \(https:\/\/github\.com\/lastpass\/lastpass-cli\), then sign in with `lpass login me@example\.com`/,
+    ],
     ["extract: missing name", ["secrets", "extract", "B", '{"A":"s3cr3t-a"}'], /ERROR Could not find secret B\nthe fetched secrets are: A/],
     ["extract: missing JSON", ["secrets", "extract", "B"], /ERROR Missing required positional argument: SECRETS/],
     ["print: no config", ["secrets", "print"], /ERROR Configuration file not found in config\/deploy\.yml/],

@@ -4,7 +4,7 @@
  * calls.jsonl, then answers with the first scripted response whose argv matches exactly: the
  * vendor's documented output on stdout and an exit status. Anything unscripted exits 97.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRunner, type Runner } from "../../../src/secrets/runner.ts";
@@ -64,7 +64,11 @@ export class FakeClis {
   calls(): Call[] {
     const file = join(this.bin, "calls.jsonl");
     if (!existsSync(file)) return [];
-    return readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call);
+    return readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Call);
   }
 
   argvs(): string[][] {

@@ -17,8 +17,7 @@ describe("planAuth", () => {
   writeFileSync(join(dir, "plain-again"), plain.private);
   writeFileSync(join(dir, "encrypted"), encrypted.private);
   writeFileSync(join(dir, "public"), plain.public);
-  const target = (settings: ConstructorParameters<typeof SshResolver>[0]) =>
-    new SshResolver({ env: { HOME: dir, SSH_AUTH_SOCK: "/tmp/agent" }, ...settings }, parseSshConfig("")).resolve("h");
+  const target = (settings: ConstructorParameters<typeof SshResolver>[0]) => new SshResolver({ env: { HOME: dir, SSH_AUTH_SOCK: "/tmp/agent" }, ...settings }, parseSshConfig("")).resolve("h");
 
   test("loads key files, skips missing ones silently, duplicates once, encrypted/public with a reason", () => {
     const plan = planAuth(target({ keys: ["missing", join(dir, "plain"), join(dir, "plain-again"), join(dir, "encrypted"), join(dir, "public")] }));
@@ -57,7 +56,10 @@ describe("errors", () => {
   });
 
   test("host key errors show the fingerprint and how to trust it", () => {
-    const e = new SshHostKeyError({ host: "h", user: "root", port: 22 }, { fingerprint: "SHA256:abc", keyType: "ssh-ed25519", mismatch: false, knownHostsFiles: ["~/.ssh/known_hosts"], trustCommand: "ssh-keyscan -t ed25519 h >> ~/.ssh/known_hosts" });
+    const e = new SshHostKeyError(
+      { host: "h", user: "root", port: 22 },
+      { fingerprint: "SHA256:abc", keyType: "ssh-ed25519", mismatch: false, knownHostsFiles: ["~/.ssh/known_hosts"], trustCommand: "ssh-keyscan -t ed25519 h >> ~/.ssh/known_hosts" },
+    );
     expect(e.message).toContain("SHA256:abc");
     expect(e.hint).toContain("ssh-keyscan -t ed25519 h >> ~/.ssh/known_hosts");
     expect(e).toBeInstanceOf(SshConnectError);
@@ -67,7 +69,12 @@ describe("errors", () => {
     const one = new SshMultiHostError(new Map([["h1", new SshConnectError({ host: "h1", user: "root", port: 22 }, "connect", "refused")]]));
     expect(one.message).toStartWith("Exception while executing on host h1: SSH connection to root@h1 failed");
     expect(one.hint).toContain("sshd");
-    const two = new SshMultiHostError(new Map<string, unknown>([["h1", new Error("a")], ["h2", new Error("b")]]));
+    const two = new SshMultiHostError(
+      new Map<string, unknown>([
+        ["h1", new Error("a")],
+        ["h2", new Error("b")],
+      ]),
+    );
     expect(two.message).toBe("Exceptions on 2 hosts:\nh1: a\nh2: b");
   });
 

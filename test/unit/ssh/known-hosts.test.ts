@@ -2,18 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  appendKnownHost,
-  checkHostKey,
-  entryMatches,
-  fingerprint,
-  hashHostName,
-  keyTypeOfBlob,
-  knownHostsName,
-  knownKeyTypes,
-  parseKnownHosts,
-  readKnownHosts,
-} from "../../../src/ssh/known-hosts.ts";
+import { appendKnownHost, checkHostKey, entryMatches, fingerprint, hashHostName, keyTypeOfBlob, knownHostsName, knownKeyTypes, parseKnownHosts, readKnownHosts } from "../../../src/ssh/known-hosts.ts";
 
 // Throwaway public keys, with the fingerprints `ssh-keygen -lf` prints for them.
 const ED = "AAAAC3NzaC1lZDI1NTE5AAAAIDhth6K008tKGumHhWMW0RX1rBJRSO4Yt3Fla66YZteK";

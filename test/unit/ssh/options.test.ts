@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseHostSpec, SshResolver } from "../../../src/ssh/options.ts";
 import { expandProxyCommand } from "../../../src/ssh/connect.ts";
+import { parseHostSpec, SshResolver } from "../../../src/ssh/options.ts";
 import { parseSshConfig } from "../../../src/ssh/ssh-config.ts";
 
 const env = { HOME: "/home/me", USER: "me", SSH_AUTH_SOCK: "/tmp/agent.sock" };

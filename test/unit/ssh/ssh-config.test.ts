@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expandPath, hostPatternsMatch, loadSshConfig, lookupHost, parseSshConfig, splitArgs, wildcardMatch } from "../../../src/ssh/ssh-config.ts";
