@@ -19,7 +19,7 @@ import { Logger } from "./logging.ts";
 import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
 import { Router } from "./router.ts";
 import { buildChain } from "./stages/chain.ts";
-import type { Handler } from "./stages/compose.ts";
+import type { Handler, HandlerResult } from "./stages/compose.ts";
 import type { StateStore } from "./state.ts";
 import { TlsListener } from "./tls.ts";
 import { closeRelays, websocketHandler } from "./websocket.ts";
@@ -139,7 +139,7 @@ export class ProxyServer {
   }
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
-  handle(req: Request, conn: ConnInfo): Promise<Response | undefined> | Response | undefined {
+  handle(req: Request, conn: ConnInfo): HandlerResult {
     return this.chain(new RequestContext(req, conn));
   }
 
