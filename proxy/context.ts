@@ -3,6 +3,7 @@
  * hooks that run when the response body has been fully sent (logging, metrics, in-flight release).
  */
 import type { Server } from "bun";
+import type { Service } from "./service.ts";
 
 export interface ConnInfo {
   remoteAddr: string;
@@ -37,6 +38,8 @@ export class RequestContext {
   readonly startedAt = performance.now();
   service = "";
   target = "";
+  /** The service routing picked (set by the routing stage, read by the stages after it). */
+  matched: Service | undefined;
   /** The path the upstream sees (after prefix stripping). */
   strippedPath: string;
   matchedPrefix = "/";

@@ -1,7 +1,8 @@
 /**
  * The long-running proxy: HTTP (and HTTPS when certificates exist) listeners sharing one handler chain
- * (request start → request id → logging/metrics → router → service), the metrics listener, the control
- * socket, state restore at start and graceful shutdown.
+ * (stages/chain.ts: request checks → connection timer → request start → request id → logging/metrics →
+ * router → ACME answers → service), the metrics listener, the control socket, state restore at start and
+ * graceful shutdown.
  */
 
 import { tmpdir } from "node:os";
@@ -13,12 +14,12 @@ import { CommandHandler } from "./commands.ts";
 import { bunSeconds, type ConnTimeouts, ConnTimer, DEFAULT_CONN_TIMEOUTS } from "./conn-timeouts.ts";
 import { type ConnInfo, RequestContext } from "./context.ts";
 import { type ControlServer, startControlServer } from "./control-server.ts";
-import { renderErrorPage } from "./error-pages.ts";
 import type { FetchLike } from "./health-check.ts";
 import { Logger } from "./logging.ts";
 import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
-import { badRequest, badRequestReason } from "./request-checks.ts";
-import { Router, stripPrefix } from "./router.ts";
+import { Router } from "./router.ts";
+import { buildChain } from "./stages/chain.ts";
+import type { Handler, HandlerResult } from "./stages/compose.ts";
 import type { StateStore } from "./state.ts";
 import { TlsListener } from "./tls.ts";
 import { closeRelays, websocketHandler } from "./websocket.ts";
@@ -46,8 +47,6 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 // Bun's default limit is 128 MiB; kamal-proxy has none unless --max-request-body is set.
 const MAX_BODY = Number.MAX_SAFE_INTEGER;
 
-const EMPTY_HEADERS = new Headers();
-
 const normalizeIp = (ip: string): string => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
 
 export class ProxyServer {
@@ -63,6 +62,7 @@ export class ProxyServer {
   readonly acme: AcmeManager;
   readonly timeouts: ConnTimeouts;
   private readonly connTimer: ConnTimer;
+  private readonly chain: Handler;
 
   constructor(readonly options: ProxyServerOptions) {
     this.timeouts = { ...DEFAULT_CONN_TIMEOUTS, ...options.timeouts };
@@ -93,6 +93,7 @@ export class ProxyServer {
         new Response(null, { status: 500 }),
     });
     this.tls.extraCertificates = () => this.acme.certificates();
+    this.chain = buildChain({ router: this.router, acme: this.acme, logger: this.logger, metrics: this.metrics, clock: this.clock, connTimer: this.connTimer });
     this.tls.idleTimeout = bunSeconds(this.timeouts.readHeader);
   }
 
@@ -138,104 +139,8 @@ export class ProxyServer {
   }
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
-  async handle(req: Request, conn: ConnInfo): Promise<Response | undefined> {
-    const refused = badRequestReason(req.headers);
-    if (refused) {
-      this.logger.info("Bad request", { reason: refused, remote_addr: conn.remoteAddr });
-      return badRequest();
-    }
-    this.connTimer.handling(conn.server, req);
-    const ctx = new RequestContext(req, conn);
-    if (!ctx.headers.has("x-request-start")) ctx.headers.set("x-request-start", `t=${this.clock.now()}`);
-    if (!ctx.headers.has("x-request-id")) ctx.headers.set("x-request-id", crypto.randomUUID());
-    let res: Response | undefined;
-    try {
-      const match = this.router.lookup(ctx.hostname, ctx.path);
-      if (!match) res = renderErrorPage(404);
-      else {
-        const s = match.service;
-        if (s.options.strip_prefix && match.prefix !== "/") {
-          ctx.matchedPrefix = match.prefix;
-          ctx.strippedPath = stripPrefix(match.prefix, ctx.path);
-        }
-        if (s.targetOptions.log_request_headers) ctx.logRequestHeaders = s.targetOptions.log_request_headers;
-        if (s.targetOptions.log_response_headers) ctx.logResponseHeaders = s.targetOptions.log_response_headers;
-        // ACME HTTP-01 answers (and on-demand orders) come before the service's redirects.
-        const early = this.acme.intercept(ctx, s);
-        res = (early && (await early)) || (await s.serve(ctx));
-      }
-    } catch (e) {
-      this.logger.error("Error while proxying", { path: ctx.path, error: (e as Error).message });
-      res = renderErrorPage(500);
-    }
-    if (res === undefined) {
-      ctx.onFinish(() => this.record(ctx, 101, 0, EMPTY_HEADERS));
-      return undefined;
-    }
-    return this.track(ctx, res);
-  }
-
-  /** The request's log line and metrics, once its response is over. */
-  private record(ctx: RequestContext, status: number, bytes: number, headers: Headers): void {
-    this.logger.request({ ctx, status, respBytes: bytes, respHeaders: headers, logRequestHeaders: ctx.logRequestHeaders, logResponseHeaders: ctx.logResponseHeaders });
-    if (!ctx.excludedFromMetrics && this.metrics.enabled) this.metrics.request(ctx.service, ctx.req.method, status, (performance.now() - ctx.startedAt) / 1e3);
-  }
-
-  /** Log, then run the finish hooks (in-flight release, buffers, timers): the order the hooks always had. */
-  private finish(ctx: RequestContext, status: number, bytes: number, headers: Headers): void {
-    try {
-      this.record(ctx, status, bytes, headers);
-    } catch {
-      // A failing log write must not keep the in-flight release from running.
-    }
-    ctx.finish();
-  }
-
-  /**
-   * Wrap the body to count bytes and to run the finish hooks (log line, in-flight release) at its end.
-   * A body already in memory (known length) or none at all needs no wrapper: the hooks run at once.
-   */
-  private track(ctx: RequestContext, res: Response): Response {
-    const { server } = ctx.conn;
-    // knownLength first: reading `res.body` turns a body held in memory into a JS stream (~0.6 µs), and
-    // Bun.serve then sends it as a stream instead of as one buffer.
-    if (ctx.knownLength !== undefined || !res.body) {
-      this.finish(ctx, ctx.loggedStatus ?? res.status, ctx.knownLength ?? 0, res.headers);
-      this.connTimer.idle(server, ctx.req);
-      return res;
-    }
-    let bytes = 0;
-    const reader = res.body.getReader();
-    const done = () => {
-      this.connTimer.idle(server, ctx.req);
-      this.finish(ctx, ctx.loggedStatus ?? res.status, bytes, res.headers);
-    };
-    const body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const chunk = await reader.read();
-            if (chunk.done) {
-              controller.close();
-              done();
-            } else {
-              bytes += chunk.value.byteLength;
-              controller.enqueue(chunk.value);
-            }
-          } catch (e) {
-            controller.error(e);
-            done();
-          }
-        },
-        cancel(reason) {
-          if (ctx.req.signal.aborted) ctx.loggedStatus = 499;
-          void reader.cancel(reason).catch(() => undefined);
-          done();
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  handle(req: Request, conn: ConnInfo): HandlerResult {
+    return this.chain(new RequestContext(req, conn));
   }
 
   async stop(): Promise<void> {

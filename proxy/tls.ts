@@ -11,7 +11,7 @@ import type { Logger } from "./logging.ts";
 import type { Router } from "./router.ts";
 import { websocketHandler } from "./websocket.ts";
 
-type Handler = (req: Request, conn: ConnInfo) => Promise<Response | undefined>;
+type Handler = (req: Request, conn: ConnInfo) => Response | undefined | Promise<Response | undefined>;
 export interface CertEntry {
   serverName: string;
   cert: string;

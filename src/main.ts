@@ -15,7 +15,7 @@ function isVerbose(argv: readonly string[]): boolean {
 async function main(argv: string[]): Promise<number> {
   const name = invokedName();
   if (name === "kamal-proxy" || argv[0] === "proxy-server") {
-    const { runProxyCli } = await import("../proxy/cli.ts");
+    const { runProxyCli } = await import("../proxy/cli/main.ts");
     return name === "kamal-proxy" ? runProxyCli(argv, "kamal-proxy") : runProxyCli(argv.slice(1), "sextant proxy-server");
   }
   if (argv[0] === "proxy-image-share") {

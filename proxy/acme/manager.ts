@@ -1,6 +1,9 @@
 /**
  * Automatic certificates (ACME) for TLS services without a custom certificate: kamal-proxy's
- * autocert, on the `acme-client` library (RFC 8555: accounts, orders, JWS, CSRs).
+ * autocert, on the `acme-client` library (RFC 8555: accounts, orders, JWS, CSRs). This file follows the
+ * services and keeps one entry per host (cached certificate, renewal timer, order in flight); the parts
+ * live beside it: client.ts (the CA: accounts, orders), challenges.ts (HTTP-01 answers), renewal.ts
+ * (when to renew, backoff), on-demand.ts (the on-demand policy), store.ts (the cache).
  *
  * * Every host of such a service gets an ECDSA certificate, issued through HTTP-01 (the challenge is
  *   answered on plain HTTP before any redirect, see `intercept`). TLS-ALPN-01 is not offered: Bun.serve
@@ -19,12 +22,16 @@
  *   on-demand certificates are loaded at start, so they serve at once after a restart.
  */
 import { readdirSync } from "node:fs";
-// Loaded on the first order: a proxy without TLS services never pays its memory (tens of MB).
-import type * as AcmeLib from "acme-client";
 import type { RequestContext } from "../context.ts";
 import type { Logger } from "../logging.ts";
 import type { ServiceOptions } from "../protocol.ts";
+import { Http01Answers } from "./challenges.ts";
+import { AcmeClients } from "./client.ts";
+import { OnDemandPolicy } from "./on-demand.ts";
+import { MAX_TIMER_MS, renewalTime, retryDelay } from "./renewal.ts";
 import { AcmeStore, cacheDirectory, LETS_ENCRYPT_PRODUCTION, type StoredCertificate } from "./store.ts";
+
+export { renewalTime } from "./renewal.ts";
 
 export interface AcmeService {
   name: string;
@@ -72,44 +79,20 @@ interface Managed {
   onDemand: boolean;
 }
 
-const DAY = 86_400_000;
-const CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
-const MAX_TIMER = 2 ** 31 - 1;
-const ON_DEMAND_TIMEOUT_MS = 2000;
-
-/** When to renew: a third of the lifetime before expiry, at most 30 days before. */
-export function renewalTime(cert: { notBefore: number; notAfter: number }): number {
-  return cert.notAfter - Math.min(30 * DAY, (cert.notAfter - cert.notBefore) / 3);
-}
-
 const acmeManaged = (o: ServiceOptions): boolean => o.tls_enabled && !o.tls_certificate_path && !o.tls_on_demand_url;
 
 export class AcmeManager {
   private readonly managed = new Map<string, Managed>();
-  private readonly challenges = new Map<string, string>();
-  private readonly clients = new Map<string, Promise<AcmeLib.Client>>();
-  private library?: Promise<typeof AcmeLib>;
-  private readonly denied = new Map<string, number>();
+  private readonly answers = new Http01Answers();
+  private readonly clients: AcmeClients;
+  private readonly policy: OnDemandPolicy;
   private stopped = false;
   private readonly now: () => number;
 
   constructor(private readonly o: AcmeManagerOptions) {
     this.now = o.now ?? Date.now;
-  }
-
-  /** acme-client, imported when the first certificate is ordered. */
-  private lib(): Promise<typeof AcmeLib> {
-    // node:https and node:tls are imported here too: loaded at start they cost ~8 MB of idle RSS.
-    return (this.library ??= Promise.all([import("acme-client"), import("node:https"), import("node:tls")]).then(([acme, https, tls]) => {
-      if (this.o.caPem) {
-        // acme-client talks through its own axios instance; trust the extra CA next to the public roots.
-        (acme as unknown as { axios: { defaults: { httpsAgent?: unknown } } }).axios.defaults.httpsAgent = new https.Agent({
-          ca: [...tls.rootCertificates, this.o.caPem],
-          keepAlive: true,
-        });
-      }
-      return acme;
-    }));
+    this.clients = new AcmeClients({ caPem: o.caPem, eab: o.eab });
+    this.policy = new OnDemandPolicy({ logger: o.logger, localRequest: o.localRequest, fetch: o.fetch, now: this.now });
   }
 
   private directoryFor(options: ServiceOptions): string {
@@ -119,7 +102,6 @@ export class AcmeManager {
   private storeFor(options: ServiceOptions): AcmeStore {
     return new AcmeStore(cacheDirectory(options.acme_cache_path || this.o.defaultCachePath, this.directoryFor(options)));
   }
-
   /** Follow the services: order certificates for new hosts, forget removed ones. */
   sync(services: Iterable<AcmeService>): void {
     if (this.stopped) return;
@@ -180,10 +162,10 @@ export class AcmeManager {
     const delay = Math.max(0, at - this.now());
     entry.timer = setTimeout(
       () => {
-        if (delay > MAX_TIMER) return this.schedule(entry, at);
+        if (delay > MAX_TIMER_MS) return this.schedule(entry, at);
         void this.attempt(entry);
       },
-      Math.min(delay, MAX_TIMER),
+      Math.min(delay, MAX_TIMER_MS),
     );
     entry.timer.unref?.();
   }
@@ -196,7 +178,7 @@ export class AcmeManager {
       const started = this.now();
       try {
         logger.info(renewing ? "Renewing certificate" : "Requesting certificate", { host: entry.host, directory: entry.directory });
-        const cert = await this.order(entry);
+        const cert = await this.clients.order(entry.directory, entry.store, entry.host, this.answers);
         if (this.managed.get(entry.host) !== entry) return;
         entry.cert = cert;
         entry.failures = 0;
@@ -205,8 +187,7 @@ export class AcmeManager {
         this.schedule(entry, renewalTime(cert));
       } catch (e) {
         entry.failures++;
-        const base = this.o.retryBaseMs ?? 120_000;
-        const delay = Math.min(base * 2 ** (entry.failures - 1), this.o.retryMaxMs ?? 3_600_000);
+        const delay = retryDelay(entry.failures, this.o.retryBaseMs, this.o.retryMaxMs);
         logger.error("Unable to obtain certificate", { host: entry.host, error: (e as Error).message, attempt: entry.failures, retry_in_ms: delay });
         if (this.managed.get(entry.host) === entry) this.schedule(entry, this.now() + delay);
         throw e;
@@ -216,67 +197,6 @@ export class AcmeManager {
     })();
     entry.inflight.catch(() => undefined);
     return entry.inflight;
-  }
-
-  private client(directory: string, store: AcmeStore): Promise<AcmeLib.Client> {
-    const key = `${directory}\n${store.dir}`;
-    let client = this.clients.get(key);
-    if (!client) {
-      client = (async () => {
-        const acme = await this.lib();
-        let accountKey = store.readAccountKey();
-        if (!accountKey) {
-          accountKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
-          store.writeAccountKey(accountKey);
-        }
-        const c = new acme.Client({
-          directoryUrl: directory,
-          accountKey,
-          ...(this.o.eab ? { externalAccountBinding: this.o.eab } : {}),
-          // Status polls (challenge, order): from 1 s rather than the library's 5 s, as validation
-          // usually takes a second or two.
-          backoffMin: 1000,
-          backoffMax: 10_000,
-        });
-        // A cached key finds its account (RFC 8555 §7.3.1); otherwise register one, terms accepted and
-        // no contact e-mail, as kamal-proxy does. (Sending the terms again for an existing account is an
-        // "empty update" that strict servers such as Pebble refuse.)
-        try {
-          await c.createAccount({ onlyReturnExisting: true });
-        } catch {
-          await c.createAccount({ termsOfServiceAgreed: true });
-        }
-        return c;
-      })();
-      this.clients.set(key, client);
-      client.catch(() => this.clients.delete(key));
-    }
-    return client;
-  }
-
-  /** One order for one host name, validated through HTTP-01. */
-  private async order(entry: Managed): Promise<StoredCertificate> {
-    const client = await this.client(entry.directory, entry.store);
-    const order = await client.createOrder({ identifiers: [{ type: "dns", value: entry.host }] });
-    const authorizations = await client.getAuthorizations(order);
-    for (const authz of authorizations) {
-      if (authz.status === "valid") continue;
-      const challenge = authz.challenges.find((c) => c.type === "http-01");
-      if (!challenge) throw new Error(`the CA offers no http-01 challenge for ${entry.host}`);
-      const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
-      this.challenges.set(challenge.token, keyAuthorization);
-      try {
-        await client.completeChallenge(challenge);
-        await client.waitForValidStatus(challenge);
-      } finally {
-        this.challenges.delete(challenge.token);
-      }
-    }
-    const acme = await this.lib();
-    const [key, csr] = await acme.crypto.createCsr({ altNames: [entry.host] }, await acme.crypto.createPrivateEcdsaKey());
-    const finalized = await client.finalizeOrder(order, csr);
-    const cert = await client.getCertificate(finalized);
-    return entry.store.writeCertificate(entry.host, key.toString(), cert);
   }
 
   /** Certificates to serve, one entry per host. */
@@ -297,8 +217,8 @@ export class AcmeManager {
    */
   intercept(ctx: RequestContext, service: AcmeService): Response | Promise<Response | undefined> | undefined {
     if (ctx.conn.tls) return undefined;
-    if (ctx.path.startsWith(CHALLENGE_PREFIX)) {
-      const answer = this.challenges.get(ctx.path.slice(CHALLENGE_PREFIX.length));
+    if (Http01Answers.isChallengePath(ctx.path)) {
+      const answer = this.answers.answer(ctx.path);
       if (answer !== undefined) {
         ctx.service = service.name;
         return new Response(answer, { headers: { "content-type": "text/plain" } });
@@ -313,19 +233,13 @@ export class AcmeManager {
   }
 
   private async onDemand(host: string, service: AcmeService): Promise<void> {
-    const now = this.now();
-    if ((this.denied.get(host) ?? 0) > now) return;
+    if (this.policy.recentlyDenied(host)) return;
     const existing = this.managed.get(host);
     if (existing) {
       await this.waitBriefly(existing.inflight);
       return;
     }
-    if (!(await this.allowed(host, service.options.tls_on_demand_url))) {
-      // Bounded: random Host headers must not grow this without limit.
-      if (this.denied.size >= 10_000) for (const [h, until] of this.denied) if (until <= now || this.denied.size >= 10_000) this.denied.delete(h);
-      this.denied.set(host, now + 10_000);
-      return;
-    }
+    if (!(await this.policy.allows(host, service.options.tls_on_demand_url))) return;
     if (this.managed.has(host)) return this.waitBriefly(this.managed.get(host)!.inflight);
     const entry = this.track(host, this.directoryFor(service.options), this.storeFor(service.options), true);
     if (!entry.cert) {
@@ -341,42 +255,8 @@ export class AcmeManager {
     clearTimeout(timer);
   }
 
-  /** kamal-proxy's on-demand policy: only a 200 from the URL (or the app's path) allows the host. */
-  private async allowed(host: string, url: string): Promise<boolean> {
-    let res: Response;
-    try {
-      if (url.startsWith("/")) {
-        const u = new URL(url, "http://placeholder");
-        u.searchParams.set("host", host);
-        u.searchParams.sort();
-        if (!this.o.localRequest) return false;
-        res = await withTimeout(this.o.localRequest(host, `${u.pathname}${u.search}`), ON_DEMAND_TIMEOUT_MS);
-      } else {
-        const u = new URL(url);
-        u.searchParams.set("host", host);
-        u.searchParams.sort();
-        res = await (this.o.fetch ?? fetch)(u.toString(), { redirect: "manual", signal: AbortSignal.timeout(ON_DEMAND_TIMEOUT_MS) });
-      }
-    } catch (e) {
-      this.o.logger.warn("TLS on-demand check failed", { host, error: (e as Error).message });
-      return false;
-    }
-    if (res.status === 200) {
-      await res.body?.cancel().catch(() => undefined);
-      return true;
-    }
-    const body = (await res.text().catch(() => "")).slice(0, 256);
-    this.o.logger.warn("TLS on-demand check denied host", { host, status: res.status, body });
-    return false;
-  }
-
   stop(): void {
     this.stopped = true;
     for (const entry of this.managed.values()) clearTimeout(entry.timer);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), ms)))]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { runProxyCli } from "../../../proxy/cli.ts";
+import { runProxyCli } from "../../../proxy/cli/main.ts";
 
 function io() {
   let out = "";

@@ -1,5 +1,5 @@
 /** The client side of the control socket: one request, one reply, then close. */
-import type { ControlReply, ControlRequest } from "./protocol.ts";
+import type { ControlReply, ControlRequest } from "../protocol.ts";
 
 export async function callControl(path: string, request: ControlRequest): Promise<unknown> {
   const reply = await new Promise<ControlReply>((resolve, reject) => {

@@ -1,7 +1,7 @@
 /** Flag tables for every proxy command, with kamal-proxy's names, defaults and usage texts. */
-import { DEFAULT_CONN_TIMEOUTS } from "./conn-timeouts.ts";
+import { DEFAULT_CONN_TIMEOUTS } from "../conn-timeouts.ts";
+import type { Env } from "../paths.ts";
 import type { FlagSpec } from "./flags.ts";
-import type { Env } from "./paths.ts";
 
 /** `KAMAL_PROXY_<NAME>` wins over `<NAME>`; an unparsable value silently means the default. */
 function envInt(env: Env, name: string, fallback: number): number {
