@@ -31,8 +31,6 @@ import { OnDemandPolicy } from "./on-demand.ts";
 import { MAX_TIMER_MS, renewalTime, retryDelay } from "./renewal.ts";
 import { AcmeStore, cacheDirectory, LETS_ENCRYPT_PRODUCTION, type StoredCertificate } from "./store.ts";
 
-export { renewalTime } from "./renewal.ts";
-
 export interface AcmeService {
   name: string;
   options: ServiceOptions;

@@ -1,7 +1,7 @@
 /** Details that kamal-proxy's code shows but its tests do not: routing edges, health checks, timeouts, list output. */
 import { expect, test } from "bun:test";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
-import { renderList } from "../../proxy/cli.ts";
+import { renderList } from "../../proxy/cli/main.ts";
 import { scopeSetCookie } from "../../proxy/cookies.ts";
 import { freePort } from "../support/free-port.ts";
 import { gate, waitFor, within } from "../support/wait.ts";

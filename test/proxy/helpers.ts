@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { runProxyCli } from "../../proxy/cli.ts";
+import { runProxyCli } from "../../proxy/cli/main.ts";
 import type { ConnTimeouts } from "../../proxy/conn-timeouts.ts";
 import { dataDir, stateFilePath } from "../../proxy/paths.ts";
 import { ProxyServer } from "../../proxy/server.ts";

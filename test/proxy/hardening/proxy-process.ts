@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { runProxyCli } from "../../../proxy/cli.ts";
+import { runProxyCli } from "../../../proxy/cli/main.ts";
 import { within } from "../../support/wait.ts";
 import { onCleanup } from "../helpers.ts";
 

@@ -4,7 +4,7 @@
  * waits below are bounded generously; no assertion is about speed.
  */
 import { expect, test } from "bun:test";
-import { runProxyCli } from "../../../proxy/cli.ts";
+import { runProxyCli } from "../../../proxy/cli/main.ts";
 import { gate, waitFor } from "../../support/wait.ts";
 import { cleanupScope, onCleanup, sleep, startProxy, upstream } from "../helpers.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
