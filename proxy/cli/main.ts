@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { LETS_ENCRYPT_STAGING } from "../acme/store.ts";
 import { basicAuthFromFlags } from "../basic-auth.ts";
 import { timeoutProblem } from "../conn-timeouts.ts";
 import { serviceOptionsProblem } from "../options.ts";
@@ -184,7 +185,7 @@ function deployArgs(argv: string[], prog: string, env: Env): DeployArgs {
       tls_on_demand_url: v["tls-on-demand-url"] as string,
       tls_redirect: v["tls-redirect"] as boolean,
       canonical_host: v["canonical-host"] as string,
-      acme_directory: (v["tls-acme-directory"] as string) || (v["tls-staging"] ? "https://acme-staging-v02.api.letsencrypt.org/directory" : ""),
+      acme_directory: (v["tls-acme-directory"] as string) || (v["tls-staging"] ? LETS_ENCRYPT_STAGING : ""),
       acme_cache_path: v["tls-acme-cache-path"] as string,
       error_page_path: v["error-pages"] as string,
       strip_prefix: v["strip-path-prefix"] as boolean,
