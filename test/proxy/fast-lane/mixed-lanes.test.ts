@@ -37,72 +37,80 @@ function serverFrame(bytes: string): { fin: boolean; opcode: number; payload: st
   return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload: Buffer.from(bytes.slice(off, off + len), "latin1").toString("utf8") };
 }
 
-test("a GET, then a WebSocket upgrade on the same connection: 101 and an echoed frame", async () => {
-  const p = await startProxy();
-  const upgrades: string[] = [];
-  const up = upstream(
-    "ws-app",
-    (req, srv) => {
-      const path = new URL(req.url).pathname;
-      if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
-        upgrades.push(path);
-        return srv.upgrade(req) ? undefined : new Response("no upgrade", { status: 400 });
-      }
-      return new Response(`plain ${path}`);
-    },
-    {
-      message(ws: ServerWebSocket<unknown>, m: string | Buffer) {
-        ws.send(`echo:${m}`);
+test(
+  "a GET, then a WebSocket upgrade on the same connection: 101 and an echoed frame",
+  async () => {
+    const p = await startProxy();
+    const upgrades: string[] = [];
+    const up = upstream(
+      "ws-app",
+      (req, srv) => {
+        const path = new URL(req.url).pathname;
+        if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+          upgrades.push(path);
+          return srv.upgrade(req) ? undefined : new Response("no upgrade", { status: 400 });
+        }
+        return new Response(`plain ${path}`);
       },
-    },
-  );
-  expect((await p.deploy("web", up.addr)).code).toBe(0);
-  const c = await connect(p.port);
-  expect(await c.request("GET", get("/page"))).toMatchObject({ status: 200, body: "plain /page" });
-  const key = Buffer.from("0123456789abcdef").toString("base64");
-  const upgrade = await c.request("GET", get("/cable", "x", `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`));
-  expect(upgrade.status).toBe(101);
-  expect(header(upgrade, "upgrade")?.toLowerCase()).toBe("websocket");
-  expect(header(upgrade, "connection")?.toLowerCase()).toContain("upgrade");
-  // The accept value for this key (RFC 6455 §4.2.2).
-  const accept = new Bun.CryptoHasher("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-  expect(header(upgrade, "sec-websocket-accept")).toBe(accept);
-  c.write(clientTextFrame("ping over the same connection"));
-  const framesAt = () => c.parsed().rest;
-  expect(await c.until(() => serverFrame(framesAt()) !== undefined, 5000)).toBe(true);
-  expect(serverFrame(framesAt())).toEqual({ fin: true, opcode: 1, payload: "echo:ping over the same connection" });
-  expect(up.requests.filter((r) => new URL(r.url).pathname !== "/up").map((r) => new URL(r.url).pathname)).toEqual(["/page", "/cable"]);
-  expect(upgrades).toEqual(["/cable"]);
-  c.destroy();
-}, T);
+      {
+        message(ws: ServerWebSocket<unknown>, m: string | Buffer) {
+          ws.send(`echo:${m}`);
+        },
+      },
+    );
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    const c = await connect(p.port);
+    expect(await c.request("GET", get("/page"))).toMatchObject({ status: 200, body: "plain /page" });
+    const key = Buffer.from("0123456789abcdef").toString("base64");
+    const upgrade = await c.request("GET", get("/cable", "x", `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n`));
+    expect(upgrade.status).toBe(101);
+    expect(header(upgrade, "upgrade")?.toLowerCase()).toBe("websocket");
+    expect(header(upgrade, "connection")?.toLowerCase()).toContain("upgrade");
+    // The accept value for this key (RFC 6455 §4.2.2).
+    const accept = new Bun.CryptoHasher("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    expect(header(upgrade, "sec-websocket-accept")).toBe(accept);
+    c.write(clientTextFrame("ping over the same connection"));
+    const framesAt = () => c.parsed().rest;
+    expect(await c.until(() => serverFrame(framesAt()) !== undefined, 5000)).toBe(true);
+    expect(serverFrame(framesAt())).toEqual({ fin: true, opcode: 1, payload: "echo:ping over the same connection" });
+    expect(up.requests.filter((r) => new URL(r.url).pathname !== "/up").map((r) => new URL(r.url).pathname)).toEqual(["/page", "/cable"]);
+    expect(upgrades).toEqual(["/cable"]);
+    c.destroy();
+  },
+  T,
+);
 
-test("GET, then POST with a body, then GET on one connection", async () => {
-  const p = await startProxy();
-  const seen: string[] = [];
-  const up = upstream("app", async (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === "/up") return new Response("ok");
-    const body = await req.text();
-    seen.push(`${req.method} ${path} ${body}`);
-    return new Response(`${req.method} ${path} got ${body.length}`);
-  });
-  expect((await p.deploy("web", up.addr)).code).toBe(0);
-  const c = await connect(p.port);
-  const body = "x".repeat(100_000);
-  for (let round = 0; round < 3; round++) {
-    expect(await c.request("GET", get(`/a${round}`))).toMatchObject({ status: 200, body: `GET /a${round} got 0` });
-    expect(await c.request("POST", `POST /b${round} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)).toMatchObject({
-      status: 200,
-      body: `POST /b${round} got ${body.length}`,
+test(
+  "GET, then POST with a body, then GET on one connection",
+  async () => {
+    const p = await startProxy();
+    const seen: string[] = [];
+    const up = upstream("app", async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/up") return new Response("ok");
+      const body = await req.text();
+      seen.push(`${req.method} ${path} ${body}`);
+      return new Response(`${req.method} ${path} got ${body.length}`);
     });
-    // A chunked request body too.
-    expect(await c.request("POST", `POST /c${round} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`)).toMatchObject({
-      status: 200,
-      body: `POST /c${round} got 5`,
-    });
-    expect(await c.request("GET", get(`/d${round}`))).toMatchObject({ status: 200, body: `GET /d${round} got 0` });
-  }
-  expect(c.closed).toBe(false);
-  expect(c.parsed().rest).toBe("");
-  expect(seen).toEqual([0, 1, 2].flatMap((r) => [`GET /a${r} `, `POST /b${r} ${body}`, `POST /c${r} abcde`, `GET /d${r} `]));
-}, T);
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    const c = await connect(p.port);
+    const body = "x".repeat(100_000);
+    for (let round = 0; round < 3; round++) {
+      expect(await c.request("GET", get(`/a${round}`))).toMatchObject({ status: 200, body: `GET /a${round} got 0` });
+      expect(await c.request("POST", `POST /b${round} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)).toMatchObject({
+        status: 200,
+        body: `POST /b${round} got ${body.length}`,
+      });
+      // A chunked request body too.
+      expect(await c.request("POST", `POST /c${round} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`)).toMatchObject({
+        status: 200,
+        body: `POST /c${round} got 5`,
+      });
+      expect(await c.request("GET", get(`/d${round}`))).toMatchObject({ status: 200, body: `GET /d${round} got 0` });
+    }
+    expect(c.closed).toBe(false);
+    expect(c.parsed().rest).toBe("");
+    expect(seen).toEqual([0, 1, 2].flatMap((r) => [`GET /a${r} `, `POST /b${r} ${body}`, `POST /c${r} abcde`, `GET /d${r} `]));
+  },
+  T,
+);
