@@ -273,8 +273,13 @@ export function reqHeader(r: RawRequest, name: string): string | undefined {
 export interface RawConnHandle {
   readonly id: number;
   write(bytes: string | Uint8Array): void;
-  /** Half-close after what was written (a FIN). */
+  /**
+   * Half-close after what was written (a FIN). Requests that arrive after it are not read (an app that
+   * closed its side handles nothing more), so they never count as received.
+   */
   end(): void;
+  /** Close after what was written (a FIN; a request arriving later is answered by the kernel with a reset). */
+  close(): void;
   /** Close at once, with a TCP reset where the runtime can send one. */
   reset(): void;
   readonly closed: boolean;
@@ -311,6 +316,7 @@ export async function rawUpstream(handler: RawHandler): Promise<RawUpstream> {
     let buf = "";
     let busy = false;
     let closed = false;
+    let ending = false;
     let onClosed!: () => void;
     const closedPromise = new Promise<void>((r) => (onClosed = r));
     socket.on("error", () => undefined);
@@ -322,8 +328,16 @@ export async function rawUpstream(handler: RawHandler): Promise<RawUpstream> {
     const handle: RawConnHandle = {
       id,
       write: (b) => void (closed || socket.write(typeof b === "string" ? Buffer.from(b, "latin1") : b)),
-      end: () => void socket.end(),
+      end: () => {
+        ending = true;
+        socket.end();
+      },
+      close: () => {
+        ending = true;
+        socket.destroy();
+      },
       reset: () => {
+        ending = true;
         const s = socket as net.Socket & { resetAndDestroy?: () => void };
         if (s.resetAndDestroy) s.resetAndDestroy();
         else s.destroy();
@@ -349,13 +363,14 @@ export async function rawUpstream(handler: RawHandler): Promise<RawUpstream> {
           received.push(req);
           const out = await handler(req, handle);
           if (out !== undefined) handle.write(out);
-          if (closed) break;
+          if (closed || ending) break;
         }
       } finally {
         busy = false;
       }
     };
     socket.on("data", (d) => {
+      if (ending) return;
       buf += d.toString("latin1");
       void pump();
     });
