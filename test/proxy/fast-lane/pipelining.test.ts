@@ -5,7 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { cleanupScope, startProxy } from "../helpers.ts";
-import { connect, get, lengthResponse, rawUpstream } from "./support.ts";
+import { binaryBody, connect, get, lengthResponse, rawUpstream } from "./support.ts";
 
 cleanupScope();
 
@@ -67,6 +67,28 @@ test(
     expect(rs.map((r) => r.body)).toEqual(["GET /first body=", "POST /second body=hello"]);
     expect(up.received.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual(["GET /first ", "POST /second hello"]);
     expect(await c.request("GET", get("/third"))).toMatchObject({ status: 200, body: "GET /third body=" });
+  },
+  T,
+);
+
+test(
+  "a large streamed answer followed by small ones in the same write: no interleaving, bytes exact",
+  async () => {
+    const p = await startProxy();
+    const big = binaryBody(512 * 1024, 4);
+    const up = await rawUpstream((req) => {
+      if (req.path === "/big") return `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`;
+      if (req.method === "HEAD") return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+      return lengthResponse(`small ${req.path}`);
+    });
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    const c = await connect(p.port);
+    const rs = await c.pipeline(["GET", "HEAD", "GET"], `${get("/big")}HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n${get("/small")}`);
+    expect(rs.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(rs[0]!.body === big).toBe(true);
+    expect(rs[2]!.body).toBe("small /small");
+    expect(c.parsed().rest).toBe("");
+    expect(up.received.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /big", "HEAD /head", "GET /small"]);
   },
   T,
 );
