@@ -114,3 +114,32 @@ test(
   },
   T,
 );
+
+test(
+  "a POST with Expect: 100-continue between GETs on one connection",
+  async () => {
+    const p = await startProxy();
+    const seen: string[] = [];
+    const up = upstream("app", async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/up") return new Response("ok");
+      const body = await req.text();
+      seen.push(`${req.method} ${path} ${body}`);
+      return new Response(`${req.method} ${path} got ${body}`);
+    });
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    const c = await connect(p.port);
+    expect(await c.request("GET", get("/before"))).toMatchObject({ status: 200, body: "GET /before got " });
+    c.methods.push("POST");
+    c.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n");
+    // A client waits a moment for the 100 and sends the body anyway if none comes (RFC 9110 §10.1.1).
+    await c.until(() => c.received.includes("HTTP/1.1 100"), 1000);
+    c.write("payload");
+    await c.until(() => c.parsed().responses.length === 2, 5000);
+    expect(c.parsed().responses[1]).toMatchObject({ status: 200, body: "POST /upload got payload" });
+    expect(await c.request("GET", get("/after"))).toMatchObject({ status: 200, body: "GET /after got " });
+    expect(c.parsed().rest).toBe("");
+    expect(seen).toEqual(["GET /before ", "POST /upload payload", "GET /after "]);
+  },
+  T,
+);
