@@ -3,7 +3,7 @@
  * does it) and kamal-proxy's X-Forwarded-* / X-Kamal-Target rules.
  */
 
-const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+export const HOP_BY_HOP = ["connection", "proxy-connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
 
 export function removeHopByHop(h: Headers): void {
   const listed = h.get("connection");

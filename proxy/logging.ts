@@ -3,7 +3,6 @@
  * with kamal-proxy's fields in kamal-proxy's order.
  */
 import { writeSync } from "node:fs";
-import type { RequestContext } from "./context.ts";
 
 export type Level = "DEBUG" | "INFO" | "WARN" | "ERROR";
 const ORDER: Record<Level, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3 };
@@ -133,11 +132,30 @@ export function requestLogAttrs(i: RequestLogInput): Record<string, unknown> {
   return attrs;
 }
 
+interface HeaderLookup {
+  get(name: string): string | null;
+}
+
+/** What a request log line reads of a request: the chain's RequestContext and the fast lane's request both have it. */
+export interface LoggedRequest {
+  readonly host: string;
+  readonly path: string;
+  readonly query: string;
+  readonly startedAt: number;
+  service: string;
+  target: string;
+  remoteAddr: string;
+  readonly conn: { readonly port: number; readonly remoteAddr: string; readonly remotePort: number; readonly tls: boolean };
+  /** The upstream-bound headers (for the request id). */
+  readonly headers: HeaderLookup;
+  readonly req: { readonly method: string; readonly headers: HeaderLookup; readonly body: unknown };
+}
+
 export interface RequestLogInput {
-  ctx: RequestContext;
+  ctx: LoggedRequest;
   status: number;
   respBytes: number;
-  respHeaders: Headers;
+  respHeaders: HeaderLookup;
   logRequestHeaders: readonly string[];
   logResponseHeaders: readonly string[];
 }

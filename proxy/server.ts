@@ -14,6 +14,9 @@ import { CommandHandler } from "./commands.ts";
 import { bunSeconds, type ConnTimeouts, ConnTimer, DEFAULT_CONN_TIMEOUTS } from "./conn-timeouts.ts";
 import { type ConnInfo, RequestContext } from "./context.ts";
 import { type ControlServer, startControlServer } from "./control-server.ts";
+import { FastFront } from "./fast/front.ts";
+import type { Peer } from "./fast/tunnel.ts";
+import { UpstreamPool } from "./fast/upstream-pool.ts";
 import type { FetchLike } from "./health-check.ts";
 import { Logger } from "./logging.ts";
 import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
@@ -55,7 +58,12 @@ export class ProxyServer {
   readonly metrics: Metrics;
   readonly commands: CommandHandler;
   readonly clock: Clock;
+  /** The chain's Bun.serve, on loopback behind the front end (fast/front.ts). */
   private http: Server<any> | undefined;
+  private front: FastFront | undefined;
+  private readonly pool = new UpstreamPool();
+  /** Client addresses of connections the front end tunnels to the chain, by the tunnel's local port. */
+  private readonly peers = new Map<number, Peer>();
   private metricsServer: Server<any> | undefined;
   private control: ControlServer | undefined;
   readonly tls: TlsListener;
@@ -98,7 +106,7 @@ export class ProxyServer {
   }
 
   get httpPort(): number {
-    return this.http?.port ?? 0;
+    return this.front?.port ?? 0;
   }
 
   get metricsPort(): number {
@@ -116,18 +124,31 @@ export class ProxyServer {
       this.logger.info("Metrics enabled", { port: this.metricsServer.port });
     }
     const port = this.options.httpPort;
+    // The chain listens on loopback only; clients reach it through the front end's tunnel.
     this.http = Bun.serve({
-      port,
-      hostname: this.options.hostname,
+      port: 0,
+      hostname: "127.0.0.1",
       // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
       idleTimeout: bunSeconds(this.timeouts.readHeader),
       maxRequestBodySize: MAX_BODY,
       fetch: (req, server) => {
         const ip = server.requestIP(req);
-        return this.handle(req, { remoteAddr: normalizeIp(ip?.address ?? ""), remotePort: ip?.port ?? 0, tls: false, port, server });
+        const peer = ip ? this.peers.get(ip.port) : undefined;
+        const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
+        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls: false, port, server });
       },
       websocket: websocketHandler,
     });
+    this.front = new FastFront({
+      hostname: this.options.hostname,
+      port,
+      router: this.router,
+      deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port },
+      timeouts: this.timeouts,
+      chainPort: () => this.http?.port ?? 0,
+      peers: this.peers,
+    });
+    this.front.listen();
     this.acme.sync(this.router.services.values());
     this.tls.sync();
     this.commands.onChange = () => {
@@ -135,7 +156,7 @@ export class ProxyServer {
       this.tls.sync();
     };
     this.control = startControlServer(this.options.socketPath, (req) => this.commands.dispatch(req));
-    this.logger.info("Server started", { http: this.http.port, https: this.options.httpsPort });
+    this.logger.info("Server started", { http: this.front.port, https: this.options.httpsPort });
   }
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
@@ -148,13 +169,20 @@ export class ProxyServer {
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
     closeRelays(servers);
+    this.front?.stop();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), SHUTDOWN_DEADLINE_MS)));
     const graceful = Promise.all(servers.map((s) => s.stop(false))).then(() => "done" as const);
-    if ((await Promise.race([graceful, deadline])) === "timeout") {
+    const frontIdle = (async () => {
+      while ((this.front?.busy ?? 0) > 0) await Bun.sleep(20);
+    })();
+    if ((await Promise.race([Promise.all([graceful, frontIdle]), deadline])) === "timeout") {
       this.logger.warn("Closing active connections");
+      this.front?.stop(true);
       await Promise.all(servers.map((s) => s.stop(true)));
     }
+    this.front?.stop(true);
+    this.pool.closeAll();
     clearTimeout(timer);
     for (const s of this.router.services.values()) s.stopHealthChecks();
     this.logger.info("Server stopped");

@@ -1,0 +1,489 @@
+/**
+ * One request on the fast lane, from the routed service to the answer: the same steps and results as
+ * the chain's service → forward stages for the requests the fast lane takes (GET/HEAD without a body to
+ * a running service that needs no redirect, auth or rollout choice; `servesFast` decides), but on raw
+ * sockets: the request head is written to a pooled upstream connection as one string, and the answer is
+ * re-framed for the client as it arrives, with back-pressure both ways.
+ */
+import type { Transform } from "node:stream";
+import type { Clock } from "../clock.ts";
+import { getCookie, scopeSetCookie } from "../cookies.ts";
+import { deadline } from "../deadlines.ts";
+import { renderErrorPage } from "../error-pages.ts";
+import { HOP_BY_HOP } from "../headers.ts";
+import { WRITER_COOKIE } from "../load-balancer.ts";
+import type { LoggedRequest, Logger } from "../logging.ts";
+import type { Metrics } from "../metrics.ts";
+import type { RouteMatch } from "../router.ts";
+import type { Service } from "../service.ts";
+import { STATUS_TEXT } from "../status-text.ts";
+import { DRAIN_ABORT, type Inflight, type Target } from "../target.ts";
+import { headerValue, type RequestHead } from "./request-head.ts";
+import type { ResponseHead, ResponseSink } from "./response-reader.ts";
+import type { UpstreamPool, UpstreamSocket } from "./upstream-pool.ts";
+
+export interface FastDeps {
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  pool: UpstreamPool;
+  /** The configured listener port, as the request log shows it. */
+  port: number;
+}
+
+/** The client connection as an exchange sees it. */
+export interface ClientSide {
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  /** Queues bytes for the client; false when the socket is backed up (then `onDrained` is called once it empties). */
+  send(bytes: Uint8Array | string): boolean;
+  onDrained: (() => void) | undefined;
+  /** The exchange is over; `keepAlive` false closes the connection once everything queued is sent. */
+  done(keepAlive: boolean): void;
+}
+
+const HOP = new Set(HOP_BY_HOP);
+const FORWARDING = new Set(["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-kamal-target"]);
+const SSE = /^text\/event-stream\s*(;|$)/i;
+const ACME_PATH = "/.well-known/acme-challenge/";
+
+/**
+ * Whether the fast lane can answer for this service exactly as the chain would. Anything that needs a
+ * redirect, an ACME answer, auth, a pause, a rollout choice or a client-IP header goes to the chain.
+ */
+export function servesFast(s: Service, path: string, hostname: string): boolean {
+  const o = s.options;
+  if (s.tlsEnabled && (s.tlsRedirect || o.tls_on_demand_url)) return false;
+  if (o.canonical_host !== "" && o.canonical_host !== hostname) return false;
+  if (o.basic_auth || o.client_ip_header) return false;
+  if (s.pause.state !== "running" || s.rollout) return false;
+  return !path.startsWith(ACME_PATH);
+}
+
+/** Header lookup over parsed name/value lists (names lowercased); repeated headers are joined, as Headers does. */
+class HeaderList {
+  constructor(
+    readonly names: string[],
+    readonly values: string[],
+  ) {}
+  get(name: string): string | null {
+    const names = this.names;
+    let found: string | null = null;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) found = found === null ? this.values[i]! : `${found}, ${this.values[i]}`;
+    return found;
+  }
+}
+
+const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
+
+/**
+ * Starts the exchange, or returns false without any side effect when the service has no target to
+ * give (the chain then answers 503 as before).
+ */
+export function startExchange(deps: FastDeps, client: ClientSide, head: RequestHead, match: RouteMatch, path: string): Exchange | undefined {
+  const s = match.service;
+  const headers = new HeaderList(head.names, head.values);
+  const pick = s.active.pick(true, getCookie(headers.get("cookie"), WRITER_COOKIE), deps.clock.now());
+  if (!pick) return undefined;
+  const inflight = pick.target.claim();
+  if (!inflight) return undefined;
+  const x = new Exchange(deps, client, head, headers, match, path, pick.target, inflight);
+  x.begin();
+  return x;
+}
+
+export class Exchange implements ResponseSink, LoggedRequest {
+  readonly startedAt = performance.now();
+  readonly service: string;
+  readonly target: string;
+  remoteAddr: string;
+  readonly conn: { port: number; remoteAddr: string; remotePort: number; tls: boolean };
+  readonly req: { method: string; headers: HeaderList; body: null };
+  readonly headers: { get(name: string): string | null };
+  private requestId = "";
+  private readonly s: Service;
+  private up: UpstreamSocket | undefined;
+  private retried = false;
+  private finished = false;
+  private gotHead = false;
+  private status = 0;
+  private bytes = 0;
+  private respHeaders: { get(name: string): string | null } | undefined;
+  private cancelTimeout: (() => void) | undefined;
+  private countedInflight = false;
+  /** The response head, held back to leave in one write with the first payload bytes. */
+  private heldHead: string | undefined;
+  private chunked = false;
+  /** `buffer_responses`: the payload is collected and sent whole, with its length. */
+  private collected: Uint8Array[] | undefined;
+  private closeAfter = false;
+  /** Go's transport decompresses for a client that asked for no encoding; so does the fast lane. */
+  private decoder: Transform | undefined;
+
+  constructor(
+    private readonly deps: FastDeps,
+    private readonly client: ClientSide,
+    private readonly rh: RequestHead,
+    reqHeaders: HeaderList,
+    private readonly match: RouteMatch,
+    private readonly upstreamPath: string,
+    private readonly targetRef: Target,
+    private readonly inflight: Inflight,
+  ) {
+    this.s = match.service;
+    this.service = this.s.name;
+    this.target = targetRef.address;
+    this.conn = { port: deps.port, remoteAddr: client.remoteAddr, remotePort: client.remotePort, tls: false };
+    this.req = { method: rh.method, headers: reqHeaders, body: null };
+    this.remoteAddr = reqHeaders.get("x-forwarded-for") ?? client.remoteAddr;
+    this.headers = { get: (name) => (name === "x-request-id" ? this.requestId : reqHeaders.get(name)) };
+    this.closeAfter = rh.close;
+  }
+
+  /** The path as received (the app may see it with a prefix stripped). */
+  get path(): string {
+    return this.rh.path;
+  }
+  get host(): string {
+    return this.rh.host;
+  }
+  get query(): string {
+    return this.rh.query;
+  }
+
+  begin(): void {
+    const { metrics } = this.deps;
+    if (metrics.enabled && !this.s.options.exclude_metrics_paths?.includes(this.upstreamPath)) {
+      metrics.inflight(this.service, 1);
+      this.countedInflight = true;
+    }
+    const signal = this.inflight.controller.signal;
+    signal.addEventListener("abort", () => this.aborted(signal.reason), { once: true });
+    this.cancelTimeout = deadline(this.s.targetOptions.response_timeout, () => this.timedOut());
+    const pooled = this.deps.pool.take(this.target);
+    if (pooled) this.send(pooled);
+    else this.connect();
+  }
+
+  private connect(): void {
+    this.deps.pool.connect(this.target).then(
+      (up) => {
+        if (this.finished) return this.deps.pool.discard(up);
+        this.send(up);
+      },
+      (e: Error) => {
+        if (this.finished) return;
+        this.deps.logger.error("Error while proxying", { target: this.target, path: this.rh.path, error: e.message });
+        this.answerWithPage(502);
+      },
+    );
+  }
+
+  private send(up: UpstreamSocket): void {
+    this.up = up;
+    up.data.reader.expect(this, this.rh.method === "HEAD");
+    this.deps.pool.send(up, Buffer.from(this.upstreamHead(), "latin1"));
+  }
+
+  /** The request head the app sees: the client's headers less hop-by-hop ones, plus kamal-proxy's forwarding headers. */
+  private upstreamHead(): string {
+    const { names, values } = this.rh;
+    const h = this.req.headers;
+    const listed = h.get("connection");
+    const drop = listed ? new Set(listed.split(",").map((t) => t.trim().toLowerCase())) : undefined;
+    drop?.delete("host");
+    let out = `${this.rh.method} ${this.upstreamPath}${this.rh.query ? `?${this.rh.query}` : ""} HTTP/1.1\r\n`;
+    let hasId = false;
+    let hasStart = false;
+    let hasAgent = false;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (HOP.has(name) || FORWARDING.has(name) || drop?.has(name)) {
+        if (name === "te" && !drop?.has("te") && values[i]!.toLowerCase() === "trailers") out += "te: trailers\r\n";
+        continue;
+      }
+      if (name === "x-request-id") {
+        if (hasId) continue;
+        hasId = true;
+        this.requestId = h.get(name)!;
+      } else if (name === "x-request-start") hasStart = true;
+      else if (name === "user-agent") hasAgent = true;
+      out += `${name}: ${values[i]}\r\n`;
+    }
+    if (!hasStart) out += `x-request-start: t=${this.deps.clock.now()}\r\n`;
+    if (!hasId) {
+      this.requestId = crypto.randomUUID();
+      out += `x-request-id: ${this.requestId}\r\n`;
+    }
+    if (!hasAgent) out += "user-agent: \r\n";
+    const peer = this.client.remoteAddr;
+    const prior = this.s.targetOptions.forward_headers;
+    const priorFor = prior ? h.get("x-forwarded-for") : null;
+    const priorProto = prior ? h.get("x-forwarded-proto") : null;
+    const priorHost = prior ? h.get("x-forwarded-host") : null;
+    const priorTarget = prior ? h.get("x-kamal-target") : null;
+    out += `x-forwarded-for: ${priorFor ? `${priorFor}, ${peer}` : peer}\r\n`;
+    out += `x-forwarded-proto: ${priorProto || "http"}\r\n`;
+    out += `x-forwarded-host: ${priorHost || this.rh.host}\r\n`;
+    out += `x-kamal-target: ${priorTarget ? `${priorTarget}, ${this.target}` : this.target}\r\n`;
+    return `${out}\r\n`;
+  }
+
+  // ---- the answer (ResponseSink)
+
+  head(r: ResponseHead): void {
+    if (this.finished) return;
+    this.gotHead = true;
+    this.cancelTimeout?.();
+    this.status = r.status;
+    const o = this.s.targetOptions;
+    const connection = headerValue(r, "connection");
+    const drop = new Set(connection ? connection.split(",").map((t) => t.trim().toLowerCase()) : undefined);
+    drop.delete("host");
+    const scope = o.scope_cookie_paths && this.s.options.strip_prefix && this.match.prefix !== "/";
+    const coding = this.req.headers.get("accept-encoding") === null ? headerValue(r, "content-encoding") : null;
+    if (coding !== null) {
+      if (!r.empty) this.decoder = this.decoding(coding.trim().toLowerCase());
+      if (this.decoder || r.empty) drop.add("content-encoding");
+    }
+    const names: string[] = [];
+    const values: string[] = [];
+    let out = `HTTP/1.1 ${r.status} ${r.reason || statusText(r.status)}\r\n`;
+    for (let i = 0; i < r.names.length; i++) {
+      const name = r.names[i]!;
+      if (HOP.has(name) || name === "content-length" || drop.has(name)) continue;
+      let value = r.values[i]!;
+      if (scope && name === "set-cookie") value = scopeSetCookie(value, this.match.prefix, hostnameOf(this.rh.host));
+      names.push(name);
+      values.push(value);
+      out += `${name}: ${value}\r\n`;
+    }
+    this.respHeaders = new HeaderList(names, values);
+    if (r.empty) {
+      // HEAD, 204, 304: the upstream's length (if any) describes a body that is not sent.
+      const length = headerValue(r, "content-length");
+      if (length !== null && r.status !== 204 && !drop.has("content-encoding")) out += `content-length: ${length}\r\n`;
+    } else if (o.buffer_responses && !SSE.test(headerValue(r, "content-type") ?? "")) {
+      const max = o.max_response_body_size;
+      if (max > 0 && r.length !== undefined && r.length > max) return void this.tooLarge();
+      this.collected = [];
+    } else if (r.length !== undefined && !this.decoder) out += `content-length: ${r.length}\r\n`;
+    else {
+      out += "transfer-encoding: chunked\r\n";
+      this.chunked = true;
+    }
+    this.heldHead = out;
+  }
+
+  payload(bytes: Uint8Array): void {
+    if (this.finished || bytes.length === 0) return;
+    if (this.decoder) {
+      this.decoder.write(bytes);
+      return;
+    }
+    this.forward(bytes);
+  }
+
+  end(): void {
+    if (this.finished) return;
+    if (this.decoder) this.decoder.end();
+    else this.complete();
+  }
+
+  /** Payload bytes as the client gets them (after decompression). */
+  private forward(bytes: Uint8Array): void {
+    if (this.finished || bytes.length === 0) return;
+    this.bytes += bytes.length;
+    const collected = this.collected;
+    if (collected) {
+      const o = this.s.targetOptions;
+      if (o.max_response_body_size > 0 && this.bytes > o.max_response_body_size) return void this.tooLarge();
+      collected.push(Buffer.from(bytes));
+      // Past the memory buffer the body is relayed as it comes (the chain would spill it to a file).
+      if (this.bytes > o.max_memory_buffer_size) this.stopCollecting();
+      return;
+    }
+    this.write(this.chunked ? chunk(bytes) : bytes);
+  }
+
+  private complete(): void {
+    if (this.finished) return;
+    if (this.collected) {
+      const body = Buffer.concat(this.collected);
+      this.collected = undefined;
+      this.heldHead += `content-length: ${body.length}\r\n`;
+      this.write(body);
+    } else if (this.chunked) this.write("0\r\n\r\n");
+    else if (this.heldHead !== undefined) this.write(new Uint8Array(0));
+    this.finish(this.status, true);
+  }
+
+  fail(reason: string): void {
+    if (this.finished) return;
+    const up = this.up;
+    // A pooled connection the target had closed just before the request reached it: once more, fresh.
+    if (!this.gotHead && up && up.data.reused && !up.data.reader.started && !this.retried) {
+      this.retried = true;
+      this.deps.pool.discard(up);
+      this.up = undefined;
+      return void this.connect();
+    }
+    if (!this.gotHead) {
+      this.deps.logger.error("Error while proxying", { target: this.target, path: this.rh.path, error: reason });
+      return void this.answerWithPage(502);
+    }
+    // Part of the answer is out: the client's connection is cut so it cannot take it for whole.
+    this.finish(this.status, false);
+  }
+
+  /** The client went away before the answer was complete. */
+  clientGone(): void {
+    if (this.finished) return;
+    this.finish(499, false);
+  }
+
+  /** A decoder for the upstream's encoding (as Bun's fetch decodes them), its output going to the client. */
+  private decoding(coding: string): Transform | undefined {
+    // Loaded on first use: most apps never send an encoding the client did not ask for.
+    const zlib = (process as unknown as { getBuiltinModule(id: string): Zlib }).getBuiltinModule("node:zlib");
+    const make = DECODERS[coding];
+    if (!make) return undefined;
+    const d = make(zlib);
+    d.on("data", (bytes: Uint8Array) => this.forward(bytes));
+    d.on("end", () => this.complete());
+    d.on("error", () => this.finish(this.status, false));
+    return d;
+  }
+
+  // ---- writing to the client
+
+  private write(bytes: Uint8Array | string): void {
+    let out: Uint8Array | string = bytes;
+    if (this.heldHead !== undefined) {
+      const head = `${this.heldHead}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`;
+      this.heldHead = undefined;
+      out = typeof bytes === "string" ? head + bytes : bytes.length ? Buffer.concat([Buffer.from(head, "latin1"), bytes]) : head;
+    }
+    if (!this.client.send(out)) {
+      const up = this.up;
+      if (up && !up.data.closed) {
+        up.pause();
+        this.client.onDrained = () => up.resume();
+      }
+    }
+  }
+
+  private stopCollecting(): void {
+    const parts = this.collected!;
+    this.collected = undefined;
+    this.heldHead += "transfer-encoding: chunked\r\n";
+    this.chunked = true;
+    this.write(chunk(Buffer.concat(parts)));
+  }
+
+  private tooLarge(): void {
+    this.deps.logger.info("Response exceeded max response limit", { target: this.target });
+    this.collected = undefined;
+    this.answerWithPage(500);
+  }
+
+  private timedOut(): void {
+    if (this.finished || this.gotHead) return;
+    this.answerWithPage(504);
+  }
+
+  private aborted(reason: unknown): void {
+    if (this.finished || reason !== DRAIN_ABORT) return;
+    if (this.gotHead) return void this.finish(this.status, false);
+    this.deps.logger.info("Request cancelled due to draining", { target: this.target });
+    this.answerWithPage(504);
+  }
+
+  /** A proxy-made answer (the service's page for the status); the upstream connection is given up. */
+  private answerWithPage(status: number): void {
+    if (this.finished) return;
+    this.releaseUpstream(false);
+    this.gotHead = true;
+    this.heldHead = undefined;
+    this.collected = undefined;
+    this.chunked = false;
+    const res = renderErrorPage(status, "", this.s.pages);
+    res.bytes().then(
+      (body) => {
+        if (this.finished) return;
+        let head = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+        res.headers.forEach((value, name) => {
+          if (name !== "content-length") head += `${name}: ${value}\r\n`;
+        });
+        this.heldHead = `${head}content-length: ${body.length}\r\n`;
+        this.respHeaders = res.headers;
+        this.bytes = body.length;
+        this.write(body);
+        this.finish(status, true);
+      },
+      () => this.finish(status, false),
+    );
+  }
+
+  private releaseUpstream(reusable: boolean): void {
+    const up = this.up;
+    if (!up) return;
+    this.up = undefined;
+    if (reusable) this.deps.pool.release(up);
+    else this.deps.pool.discard(up);
+  }
+
+  private finish(status: number, keepAlive: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cancelTimeout?.();
+    const up = this.up;
+    this.releaseUpstream(!!up && up.data.reader.canReuse);
+    this.client.onDrained = undefined;
+    const { logger, metrics } = this.deps;
+    const t = this.s.targetOptions;
+    try {
+      logger.request({
+        ctx: this,
+        status,
+        respBytes: this.bytes,
+        respHeaders: this.respHeaders ?? EMPTY,
+        logRequestHeaders: t.log_request_headers ?? NONE,
+        logResponseHeaders: t.log_response_headers ?? NONE,
+      });
+      if (metrics.enabled) {
+        if (this.countedInflight) {
+          metrics.inflight(this.service, -1);
+          metrics.request(this.service, this.rh.method, status, (performance.now() - this.startedAt) / 1e3);
+        }
+      }
+    } catch {
+      // A failing log write must not keep the target's in-flight release from running.
+    }
+    this.targetRef.release(this.inflight);
+    this.client.done(keepAlive && !this.closeAfter);
+  }
+}
+
+type Zlib = typeof import("node:zlib");
+const DECODERS: Record<string, (z: Zlib) => Transform> = {
+  gzip: (z) => z.createGunzip(),
+  "x-gzip": (z) => z.createGunzip(),
+  deflate: (z) => z.createInflate(),
+  br: (z) => z.createBrotliDecompress(),
+  zstd: (z) => (z as Zlib & { createZstdDecompress(): Transform }).createZstdDecompress(),
+};
+
+const EMPTY = { get: () => null };
+const NONE: readonly string[] = [];
+
+function chunk(bytes: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"), bytes, CRLF]);
+}
+const CRLF = Buffer.from("\r\n");
+
+function hostnameOf(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}

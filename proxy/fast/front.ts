@@ -1,0 +1,237 @@
+/**
+ * The plain-HTTP listener: a raw-socket HTTP/1.1 front end (Bun.listen) that answers the plainest, most
+ * common requests itself (the fast lane: exchange.ts) and hands every other connection to the Bun.serve
+ * chain through an in-process tunnel, from the first request it does not take, so every behaviour of
+ * the chain (bodies, WebSockets, redirects, strict parsing, pauses…) stays exactly as it was.
+ *
+ * Per connection, requests are answered one at a time and in order, so pipelined requests are answered
+ * (Bun.serve drops such a connection). Client timeouts are kept here with real deadlines: the header-read
+ * timeout runs from a request's first byte (a client trickling bytes is cut, which Bun.serve's
+ * inactivity timer cannot do) and the idle timeout between requests.
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import type { ConnTimeouts } from "../conn-timeouts.ts";
+import type { Router } from "../router.ts";
+import { stripPrefix } from "../router.ts";
+import { type ClientSide, type Exchange, type FastDeps, servesFast, startExchange } from "./exchange.ts";
+import { parseRequestHead } from "./request-head.ts";
+import { type Peer, Tunnel } from "./tunnel.ts";
+
+export interface FrontOptions {
+  hostname?: string;
+  port: number;
+  router: Router;
+  deps: FastDeps;
+  timeouts: ConnTimeouts;
+  /** Where the chain's Bun.serve listens (loopback): the tunnel's other end. */
+  chainPort: () => number;
+  /** Client addresses of tunnelled connections, by the tunnel's local port (the chain looks them up). */
+  peers: Map<number, Peer>;
+}
+
+/** Bytes held for a connection whose current answer is not done yet (pipelined requests). */
+const MAX_AHEAD = 64 * 1024;
+const SWEEP_MS = 250;
+
+const normalizeIp = (ip: string): string => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
+
+class Conn implements ClientSide {
+  buf: Buffer | undefined;
+  exchange: Exchange | undefined;
+  tunnel: Tunnel | undefined;
+  /** Pending output the socket did not take yet. */
+  queue: Uint8Array[] = [];
+  onDrained: (() => void) | undefined;
+  /** performance.now() after which the connection is closed (0: none). */
+  deadline = 0;
+  /** When the current request's first byte arrived (0: between requests). */
+  headSince = 0;
+  closing = false;
+  closed = false;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+
+  constructor(
+    readonly socket: Socket<Conn>,
+    private readonly front: FastFront,
+  ) {
+    this.remoteAddr = normalizeIp(socket.remoteAddress);
+    this.remotePort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
+  }
+
+  send(bytes: Uint8Array | string): boolean {
+    if (this.closed) return true;
+    const data = typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes;
+    if (this.queue.length) {
+      this.queue.push(data);
+      return false;
+    }
+    const n = this.socket.write(data);
+    if (n >= data.length) return true;
+    this.queue.push(data.subarray(Math.max(n, 0)));
+    return false;
+  }
+
+  drain(): void {
+    while (this.queue.length) {
+      const head = this.queue[0]!;
+      const n = this.socket.write(head);
+      if (n < head.length) {
+        this.queue[0] = head.subarray(Math.max(n, 0));
+        return;
+      }
+      this.queue.shift();
+    }
+    if (this.closing) return void this.socket.end();
+    const resume = this.onDrained;
+    this.onDrained = undefined;
+    resume?.();
+    this.tunnel?.clientDrained();
+  }
+
+  done(keepAlive: boolean): void {
+    this.exchange = undefined;
+    if (!keepAlive) return void this.close();
+    this.socket.resume();
+    this.front.next(this);
+  }
+
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.queue.length) this.socket.end();
+  }
+}
+
+export class FastFront {
+  private listener: TCPSocketListener<Conn> | undefined;
+  private readonly conns = new Set<Conn>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly o: FrontOptions) {}
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  listen(): void {
+    this.listener = Bun.listen<Conn>({
+      hostname: this.o.hostname ?? "0.0.0.0",
+      port: this.o.port,
+      socket: {
+        open: (socket) => {
+          const c = new Conn(socket, this);
+          socket.data = c;
+          this.conns.add(c);
+          // Go's ReadHeaderTimeout also runs from the moment the connection is accepted.
+          const t = this.o.timeouts.readHeader;
+          c.deadline = t > 0 ? performance.now() + t : 0;
+        },
+        data: (socket, chunk) => this.received(socket.data, chunk),
+        drain: (socket) => socket.data.drain(),
+        close: (socket) => this.gone(socket.data),
+        error: (socket) => this.gone(socket.data),
+      },
+    });
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref?.();
+  }
+
+  /** Stops accepting; idle connections close now, busy ones when their answer is done (or at `force`). */
+  stop(force = false): void {
+    this.listener?.stop();
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const c of this.conns) {
+      if (force || (!c.exchange && !c.tunnel)) c.socket.terminate();
+    }
+  }
+
+  get busy(): number {
+    let n = 0;
+    for (const c of this.conns) if (c.exchange || c.tunnel) n++;
+    return n;
+  }
+
+  private received(c: Conn, chunk: Buffer): void {
+    if (c.tunnel) return void c.tunnel.fromClient(chunk);
+    c.buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
+    if (c.exchange) {
+      // Pipelined bytes wait for the current answer; past a bound, stop reading until then.
+      if (c.buf.length > MAX_AHEAD) c.socket.pause();
+      return;
+    }
+    this.next(c);
+  }
+
+  /** Takes the next request from what the connection has sent, if it is all there. */
+  next(c: Conn): void {
+    if (c.closed || c.closing) return;
+    const buf = c.buf;
+    if (!buf || buf.length === 0) {
+      c.buf = undefined;
+      c.headSince = 0;
+      const idle = this.o.timeouts.idle;
+      c.deadline = idle > 0 ? performance.now() + idle : 0;
+      return;
+    }
+    const head = parseRequestHead(buf);
+    if (head === "incomplete") {
+      // The header-read deadline runs from the request's first byte, whatever arrives after it.
+      if (c.headSince === 0) {
+        const now = (c.headSince = performance.now());
+        const t = this.o.timeouts.readHeader;
+        c.deadline = t > 0 ? now + t : 0;
+      }
+      return;
+    }
+    if (head !== "other") {
+      const hostname = hostnameOf(head.host);
+      const match = this.o.router.lookup(hostname, head.path);
+      if (match && servesFast(match.service, head.path, hostname)) {
+        const s = match.service;
+        const path = s.options.strip_prefix && match.prefix !== "/" ? stripPrefix(match.prefix, head.path) : head.path;
+        c.deadline = 0;
+        c.headSince = 0;
+        c.buf = head.length < buf.length ? buf.subarray(head.length) : undefined;
+        const x = startExchange(this.o.deps, c, head, match, path);
+        if (x) {
+          c.exchange = x;
+          return;
+        }
+        c.buf = buf;
+      }
+    }
+    this.toChain(c);
+  }
+
+  /** From here on the connection belongs to the chain: its bytes go through the tunnel as they are. */
+  private toChain(c: Conn): void {
+    c.deadline = 0;
+    const pending = c.buf;
+    c.buf = undefined;
+    c.tunnel = new Tunnel(c, this.o.chainPort(), this.o.peers, pending);
+  }
+
+  private gone(c: Conn): void {
+    if (c.closed) return;
+    c.closed = true;
+    this.conns.delete(c);
+    c.queue = [];
+    c.exchange?.clientGone();
+    c.exchange = undefined;
+    c.tunnel?.clientClosed();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.exchange && !c.tunnel) c.socket.terminate();
+  }
+}
+
+function hostnameOf(host: string): string {
+  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
+  const colon = host.lastIndexOf(":");
+  return colon >= 0 ? host.slice(0, colon) : host;
+}
+
+export type { Conn };

@@ -1,0 +1,129 @@
+/**
+ * The fast lane's request parser. It accepts only the plainest HTTP/1.1 requests (GET or HEAD, an
+ * origin-form target, one Host, no body, no upgrade, printable ASCII only) and calls everything else
+ * "other": those go to the Bun.serve chain, whose strict parser and stages handle them as before. So the
+ * fast lane never has to be as strict as a full parser: it only has to recognise what it can serve.
+ */
+
+export interface RequestHead {
+  method: "GET" | "HEAD";
+  /** The request target as sent: path and query. */
+  target: string;
+  path: string;
+  query: string;
+  /** Header names lowercased, values trimmed, in the order received. */
+  names: string[];
+  values: string[];
+  host: string;
+  /** `Connection: close`: the connection ends after this answer. */
+  close: boolean;
+  /** Bytes of the head, including the blank line. */
+  length: number;
+}
+
+export type HeadResult = RequestHead | "incomplete" | "other";
+
+/** Longest head the fast lane waits for; a longer one goes to Bun.serve, which answers 431 as before. */
+const MAX_HEAD = 16 * 1024;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Anything but printable ASCII, tab, CR and LF: left to the full parser (NUL, obs-text, controls).
+const UNUSUAL = /[^\x20-\x7e\t\r\n]/;
+// Characters and dot segments the URL parser behind Bun.serve rewrites (percent-encodes or resolves):
+// such targets go to the chain, so the app sees exactly what it saw before.
+const REWRITTEN = /["'<>\\^`{|}]|\/\.\.?(?:\/|\?|$)/;
+const ABSOLUTE = /^https?:\/\/([A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?)(?=\/|\?|$)/i;
+const NEVER_FAST = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
+
+/** Finds CRLFCRLF; -1 when the head is not complete yet. */
+function headEnd(buf: Uint8Array): number {
+  const n = buf.length;
+  for (let i = buf.indexOf(13); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
+    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+/** A LF without its CR: such a head never ends in CRLFCRLF, and the full parser refuses it. */
+function hasBareLf(buf: Uint8Array): boolean {
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
+}
+
+export function parseRequestHead(buf: Buffer): HeadResult {
+  const end = headEnd(buf);
+  if (end < 0) return buf.length > MAX_HEAD || hasBareLf(buf) ? "other" : "incomplete";
+  if (end > MAX_HEAD) return "other";
+  const text = buf.toString("latin1", 0, end);
+  if (UNUSUAL.test(text)) return "other";
+  const lines = text.split("\r\n");
+  const line = lines[0]!;
+  const sp1 = line.indexOf(" ");
+  const sp2 = line.indexOf(" ", sp1 + 1);
+  if (sp1 < 0 || sp2 < 0 || line.slice(sp2 + 1) !== "HTTP/1.1") return "other";
+  const method = line.slice(0, sp1);
+  if (method !== "GET" && method !== "HEAD") return "other";
+  let target = line.slice(sp1 + 1, sp2);
+  // Absolute form (RFC 9112 §3.2.2): the URI's authority replaces the Host header.
+  let authority: string | undefined;
+  const abs = ABSOLUTE.exec(target);
+  if (abs) {
+    authority = abs[1]!;
+    target = target.slice(abs[0].length) || "/";
+  }
+  if (target.charCodeAt(0) !== 47 /* / */ || target.includes(" ") || target.includes("\t") || target.includes("#") || REWRITTEN.test(target)) return "other";
+  const names: string[] = [];
+  const values: string[] = [];
+  let host: string | undefined;
+  let close = false;
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!;
+    // A bare CR or LF inside the head, or an obs-fold continuation line: the full parser decides.
+    if (l.includes("\r") || l.includes("\n") || l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) return "other";
+    const colon = l.indexOf(":");
+    if (colon <= 0) return "other";
+    const rawName = l.slice(0, colon);
+    if (!TOKEN.test(rawName)) return "other";
+    const name = rawName.toLowerCase();
+    const value = l.slice(colon + 1).trim();
+    if (NEVER_FAST.has(name)) return "other";
+    if (name === "host") {
+      if (host !== undefined || value === "") return "other";
+      host = value;
+      if (authority !== undefined) {
+        names.push(name);
+        values.push(authority);
+        continue;
+      }
+    } else if (name === "connection") {
+      for (const token of value.split(",")) {
+        const t = token.trim().toLowerCase();
+        if (t === "close") close = true;
+        else if (t === "upgrade") return "other";
+      }
+    }
+    names.push(name);
+    values.push(value);
+  }
+  // Without a Host header an HTTP/1.1 request is refused (400), absolute form or not: the chain does that.
+  if (host === undefined) return "other";
+  if (authority !== undefined) host = authority;
+  const q = target.indexOf("?");
+  return {
+    method,
+    target,
+    path: q < 0 ? target : target.slice(0, q),
+    query: q < 0 ? "" : target.slice(q + 1),
+    names,
+    values,
+    host,
+    close,
+    length: end + 4,
+  };
+}
+
+/** The first value of a header (names are lowercased). */
+export function headerValue(head: { names: string[]; values: string[] }, name: string): string | null {
+  const i = head.names.indexOf(name);
+  return i < 0 ? null : head.values[i]!;
+}
