@@ -8,11 +8,23 @@ export type TargetState = "adding" | "healthy" | "unhealthy" | "draining";
 export interface Inflight {
   /** Aborting it cancels the upstream exchange; the reason tells the proxy stage to answer 504. */
   controller: AbortController;
+  /** The fast lane's cancel, called instead of an abort (it has no fetch to abort). */
+  cancel?: () => void;
   /** Set for upgraded (WebSocket) connections, which a drain closes without waiting. */
   closeHijacked?: () => void;
 }
 
 export const DRAIN_ABORT = "drain";
+
+/** Its AbortController is made only when asked for: the fast lane never needs one. */
+class InflightEntry implements Inflight {
+  private abort: AbortController | undefined;
+  cancel?: () => void;
+  closeHijacked?: () => void;
+  get controller(): AbortController {
+    return (this.abort ??= new AbortController());
+  }
+}
 
 export class Target {
   state: TargetState = "adding";
@@ -28,7 +40,7 @@ export class Target {
   /** Register a request; undefined while draining so the caller answers 503. */
   claim(): Inflight | undefined {
     if (this.state === "draining") return undefined;
-    const entry: Inflight = { controller: new AbortController() };
+    const entry = new InflightEntry();
     this.inflight.add(entry);
     return entry;
   }
@@ -65,7 +77,8 @@ export class Target {
       });
     }
     for (const entry of [...this.inflight]) {
-      entry.controller.abort(DRAIN_ABORT);
+      if (entry.cancel) entry.cancel();
+      else entry.controller.abort(DRAIN_ABORT);
       this.release(entry);
     }
     return previous;

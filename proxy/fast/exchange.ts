@@ -17,7 +17,7 @@ import type { Metrics } from "../metrics.ts";
 import type { RouteMatch } from "../router.ts";
 import type { Service } from "../service.ts";
 import { STATUS_TEXT } from "../status-text.ts";
-import { DRAIN_ABORT, type Inflight, type Target } from "../target.ts";
+import type { Inflight, Target } from "../target.ts";
 import { headerValue, type RequestHead } from "./request-head.ts";
 import type { ResponseHead, ResponseSink } from "./response-reader.ts";
 import type { UpstreamPool, UpstreamSocket } from "./upstream-pool.ts";
@@ -157,8 +157,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
       metrics.inflight(this.service, 1);
       this.countedInflight = true;
     }
-    const signal = this.inflight.controller.signal;
-    signal.addEventListener("abort", () => this.aborted(signal.reason), { once: true });
+    this.inflight.cancel = () => this.drained();
     this.cancelTimeout = deadline(this.s.targetOptions.response_timeout, () => this.timedOut());
     const pooled = this.deps.pool.take(this.target);
     if (pooled) this.send(pooled);
@@ -182,7 +181,8 @@ export class Exchange implements ResponseSink, LoggedRequest {
   private send(up: UpstreamSocket): void {
     this.up = up;
     up.data.reader.expect(this, this.rh.method === "HEAD");
-    this.deps.pool.send(up, Buffer.from(this.upstreamHead(), "latin1"));
+    // The head is ASCII (request-head.ts lets nothing else through), so the string is written as it is.
+    this.deps.pool.send(up, this.upstreamHead());
   }
 
   /** The request head the app sees: the client's headers less hop-by-hop ones, plus kamal-proxy's forwarding headers. */
@@ -392,8 +392,9 @@ export class Exchange implements ResponseSink, LoggedRequest {
     this.answerWithPage(504);
   }
 
-  private aborted(reason: unknown): void {
-    if (this.finished || reason !== DRAIN_ABORT) return;
+  /** The target is being drained and its time is up: cut, or 504 when nothing was answered yet. */
+  private drained(): void {
+    if (this.finished) return;
     if (this.gotHead) return void this.finish(this.status, false);
     this.deps.logger.info("Request cancelled due to draining", { target: this.target });
     this.answerWithPage(504);

@@ -31,6 +31,14 @@ const MAX_CHUNK_LINE = 4096;
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailer" | "close" | "done" | "failed";
 
+function isDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function findCrlfCrlf(buf: Uint8Array, from: number): number {
   const n = buf.length;
   for (let i = buf.indexOf(13, from); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
@@ -161,13 +169,17 @@ export class ResponseReader {
   }
 
   private readHead(text: string): boolean {
-    const lines = text.split("\r\n");
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]!);
-    if (!m) return (this.failWith("malformed response"), false);
-    const status = Number(m[2]);
+    // Parsed by hand (no split, no regex per line): this runs once per proxied request.
+    let eol = text.indexOf("\r\n");
+    if (eol < 0) eol = text.length;
+    const minor = text.charCodeAt(7);
+    if (!text.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !isDigits(text, 9, 12) || (eol > 12 && text.charCodeAt(12) !== 32)) {
+      return this.failWith("malformed response"), false;
+    }
+    const status = Number(text.slice(9, 12));
     if (status >= 100 && status < 200) {
       // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 is never asked for here.
-      if (status === 101) return (this.failWith("unexpected protocol switch"), false);
+      if (status === 101) return this.failWith("unexpected protocol switch"), false;
       return true;
     }
     const names: string[] = [];
@@ -175,38 +187,35 @@ export class ResponseReader {
     let length: number | undefined;
     let chunked = false;
     let otherCoding = false;
-    let keepAlive = m[1] === "1";
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i]!;
-      const colon = l.indexOf(":");
-      if (colon <= 0) return (this.failWith("malformed response header"), false);
-      const name = l.slice(0, colon).trim().toLowerCase();
-      const value = l.slice(colon + 1).trim();
+    let keepAlive = minor === 49;
+    for (let at = eol + 2; at < text.length; ) {
+      let next = text.indexOf("\r\n", at);
+      if (next < 0) next = text.length;
+      const colon = text.indexOf(":", at);
+      if (colon <= at || colon > next) return this.failWith("malformed response header"), false;
+      const name = text.slice(at, colon).toLowerCase();
+      const value = text.slice(colon + 1, next).trim();
+      at = next + 2;
+      names.push(name);
+      values.push(value);
+      if (name.length < 10 || name.charCodeAt(0) > 116 /* t */) continue;
       if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return (this.failWith("invalid Content-Length"), false);
+        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return this.failWith("invalid Content-Length"), false;
         length = Number(value);
       } else if (name === "transfer-encoding") {
-        const codings = value
-          .toLowerCase()
-          .split(",")
-          .map((s) => s.trim());
-        chunked = codings[codings.length - 1] === "chunked";
+        const codings = value.toLowerCase().split(",");
+        chunked = codings[codings.length - 1]!.trim() === "chunked";
         otherCoding = !chunked;
       } else if (name === "connection") {
-        const tokens = value
-          .toLowerCase()
-          .split(",")
-          .map((s) => s.trim());
+        const tokens = value.toLowerCase().split(",").map((t) => t.trim());
         if (tokens.includes("close")) keepAlive = false;
         else if (tokens.includes("keep-alive")) keepAlive = true;
       }
-      names.push(name);
-      values.push(value);
     }
     const empty = this.headOnly || status === 204 || status === 304;
     this.reusable = keepAlive;
     if (chunked || otherCoding) length = undefined;
-    this.sink!.head({ status, reason: m[3] ?? "", names, values, length: empty ? 0 : length, empty, reusable: keepAlive });
+    this.sink!.head({ status, reason: eol > 13 ? text.slice(13, eol) : "", names, values, length: empty ? 0 : length, empty, reusable: keepAlive });
     if (this.over) return false;
     if (empty) this.finish();
     else if (chunked) this.state = "chunk-size";

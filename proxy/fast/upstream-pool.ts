@@ -75,14 +75,14 @@ export class UpstreamPool {
     });
   }
 
-  /** Sends bytes, keeping what the socket did not take for its next drain. */
-  send(s: UpstreamSocket, bytes: Uint8Array): void {
+  /** Sends an ASCII request head, keeping what the socket did not take for its next drain. */
+  send(s: UpstreamSocket, text: string): void {
     if (s.data.unsent) {
-      s.data.unsent = Buffer.concat([s.data.unsent, bytes]);
+      s.data.unsent = Buffer.concat([s.data.unsent, Buffer.from(text)]);
       return;
     }
-    const n = s.write(bytes);
-    if (n < bytes.length) s.data.unsent = bytes.subarray(Math.max(n, 0));
+    const n = s.write(text);
+    if (n < text.length) s.data.unsent = Buffer.from(text).subarray(Math.max(n, 0));
   }
 
   /** Back into the pool when the response ended cleanly and the target keeps the connection open. */
