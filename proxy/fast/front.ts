@@ -224,7 +224,7 @@ export class FastFront {
 
   private sweep(): void {
     const now = performance.now();
-    for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.exchange && !c.tunnel) c.socket.terminate();
+    for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.exchange && !c.tunnel) c.socket.end();
   }
 }
 

@@ -174,12 +174,12 @@ export class ResponseReader {
     if (eol < 0) eol = text.length;
     const minor = text.charCodeAt(7);
     if (!text.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !isDigits(text, 9, 12) || (eol > 12 && text.charCodeAt(12) !== 32)) {
-      return this.failWith("malformed response"), false;
+      return (this.failWith("malformed response"), false);
     }
     const status = Number(text.slice(9, 12));
     if (status >= 100 && status < 200) {
       // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 is never asked for here.
-      if (status === 101) return this.failWith("unexpected protocol switch"), false;
+      if (status === 101) return (this.failWith("unexpected protocol switch"), false);
       return true;
     }
     const names: string[] = [];
@@ -192,7 +192,7 @@ export class ResponseReader {
       let next = text.indexOf("\r\n", at);
       if (next < 0) next = text.length;
       const colon = text.indexOf(":", at);
-      if (colon <= at || colon > next) return this.failWith("malformed response header"), false;
+      if (colon <= at || colon > next) return (this.failWith("malformed response header"), false);
       const name = text.slice(at, colon).toLowerCase();
       const value = text.slice(colon + 1, next).trim();
       at = next + 2;
@@ -200,14 +200,17 @@ export class ResponseReader {
       values.push(value);
       if (name.length < 10 || name.charCodeAt(0) > 116 /* t */) continue;
       if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return this.failWith("invalid Content-Length"), false;
+        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return (this.failWith("invalid Content-Length"), false);
         length = Number(value);
       } else if (name === "transfer-encoding") {
         const codings = value.toLowerCase().split(",");
         chunked = codings[codings.length - 1]!.trim() === "chunked";
         otherCoding = !chunked;
       } else if (name === "connection") {
-        const tokens = value.toLowerCase().split(",").map((t) => t.trim());
+        const tokens = value
+          .toLowerCase()
+          .split(",")
+          .map((t) => t.trim());
         if (tokens.includes("close")) keepAlive = false;
         else if (tokens.includes("keep-alive")) keepAlive = true;
       }
