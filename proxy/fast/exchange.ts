@@ -362,7 +362,15 @@ export class Exchange implements ResponseSink, LoggedRequest {
     if (this.heldHead !== undefined) {
       const head = `${this.heldHead}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`;
       this.heldHead = undefined;
-      out = typeof bytes === "string" ? head + bytes : bytes.length ? Buffer.concat([Buffer.from(head, "latin1"), bytes]) : head;
+      if (typeof bytes === "string") out = head + bytes;
+      else if (bytes.length === 0) out = head;
+      else {
+        // Head and first bytes leave in one write, copied once into one buffer.
+        const joined = Buffer.allocUnsafe(head.length + bytes.length);
+        joined.write(head, 0, "latin1");
+        joined.set(bytes, head.length);
+        out = joined;
+      }
     }
     if (!this.client.send(out)) {
       const up = this.up;

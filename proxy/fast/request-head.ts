@@ -57,6 +57,8 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   const text = buf.toString("latin1", 0, end);
   if (UNUSUAL.test(text)) return "other";
   const lines = text.split("\r\n");
+  // Lowercased once for all header names (ASCII only, checked above, so offsets are kept).
+  const lowerLines = text.toLowerCase().split("\r\n");
   const line = lines[0]!;
   const sp1 = line.indexOf(" ");
   const sp2 = line.indexOf(" ", sp1 + 1);
@@ -82,9 +84,8 @@ export function parseRequestHead(buf: Buffer): HeadResult {
     if (l.includes("\r") || l.includes("\n") || l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) return "other";
     const colon = l.indexOf(":");
     if (colon <= 0) return "other";
-    const rawName = l.slice(0, colon);
-    if (!TOKEN.test(rawName)) return "other";
-    const name = rawName.toLowerCase();
+    const name = lowerLines[i]!.slice(0, colon);
+    if (!TOKEN.test(name)) return "other";
     const value = l.slice(colon + 1).trim();
     if (NEVER_FAST.has(name)) return "other";
     if (name === "host") {
