@@ -14,7 +14,7 @@ import type { ConnTimeouts } from "../conn-timeouts.ts";
 import type { Router } from "../router.ts";
 import { stripPrefix } from "../router.ts";
 import { type ClientSide, type Exchange, type FastDeps, servesFast, startExchange } from "./exchange.ts";
-import { parseRequestHead } from "./request-head.ts";
+import { parseRequestHead, toOriginForm } from "./request-head.ts";
 import { type Peer, Tunnel } from "./tunnel.ts";
 
 export interface FrontOptions {
@@ -207,7 +207,7 @@ export class FastFront {
   /** From here on the connection belongs to the chain: its bytes go through the tunnel as they are. */
   private toChain(c: Conn): void {
     c.deadline = 0;
-    const pending = c.buf;
+    const pending = c.buf && toOriginForm(c.buf);
     c.buf = undefined;
     c.tunnel = new Tunnel(c, this.o.chainPort(), this.o.peers, pending);
   }

@@ -128,3 +128,27 @@ export function headerValue(head: { names: string[]; values: string[] }, name: s
   const i = head.names.indexOf(name);
   return i < 0 ? null : head.values[i]!;
 }
+
+/**
+ * For a request going to the chain: an absolute-form target becomes origin-form and its authority the
+ * Host header (RFC 9112 §3.2.2), since Bun.serve would rebuild the URL from Host and lose the authority.
+ * Anything else (no Host, an incomplete or unusual head) is returned as it is, for the chain to judge.
+ */
+export function toOriginForm(buf: Buffer): Buffer {
+  const end = headEnd(buf);
+  if (end < 0) return buf;
+  const text = buf.toString("latin1", 0, end);
+  const eol = text.indexOf("\r\n");
+  const line = eol < 0 ? text : text.slice(0, eol);
+  const sp1 = line.indexOf(" ");
+  const sp2 = line.lastIndexOf(" ");
+  if (sp1 < 0 || sp2 <= sp1) return buf;
+  const target = line.slice(sp1 + 1, sp2);
+  const abs = ABSOLUTE.exec(target);
+  if (!abs || eol < 0) return buf;
+  const hostLine = /\r\nhost:[ \t]*[^\r\n]*/i;
+  const headers = text.slice(eol);
+  if (!hostLine.test(headers)) return buf;
+  const head = `${line.slice(0, sp1 + 1)}${target.slice(abs[0].length) || "/"}${line.slice(sp2)}${headers.replace(hostLine, `\r\nHost: ${abs[1]}`)}`;
+  return Buffer.concat([Buffer.from(head, "latin1"), buf.subarray(end)]);
+}

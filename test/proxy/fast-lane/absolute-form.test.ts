@@ -52,3 +52,16 @@ test(
   },
   T,
 );
+
+test(
+  "a request with a body (served by the chain) is routed by its absolute-form authority too",
+  async () => {
+    const { p, a, b } = await setup();
+    const c = await connect(p.port);
+    const r = await c.request("POST", "POST http://b.test/form HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc");
+    expect(r).toMatchObject({ status: 200, body: "b saw /form" });
+    expect(a.received).toEqual([]);
+    expect(b.received.map((x) => [x.method, x.target, reqHeader(x, "host")])).toEqual([["POST", "/form", "b.test"]]);
+  },
+  T,
+);
