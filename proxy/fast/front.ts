@@ -1,8 +1,10 @@
 /**
- * The plain-HTTP listener: a raw-socket HTTP/1.1 front end (Bun.listen) that answers the plainest, most
- * common requests itself (the fast lane: exchange.ts) and hands every other connection to the Bun.serve
- * chain through an in-process tunnel, from the first request it does not take, so every behaviour of
- * the chain (bodies, WebSockets, redirects, strict parsing, pauses…) stays exactly as it was.
+ * The plain-HTTP listener: a raw-socket HTTP/1.1 front end (Bun.listen) that reads every request head
+ * itself, answers the plainest, most common requests on the fast lane (exchange.ts) and hands the others,
+ * one at a time, to the Bun.serve chain over the connection's link (chain-link.ts), so every behaviour of
+ * the chain (bodies, WebSockets, redirects, pauses…) stays exactly as it was. A request whose framing the
+ * front end does not trust turns the connection raw: its bytes then reach the chain's strict parser as
+ * they are.
  *
  * Per connection, requests are answered one at a time and in order, so pipelined requests are answered
  * (Bun.serve drops such a connection). Client timeouts are kept here with real deadlines: the header-read
@@ -13,9 +15,10 @@ import type { Socket, TCPSocketListener } from "bun";
 import type { ConnTimeouts } from "../conn-timeouts.ts";
 import type { Router } from "../router.ts";
 import { stripPrefix } from "../router.ts";
+import { ChainLink, type Peer } from "./chain-link.ts";
+import { BodyTracker, type ChainHead, frameForChain } from "./chain-request.ts";
 import { type ClientSide, type Exchange, type FastDeps, servesFast, startExchange } from "./exchange.ts";
-import { parseRequestHead, toOriginForm } from "./request-head.ts";
-import { type Peer, Tunnel } from "./tunnel.ts";
+import { parseRequestHead } from "./request-head.ts";
 
 export interface FrontOptions {
   hostname?: string;
@@ -23,9 +26,9 @@ export interface FrontOptions {
   router: Router;
   deps: FastDeps;
   timeouts: ConnTimeouts;
-  /** Where the chain's Bun.serve listens (loopback): the tunnel's other end. */
+  /** Where the chain's Bun.serve listens (loopback): the links' other end. */
   chainPort: () => number;
-  /** Client addresses of tunnelled connections, by the tunnel's local port (the chain looks them up). */
+  /** Client addresses of linked connections, by the link's local port (the chain looks them up). */
   peers: Map<number, Peer>;
 }
 
@@ -38,7 +41,9 @@ const normalizeIp = (ip: string): string => (ip.startsWith("::ffff:") && ip.incl
 class Conn implements ClientSide {
   buf: Buffer | undefined;
   exchange: Exchange | undefined;
-  tunnel: Tunnel | undefined;
+  link: ChainLink | undefined;
+  /** A request the chain is serving: its body (still arriving, maybe) and whether the answer is out. */
+  chained: { body: BodyTracker; answered: boolean; keepAlive: boolean } | undefined;
   /** Pending output the socket did not take yet. */
   queue: Uint8Array[] = [];
   onDrained: (() => void) | undefined;
@@ -86,7 +91,7 @@ class Conn implements ClientSide {
     const resume = this.onDrained;
     this.onDrained = undefined;
     resume?.();
-    this.tunnel?.clientDrained();
+    this.link?.clientDrained();
   }
 
   done(keepAlive: boolean): void {
@@ -94,6 +99,18 @@ class Conn implements ClientSide {
     if (!keepAlive) return void this.close();
     this.socket.resume();
     this.front.next(this);
+  }
+
+  /** The link went raw (a 101, or an answer it could not follow): what the client sent meanwhile follows. */
+  rawNow(): void {
+    const held = this.buf;
+    this.buf = undefined;
+    this.deadline = 0;
+    if (held) this.link!.write(held);
+  }
+
+  get busy(): boolean {
+    return !!(this.exchange || this.chained || this.link?.isRaw);
   }
 
   close(): void {
@@ -142,20 +159,22 @@ export class FastFront {
     this.listener?.stop();
     if (this.sweeper) clearInterval(this.sweeper);
     for (const c of this.conns) {
-      if (force || (!c.exchange && !c.tunnel)) c.socket.terminate();
+      if (force || !c.busy) c.socket.terminate();
     }
   }
 
   get busy(): number {
     let n = 0;
-    for (const c of this.conns) if (c.exchange || c.tunnel) n++;
+    for (const c of this.conns) if (c.busy) n++;
     return n;
   }
 
   private received(c: Conn, chunk: Buffer): void {
-    if (c.tunnel) return void c.tunnel.fromClient(chunk);
+    if (c.link?.isRaw) return void c.link.write(chunk);
+    const body = c.chained?.body;
+    if (body && !body.done) return this.bodyBytes(c, body, chunk);
     c.buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
-    if (c.exchange) {
+    if (c.busy) {
       // Pipelined bytes wait for the current answer; past a bound, stop reading until then.
       if (c.buf.length > MAX_AHEAD) c.socket.pause();
       return;
@@ -175,15 +194,7 @@ export class FastFront {
       return;
     }
     const head = parseRequestHead(buf);
-    if (head === "incomplete") {
-      // The header-read deadline runs from the request's first byte, whatever arrives after it.
-      if (c.headSince === 0) {
-        const now = (c.headSince = performance.now());
-        const t = this.o.timeouts.readHeader;
-        c.deadline = t > 0 ? now + t : 0;
-      }
-      return;
-    }
+    if (head === "incomplete") return this.headPending(c);
     if (head !== "other") {
       const hostname = hostnameOf(head.host);
       const match = this.o.router.lookup(hostname, head.path);
@@ -201,15 +212,75 @@ export class FastFront {
         c.buf = buf;
       }
     }
-    this.toChain(c);
+    const framed = frameForChain(buf);
+    if (framed === "incomplete") return this.headPending(c);
+    if (framed === "raw") return this.goRaw(c);
+    this.toChain(c, framed, buf);
   }
 
-  /** From here on the connection belongs to the chain: its bytes go through the tunnel as they are. */
-  private toChain(c: Conn): void {
+  /** The header-read deadline runs from the request's first byte, whatever arrives after it. */
+  private headPending(c: Conn): void {
+    if (c.headSince !== 0) return;
+    const now = (c.headSince = performance.now());
+    const t = this.o.timeouts.readHeader;
+    c.deadline = t > 0 ? now + t : 0;
+  }
+
+  private linkOf(c: Conn): ChainLink {
+    return (c.link ??= new ChainLink(c, this.o.chainPort(), this.o.peers));
+  }
+
+  /** One request to the chain: its head now, its body as it arrives; the next request waits for both ends. */
+  private toChain(c: Conn, framed: ChainHead, buf: Buffer): void {
     c.deadline = 0;
-    const pending = c.buf && toOriginForm(c.buf);
+    c.headSince = 0;
+    const chained = { body: new BodyTracker(framed.body), answered: false, keepAlive: true };
+    c.chained = chained;
     c.buf = undefined;
-    c.tunnel = new Tunnel(c, this.o.chainPort(), this.o.peers, pending);
+    this.linkOf(c).request(framed.bytes, framed.method, framed.upgrade, (keepAlive) => {
+      chained.answered = true;
+      chained.keepAlive = keepAlive;
+      this.chainedProgress(c);
+    });
+    if (framed.length < buf.length) this.bodyBytes(c, chained.body, buf.subarray(framed.length));
+    else this.chainedProgress(c);
+  }
+
+  /** Bytes while a chained request's body is arriving: the body's share goes to the chain, the rest waits. */
+  private bodyBytes(c: Conn, body: BodyTracker, chunk: Buffer): void {
+    const link = c.link!;
+    if (body.done) {
+      c.buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
+      return this.chainedProgress(c);
+    }
+    const n = body.take(chunk);
+    if (body.broken) {
+      // Framing the front end cannot follow: the chain gets the bytes as they are and refuses them.
+      c.chained = undefined;
+      link.goRaw();
+      return void link.write(chunk);
+    }
+    link.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+    if (n < chunk.length) c.buf = c.buf ? Buffer.concat([c.buf, chunk.subarray(n)]) : chunk.subarray(n);
+    this.chainedProgress(c);
+  }
+
+  /** The chained request is over once its body went out and its answer came back: then the next one. */
+  private chainedProgress(c: Conn): void {
+    const chained = c.chained;
+    if (!chained || !chained.body.done || !chained.answered) return;
+    c.chained = undefined;
+    if (!chained.keepAlive) return c.close();
+    c.socket.resume();
+    this.next(c);
+  }
+
+  /** From here on the connection's bytes go to the chain as they are, both ways. */
+  private goRaw(c: Conn): void {
+    c.deadline = 0;
+    const link = this.linkOf(c);
+    link.goRaw();
+    c.rawNow();
   }
 
   private gone(c: Conn): void {
@@ -219,12 +290,12 @@ export class FastFront {
     c.queue = [];
     c.exchange?.clientGone();
     c.exchange = undefined;
-    c.tunnel?.clientClosed();
+    c.link?.clientClosed();
   }
 
   private sweep(): void {
     const now = performance.now();
-    for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.exchange && !c.tunnel) c.socket.end();
+    for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.busy) c.socket.end();
   }
 }
 

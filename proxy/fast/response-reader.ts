@@ -54,11 +54,14 @@ export class ResponseReader {
   private reusable = true;
   private sink: ResponseSink | undefined;
   private headOnly = false;
+  /** The request asked for a protocol switch: a 101 is its answer, and ends what this reader follows. */
+  private mayUpgrade = false;
 
   /** Starts reading the answer to a request just sent (`headOnly` for HEAD: no payload follows). */
-  expect(sink: ResponseSink, headOnly: boolean): void {
+  expect(sink: ResponseSink, headOnly: boolean, mayUpgrade = false): void {
     this.sink = sink;
     this.headOnly = headOnly;
+    this.mayUpgrade = mayUpgrade;
     this.state = "head";
     this.pending = undefined;
     this.reusable = true;
@@ -178,8 +181,15 @@ export class ResponseReader {
     }
     const status = Number(text.slice(9, 12));
     if (status >= 100 && status < 200) {
-      // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 is never asked for here.
-      if (status === 101) return (this.failWith("unexpected protocol switch"), false);
+      // Interim answers (100 Continue, 103 Early Hints) are skipped. A 101 ends the HTTP exchange when
+      // the request asked for it (the chain's WebSockets); the fast lane never asks.
+      if (status === 101) {
+        if (!this.mayUpgrade) return (this.failWith("unexpected protocol switch"), false);
+        this.sink!.head({ status, reason: "", names: [], values: [], length: 0, empty: true, reusable: false });
+        this.state = "done";
+        this.reusable = false;
+        return false;
+      }
       return true;
     }
     const names: string[] = [];

@@ -65,3 +65,20 @@ test(
   },
   T,
 );
+
+test(
+  "requests served by the chain, one after the other on one connection, each go where their authority says",
+  async () => {
+    const { p, a, b } = await setup();
+    const c = await connect(p.port);
+    expect((await c.request("POST", "POST http://b.test/one HTTP/1.1\r\nHost: a.test\r\nContent-Length: 1\r\n\r\n1")).body).toBe("b saw /one");
+    expect((await c.request("POST", "POST http://a.test/two HTTP/1.1\r\nHost: b.test\r\nContent-Length: 1\r\n\r\n2")).body).toBe("a saw /two");
+    expect((await c.request("POST", "POST /three HTTP/1.1\r\nHost: b.test\r\nContent-Length: 1\r\n\r\n3")).body).toBe("b saw /three");
+    expect(a.received.map((r) => [r.target, reqHeader(r, "host")])).toEqual([["/two", "a.test"]]);
+    expect(b.received.map((r) => [r.target, reqHeader(r, "host")])).toEqual([
+      ["/one", "b.test"],
+      ["/three", "b.test"],
+    ]);
+  },
+  T,
+);
