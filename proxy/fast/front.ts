@@ -172,7 +172,7 @@ export class FastFront {
   private received(c: Conn, chunk: Buffer): void {
     if (c.link?.isRaw) return void c.link.write(chunk);
     const body = c.chained?.body;
-    if (body && !body.done) return this.bodyBytes(c, body, chunk);
+    if (body && !body.done) return void this.bodyBytes(c, body, chunk);
     c.buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
     if (c.busy) {
       // Pipelined bytes wait for the current answer; past a bound, stop reading until then.
@@ -194,7 +194,7 @@ export class FastFront {
       return;
     }
     const head = parseRequestHead(buf);
-    if (head === "incomplete") return this.headPending(c);
+    if (head === "incomplete") return void this.headPending(c);
     if (head !== "other") {
       const hostname = hostnameOf(head.host);
       const match = this.o.router.lookup(hostname, head.path);
@@ -213,8 +213,8 @@ export class FastFront {
       }
     }
     const framed = frameForChain(buf);
-    if (framed === "incomplete") return this.headPending(c);
-    if (framed === "raw") return this.goRaw(c);
+    if (framed === "incomplete") return void this.headPending(c);
+    if (framed === "raw") return void this.goRaw(c);
     this.toChain(c, framed, buf);
   }
 
@@ -251,7 +251,7 @@ export class FastFront {
     const link = c.link!;
     if (body.done) {
       c.buf = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
-      return this.chainedProgress(c);
+      return void this.chainedProgress(c);
     }
     const n = body.take(chunk);
     if (body.broken) {
@@ -268,9 +268,9 @@ export class FastFront {
   /** The chained request is over once its body went out and its answer came back: then the next one. */
   private chainedProgress(c: Conn): void {
     const chained = c.chained;
-    if (!chained || !chained.body.done || !chained.answered) return;
+    if (!chained?.body.done || !chained.answered) return;
     c.chained = undefined;
-    if (!chained.keepAlive) return c.close();
+    if (!chained.keepAlive) return void c.close();
     c.socket.resume();
     this.next(c);
   }
