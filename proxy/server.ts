@@ -62,7 +62,7 @@ export class ProxyServer {
   private http: Server<any> | undefined;
   private front: FastFront | undefined;
   private readonly pool = new UpstreamPool();
-  /** Client addresses of connections the front end tunnels to the chain, by the tunnel's local port. */
+  /** Client addresses of connections the front end links to the chain, by the link's local port. */
   private readonly peers = new Map<number, Peer>();
   private metricsServer: Server<any> | undefined;
   private control: ControlServer | undefined;
@@ -124,7 +124,7 @@ export class ProxyServer {
       this.logger.info("Metrics enabled", { port: this.metricsServer.port });
     }
     const port = this.options.httpPort;
-    // The chain listens on loopback only; clients reach it through the front end's tunnel.
+    // The chain listens on loopback only; clients reach it through the front end's links (fast/chain-link.ts).
     this.http = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
