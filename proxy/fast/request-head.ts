@@ -27,27 +27,41 @@ export type HeadResult = RequestHead | "incomplete" | "other";
 const MAX_HEAD = 16 * 1024;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Anything but printable ASCII, tab, CR and LF: left to the full parser (NUL, obs-text, controls).
-const UNUSUAL = /[^\x20-\x7e\t\r\n]/;
+// Anything but printable ASCII, tab, CR and LF (NUL, obs-text, controls), and a CR or LF that is not
+// part of a CRLF (in a header line or in the request target): left to the full parser.
+const UNUSUAL = /[^\x20-\x7e\t\r\n]|\r(?!\n)|(?<!\r)\n/;
 // Characters and dot segments the URL parser behind Bun.serve rewrites (percent-encodes or resolves):
 // such targets go to the chain, so the app sees exactly what it saw before.
 const REWRITTEN = /["'<>\\^`{|}]|\/\.\.?(?:\/|\?|$)/;
 const ABSOLUTE = /^https?:\/\/([A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?)(?=\/|\?|$)/i;
 const NEVER_FAST = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
 
-/** Finds CRLFCRLF; -1 when the head is not complete yet. */
-function headEnd(buf: Uint8Array): number {
-  const n = buf.length;
-  for (let i = buf.indexOf(13); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-  }
-  return -1;
-}
+/** Finds CRLFCRLF; -1 when the head is not complete yet (a native search, faster than a loop over CRs). */
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+const headEnd = (buf: Buffer): number => buf.indexOf(CRLFCRLF);
 
 /** A LF without its CR: such a head never ends in CRLFCRLF, and the full parser refuses it. */
 function hasBareLf(buf: Uint8Array): boolean {
   for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return true;
   return false;
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
+/**
+ * Request header names as clients commonly write them, mapped to the lowercase name: one lookup gives a
+ * shared string (whose hash later lookups already have) instead of a lowercased copy per name. All are
+ * tokens, so the token check is only needed for other names.
+ */
+const KNOWN_NAMES = new Map<string, string>();
+for (const name of [
+  "Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Connection", "Cookie", "DNT", "Host",
+  "If-Modified-Since", "If-None-Match", "Origin", "Pragma", "Priority", "Referer", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile",
+  "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Upgrade-Insecure-Requests",
+  "User-Agent", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id", "X-Request-ID", "X-Request-Start",
+]) {
+  KNOWN_NAMES.set(name, name.toLowerCase());
+  KNOWN_NAMES.set(name.toLowerCase(), name.toLowerCase());
 }
 
 export function parseRequestHead(buf: Buffer): HeadResult {
@@ -56,15 +70,16 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   if (end > MAX_HEAD) return "other";
   const text = buf.toString("latin1", 0, end);
   if (UNUSUAL.test(text)) return "other";
-  const lines = text.split("\r\n");
-  // Lowercased once for all header names (ASCII only, checked above, so offsets are kept).
-  const lowerLines = text.toLowerCase().split("\r\n");
-  const line = lines[0]!;
+  // One pass over the text by offsets: no arrays of lines, no lowercased copy of the whole head.
+  let eol = text.indexOf("\r\n");
+  if (eol < 0) eol = text.length;
+  const line = text.slice(0, eol);
   const sp1 = line.indexOf(" ");
   const sp2 = line.indexOf(" ", sp1 + 1);
   if (sp1 < 0 || sp2 < 0 || line.slice(sp2 + 1) !== "HTTP/1.1") return "other";
-  const method = line.slice(0, sp1);
-  if (method !== "GET" && method !== "HEAD") return "other";
+  // The method as a shared constant rather than a slice (it is compared and logged per request).
+  const method = sp1 === 3 && line.startsWith("GET") ? "GET" : sp1 === 4 && line.startsWith("HEAD") ? "HEAD" : undefined;
+  if (method === undefined) return "other";
   let target = line.slice(sp1 + 1, sp2);
   // Absolute form (RFC 9112 §3.2.2): the URI's authority replaces the Host header.
   let authority: string | undefined;
@@ -78,15 +93,27 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   const values: string[] = [];
   let host: string | undefined;
   let close = false;
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    // A bare CR or LF inside the head, or an obs-fold continuation line: the full parser decides.
-    if (l.includes("\r") || l.includes("\n") || l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) return "other";
-    const colon = l.indexOf(":");
-    if (colon <= 0) return "other";
-    const name = lowerLines[i]!.slice(0, colon);
-    if (!TOKEN.test(name)) return "other";
-    const value = l.slice(colon + 1).trim();
+  for (let at = eol + 2; at < text.length; ) {
+    let next = text.indexOf("\r\n", at);
+    if (next < 0) next = text.length;
+    // An obs-fold continuation line: the full parser decides.
+    const first = text.charCodeAt(at);
+    if (first === 32 || first === 9) return "other";
+    const colon = text.indexOf(":", at);
+    if (colon <= at || colon > next) return "other";
+    const raw = text.slice(at, colon);
+    let name = KNOWN_NAMES.get(raw);
+    if (name === undefined) {
+      if (!TOKEN.test(raw)) return "other";
+      name = raw.toLowerCase();
+    }
+    // Trimmed as String.prototype.trim would (only spaces and tabs can be there), cut out once.
+    let from = colon + 1;
+    let to = next;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
+    at = next + 2;
     if (NEVER_FAST.has(name)) return "other";
     if (name === "host") {
       if (host !== undefined || value === "") return "other";
@@ -97,10 +124,14 @@ export function parseRequestHead(buf: Buffer): HeadResult {
         continue;
       }
     } else if (name === "connection") {
-      for (const token of value.split(",")) {
-        const t = token.trim().toLowerCase();
-        if (t === "close") close = true;
-        else if (t === "upgrade") return "other";
+      const lower = value.toLowerCase();
+      if (lower === "close") close = true;
+      else if (lower !== "keep-alive") {
+        for (const token of lower.split(",")) {
+          const t = token.trim();
+          if (t === "close") close = true;
+          else if (t === "upgrade") return "other";
+        }
       }
     }
     names.push(name);

@@ -39,13 +39,35 @@ function isDigits(text: string, from: number, to: number): boolean {
   return true;
 }
 
-function findCrlfCrlf(buf: Uint8Array, from: number): number {
-  const n = buf.length;
-  for (let i = buf.indexOf(13, from); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-  }
-  return -1;
+/** The whitespace String.prototype.trim removes, within Latin-1 (the head is read as Latin-1). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160;
 }
+
+/**
+ * Header names as most apps and servers write them, mapped to the lowercase name: one lookup returns a
+ * shared string (no lowercased copy of the head, no slice per name), whose hash later Set and Map
+ * lookups on the name already have. Other spellings are lowercased one by one.
+ */
+const KNOWN_NAMES = new Map<string, string>();
+for (const name of [
+  "Accept-Ranges", "Age", "Cache-Control", "Connection", "Content-Disposition", "Content-Encoding", "Content-Language",
+  "Content-Length", "Content-Location", "Content-Range", "Content-Security-Policy", "Content-Type", "Date", "ETag", "Etag",
+  "Expires", "Keep-Alive", "Last-Modified", "Link", "Location", "Referrer-Policy", "Retry-After", "Server", "Set-Cookie",
+  "Strict-Transport-Security", "Trailer", "Transfer-Encoding", "Vary", "Via", "WWW-Authenticate", "X-Content-Type-Options",
+  "X-Frame-Options", "X-Powered-By", "X-Request-Id", "X-Request-ID", "X-Runtime", "X-XSS-Protection",
+]) {
+  KNOWN_NAMES.set(name, name.toLowerCase());
+  KNOWN_NAMES.set(name.toLowerCase(), name.toLowerCase());
+}
+
+function headerName(text: string, from: number, to: number): string {
+  const raw = text.slice(from, to);
+  return KNOWN_NAMES.get(raw) ?? raw.toLowerCase();
+}
+
+/** Buffer.indexOf with a Buffer needle is a native search, several times faster than a loop over CRs in JS. */
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 export class ResponseReader {
   private state: State = "done";
@@ -86,7 +108,7 @@ export class ResponseReader {
     while (at < buf.length && !this.over) {
       switch (this.state) {
         case "head": {
-          const end = findCrlfCrlf(buf, at);
+          const end = buf.indexOf(CRLFCRLF, at);
           if (end < 0) {
             if (buf.length - at > MAX_HEAD) return void this.failWith("response head too large");
             this.pending = buf.subarray(at);
@@ -188,31 +210,35 @@ export class ResponseReader {
     let chunked = false;
     let otherCoding = false;
     let keepAlive = minor === 49;
-    // Lowercased once for all names (one native call instead of one per header).
-    const lower = text.toLowerCase();
     for (let at = eol + 2; at < text.length; ) {
       let next = text.indexOf("\r\n", at);
       if (next < 0) next = text.length;
       const colon = text.indexOf(":", at);
       if (colon <= at || colon > next) return (this.failWith("malformed response header"), false);
-      const name = lower.slice(at, colon);
-      const value = text.slice(colon + 1, next).trim();
+      const name = headerName(text, at, colon);
+      // The value trimmed as String.prototype.trim would, but cut out once instead of sliced then trimmed.
+      let from = colon + 1;
+      let to = next;
+      while (from < to && isSpace(text.charCodeAt(from))) from++;
+      while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+      const value = text.slice(from, to);
       at = next + 2;
       names.push(name);
       values.push(value);
       if (name.length < 10 || name.charCodeAt(0) > 116 /* t */) continue;
       if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return (this.failWith("invalid Content-Length"), false);
+        if (value.length < 1 || value.length > 15 || !isDigits(value, 0, value.length) || (length !== undefined && length !== Number(value))) {
+          return (this.failWith("invalid Content-Length"), false);
+        }
         length = Number(value);
       } else if (name === "transfer-encoding") {
         const codings = value.toLowerCase().split(",");
         chunked = codings[codings.length - 1]!.trim() === "chunked";
         otherCoding = !chunked;
       } else if (name === "connection") {
-        const tokens = value
-          .toLowerCase()
-          .split(",")
-          .map((t) => t.trim());
+        // The common single tokens without a split; a list is split as before.
+        const v = value.toLowerCase();
+        const tokens = v === "keep-alive" || v === "close" ? [v] : v.split(",").map((t) => t.trim());
         if (tokens.includes("close")) keepAlive = false;
         else if (tokens.includes("keep-alive")) keepAlive = true;
       }
