@@ -4,6 +4,7 @@
  * "other": those go to the Bun.serve chain, whose strict parser and stages handle them as before. So the
  * fast lane never has to be as strict as a full parser: it only has to recognise what it can serve.
  */
+import { knownHeaderName } from "./header-names.ts";
 
 export interface RequestHead {
   method: "GET" | "HEAD";
@@ -48,22 +49,6 @@ function hasBareLf(buf: Uint8Array): boolean {
 
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 
-/**
- * Request header names as clients commonly write them, mapped to the lowercase name: one lookup gives a
- * shared string (whose hash later lookups already have) instead of a lowercased copy per name. All are
- * tokens, so the token check is only needed for other names.
- */
-const KNOWN_NAMES = new Map<string, string>();
-for (const name of [
-  "Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Connection", "Cookie", "DNT", "Host",
-  "If-Modified-Since", "If-None-Match", "Origin", "Pragma", "Priority", "Referer", "Sec-Ch-Ua", "Sec-Ch-Ua-Mobile",
-  "Sec-Ch-Ua-Platform", "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Upgrade-Insecure-Requests",
-  "User-Agent", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Request-Id", "X-Request-ID", "X-Request-Start",
-]) {
-  KNOWN_NAMES.set(name, name.toLowerCase());
-  KNOWN_NAMES.set(name.toLowerCase(), name.toLowerCase());
-}
-
 export function parseRequestHead(buf: Buffer): HeadResult {
   const end = headEnd(buf);
   if (end < 0) return buf.length > MAX_HEAD || hasBareLf(buf) ? "other" : "incomplete";
@@ -101,9 +86,9 @@ export function parseRequestHead(buf: Buffer): HeadResult {
     if (first === 32 || first === 9) return "other";
     const colon = text.indexOf(":", at);
     if (colon <= at || colon > next) return "other";
-    const raw = text.slice(at, colon);
-    let name = KNOWN_NAMES.get(raw);
+    let name = knownHeaderName(text, at, colon);
     if (name === undefined) {
+      const raw = text.slice(at, colon);
       if (!TOKEN.test(raw)) return "other";
       name = raw.toLowerCase();
     }

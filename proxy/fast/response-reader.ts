@@ -4,6 +4,7 @@
  * upstream used (Content-Length, chunked, or until the connection closes). The fast lane re-frames the
  * payload for its client, so trailers and chunk extensions stop here, as they did behind Bun's fetch.
  */
+import { knownHeaderName } from "./header-names.ts";
 
 export interface ResponseHead {
   status: number;
@@ -44,26 +45,9 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 160;
 }
 
-/**
- * Header names as most apps and servers write them, mapped to the lowercase name: one lookup returns a
- * shared string (no lowercased copy of the head, no slice per name), whose hash later Set and Map
- * lookups on the name already have. Other spellings are lowercased one by one.
- */
-const KNOWN_NAMES = new Map<string, string>();
-for (const name of [
-  "Accept-Ranges", "Age", "Cache-Control", "Connection", "Content-Disposition", "Content-Encoding", "Content-Language",
-  "Content-Length", "Content-Location", "Content-Range", "Content-Security-Policy", "Content-Type", "Date", "ETag", "Etag",
-  "Expires", "Keep-Alive", "Last-Modified", "Link", "Location", "Referrer-Policy", "Retry-After", "Server", "Set-Cookie",
-  "Strict-Transport-Security", "Trailer", "Transfer-Encoding", "Vary", "Via", "WWW-Authenticate", "X-Content-Type-Options",
-  "X-Frame-Options", "X-Powered-By", "X-Request-Id", "X-Request-ID", "X-Runtime", "X-XSS-Protection",
-]) {
-  KNOWN_NAMES.set(name, name.toLowerCase());
-  KNOWN_NAMES.set(name.toLowerCase(), name.toLowerCase());
-}
-
+/** A header name, lowercased: a shared string for the common spellings, else a lowercased slice. */
 function headerName(text: string, from: number, to: number): string {
-  const raw = text.slice(from, to);
-  return KNOWN_NAMES.get(raw) ?? raw.toLowerCase();
+  return knownHeaderName(text, from, to) ?? text.slice(from, to).toLowerCase();
 }
 
 /** Buffer.indexOf with a Buffer needle is a native search, several times faster than a loop over CRs in JS. */
