@@ -124,8 +124,10 @@ export class ProxyServer {
       this.logger.info("Metrics enabled", { port: this.metricsServer.port });
     }
     const port = this.options.httpPort;
-    // The chain listens on loopback only; clients reach it through the front end's tunnel.
-    this.http = Bun.serve({
+    // The chain listens on loopback only; clients reach it through the front end's tunnel. It is started
+    // on the first connection handed to it: a proxy whose clients all stay on the fast lane never pays
+    // for a second HTTP server (idle RSS).
+    const chain = () => (this.http ??= Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
       // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
@@ -138,14 +140,14 @@ export class ProxyServer {
         return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls: false, port, server });
       },
       websocket: websocketHandler,
-    });
+    }));
     this.front = new FastFront({
       hostname: this.options.hostname,
       port,
       router: this.router,
       deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port },
       timeouts: this.timeouts,
-      chainPort: () => this.http?.port ?? 0,
+      chainPort: () => chain().port ?? 0,
       peers: this.peers,
     });
     this.front.listen();
