@@ -127,20 +127,21 @@ export class ProxyServer {
     // The chain listens on loopback only; clients reach it through the front end's tunnel. It is started
     // on the first connection handed to it: a proxy whose clients all stay on the fast lane never pays
     // for a second HTTP server (idle RSS).
-    const chain = () => (this.http ??= Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
-      idleTimeout: bunSeconds(this.timeouts.readHeader),
-      maxRequestBodySize: MAX_BODY,
-      fetch: (req, server) => {
-        const ip = server.requestIP(req);
-        const peer = ip ? this.peers.get(ip.port) : undefined;
-        const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
-        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls: false, port, server });
-      },
-      websocket: websocketHandler,
-    }));
+    const chain = () =>
+      (this.http ??= Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
+        idleTimeout: bunSeconds(this.timeouts.readHeader),
+        maxRequestBodySize: MAX_BODY,
+        fetch: (req, server) => {
+          const ip = server.requestIP(req);
+          const peer = ip ? this.peers.get(ip.port) : undefined;
+          const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
+          return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls: false, port, server });
+        },
+        websocket: websocketHandler,
+      }));
     this.front = new FastFront({
       hostname: this.options.hostname,
       port,

@@ -83,7 +83,10 @@ function connectionDrops(value: string | null): string[] | undefined {
   if (!value) return undefined;
   const lower = value.toLowerCase();
   if (lower === "keep-alive") return undefined;
-  return lower.split(",").map((t) => t.trim()).filter((t) => t !== "host");
+  return lower
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "host");
 }
 
 const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
