@@ -182,7 +182,8 @@ export class ResponseReader {
     if (!text.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !isDigits(text, 9, 12) || (eol > 12 && text.charCodeAt(12) !== 32)) {
       return (this.failWith("malformed response"), false);
     }
-    const status = Number(text.slice(9, 12));
+    // Three digits, checked above: read in place rather than sliced and converted.
+    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
     if (status >= 100 && status < 200) {
       // Interim answers (100 Continue, 103 Early Hints) are skipped; 101 is never asked for here.
       if (status === 101) return (this.failWith("unexpected protocol switch"), false);
