@@ -36,8 +36,6 @@ function batchedStdout(): (line: string) => void {
  * that is non-blocking and full (EAGAIN) is handed to process.stdout, which queues, for good; any other
  * error (the reader is gone) drops the text: a log line must never take the proxy down.
  */
-const NON_ASCII = /[^\x00-\x7f]/;
-
 function stdoutWriter(): (text: string) => void {
   let stream: NodeJS.WriteStream | undefined;
   return (text) => {
@@ -48,7 +46,9 @@ function stdoutWriter(): (text: string) => void {
       // The string is written as it is (no Buffer made in JS): a blocking write takes all of it, and
       // only a short count (a signal, a non-blocking pipe) needs the bytes to carry on from.
       offset = writeSync(1, text);
-      if (offset === text.length && !NON_ASCII.test(text)) return;
+      // All written when the count is the text's UTF-8 size. Buffer.byteLength is a native SIMD count,
+      // some fifty times faster than a regex test for non-ASCII over a turn's worth of lines.
+      if (offset === text.length && Buffer.byteLength(text) === offset) return;
       bytes = Buffer.from(text);
       while (offset < bytes.length) offset += writeSync(1, bytes, offset);
     } catch (e) {
@@ -149,6 +149,12 @@ export interface LoggedRequest {
   /** The upstream-bound headers (for the request id). */
   readonly headers: HeaderLookup;
   readonly req: { readonly method: string; readonly headers: HeaderLookup; readonly body: unknown };
+  /**
+   * Set by the fast lane, whose request parser lets no quote, backslash, control or non-ASCII character
+   * into the path or query, whose method is GET or HEAD and whose client address is the socket's: those
+   * fields are written without the escaping check.
+   */
+  readonly jsonSafe?: boolean;
 }
 
 export interface RequestLogInput {
@@ -168,6 +174,20 @@ export function jsonString(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
+/**
+ * Service names and target addresses are the same few strings on every line: their JSON form is kept
+ * (bounded, for a proxy that sees many deploys over its life).
+ */
+const constants = new Map<string, string>();
+function jsonConstant(s: string): string {
+  let json = constants.get(s);
+  if (json === undefined) {
+    if (constants.size >= 1024) constants.clear();
+    constants.set(s, (json = jsonString(s)));
+  }
+  return json;
+}
+
 const jsonNumber = (n: number): string => (Number.isFinite(n) ? String(n) : "null");
 
 /**
@@ -183,16 +203,17 @@ export function requestLogLine(i: RequestLogInput, time: string): string {
   const req = ctx.req;
   const h = req.headers;
   const cl = h.get("content-length");
+  const safe = ctx.jsonSafe === true;
   const line =
     `{"time":"${time}","level":"INFO","msg":"Request","host":${jsonString(ctx.host)},"port":${ctx.conn.port}` +
-    `,"path":${jsonString(ctx.path)},"request_id":${jsonString(ctx.headers.get("x-request-id") ?? "")},"status":${i.status}` +
-    `,"service":${jsonString(ctx.service)},"target":${jsonString(ctx.target)}` +
-    `,"duration":${Math.round((performance.now() - ctx.startedAt) * 1e6)},"method":${jsonString(req.method)}` +
+    `,"path":${safe ? `"${ctx.path}"` : jsonString(ctx.path)},"request_id":${jsonString(ctx.headers.get("x-request-id") ?? "")},"status":${i.status}` +
+    `,"service":${jsonConstant(ctx.service)},"target":${jsonConstant(ctx.target)}` +
+    `,"duration":${Math.round((performance.now() - ctx.startedAt) * 1e6)},"method":${safe ? `"${req.method}"` : jsonString(req.method)}` +
     `,"req_content_length":${cl === null ? (req.body ? -1 : 0) : jsonNumber(Number(cl))}` +
     `,"req_content_type":${jsonString(h.get("content-type") ?? "")},"resp_content_length":${i.respBytes}` +
     `,"resp_content_type":${jsonString(i.respHeaders.get("content-type") ?? "")}` +
-    `,"client_addr":${jsonString(ctx.conn.remoteAddr)},"client_port":"${ctx.conn.remotePort}"` +
+    `,"client_addr":${safe ? `"${ctx.conn.remoteAddr}"` : jsonString(ctx.conn.remoteAddr)},"client_port":"${ctx.conn.remotePort}"` +
     `,"remote_addr":${jsonString(ctx.remoteAddr)},"user_agent":${jsonString(h.get("user-agent") ?? "")}` +
-    `,"proto":"HTTP/1.1","scheme":"${ctx.conn.tls ? "https" : "http"}","query":${jsonString(ctx.query)}`;
+    `,"proto":"HTTP/1.1","scheme":"${ctx.conn.tls ? "https" : "http"}","query":${safe ? `"${ctx.query}"` : jsonString(ctx.query)}`;
   return line + "}\n";
 }

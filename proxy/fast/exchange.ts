@@ -74,6 +74,21 @@ class HeaderList {
   }
 }
 
+/**
+ * The header names a Connection header lists, lowercased, less Host (end-to-end whatever Connection
+ * says); undefined when there is nothing to drop beyond the hop-by-hop headers. Most messages say just
+ * "keep-alive", which needs no list (a Set per message showed in profiles).
+ */
+function connectionDrops(value: string | null): string[] | undefined {
+  if (!value) return undefined;
+  const lower = value.toLowerCase();
+  if (lower === "keep-alive") return undefined;
+  return lower
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "host");
+}
+
 const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
 
 /**
@@ -100,6 +115,8 @@ export class Exchange implements ResponseSink, LoggedRequest {
   readonly conn: { port: number; remoteAddr: string; remotePort: number; tls: boolean };
   readonly req: { method: string; headers: HeaderList; body: null };
   readonly headers: { get(name: string): string | null };
+  /** See LoggedRequest: request-head.ts lets nothing into path and query that JSON would escape. */
+  readonly jsonSafe = true;
   private requestId = "";
   private readonly s: Service;
   private up: UpstreamSocket | undefined;
@@ -189,17 +206,15 @@ export class Exchange implements ResponseSink, LoggedRequest {
   private upstreamHead(): string {
     const { names, values } = this.rh;
     const h = this.req.headers;
-    const listed = h.get("connection");
-    const drop = listed ? new Set(listed.split(",").map((t) => t.trim().toLowerCase())) : undefined;
-    drop?.delete("host");
+    const drop = connectionDrops(h.get("connection"));
     let out = `${this.rh.method} ${this.upstreamPath}${this.rh.query ? `?${this.rh.query}` : ""} HTTP/1.1\r\n`;
     let hasId = false;
     let hasStart = false;
     let hasAgent = false;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      if (HOP.has(name) || FORWARDING.has(name) || drop?.has(name)) {
-        if (name === "te" && !drop?.has("te") && values[i]!.toLowerCase() === "trailers") out += "te: trailers\r\n";
+      if (HOP.has(name) || FORWARDING.has(name) || drop?.includes(name)) {
+        if (name === "te" && !drop?.includes("te") && values[i]!.toLowerCase() === "trailers") out += "te: trailers\r\n";
         continue;
       }
       if (name === "x-request-id") {
@@ -237,21 +252,20 @@ export class Exchange implements ResponseSink, LoggedRequest {
     this.cancelTimeout?.();
     this.status = r.status;
     const o = this.s.targetOptions;
-    const connection = headerValue(r, "connection");
-    const drop = new Set(connection ? connection.split(",").map((t) => t.trim().toLowerCase()) : undefined);
-    drop.delete("host");
+    const drop = connectionDrops(headerValue(r, "connection"));
+    let dropEncoding = drop?.includes("content-encoding") ?? false;
     const scope = o.scope_cookie_paths && this.s.options.strip_prefix && this.match.prefix !== "/";
     const coding = this.req.headers.get("accept-encoding") === null ? headerValue(r, "content-encoding") : null;
     if (coding !== null) {
       if (!r.empty) this.decoder = this.decoding(coding.trim().toLowerCase());
-      if (this.decoder || r.empty) drop.add("content-encoding");
+      if (this.decoder || r.empty) dropEncoding = true;
     }
     const names: string[] = [];
     const values: string[] = [];
     let out = `HTTP/1.1 ${r.status} ${r.reason || statusText(r.status)}\r\n`;
     for (let i = 0; i < r.names.length; i++) {
       const name = r.names[i]!;
-      if (HOP.has(name) || name === "content-length" || drop.has(name)) continue;
+      if (HOP.has(name) || name === "content-length" || (dropEncoding && name === "content-encoding") || drop?.includes(name)) continue;
       let value = r.values[i]!;
       if (scope && name === "set-cookie") value = scopeSetCookie(value, this.match.prefix, hostnameOf(this.rh.host));
       names.push(name);
@@ -262,7 +276,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
     if (r.empty) {
       // HEAD, 204, 304: the upstream's length (if any) describes a body that is not sent.
       const length = headerValue(r, "content-length");
-      if (length !== null && r.status !== 204 && !drop.has("content-encoding")) out += `content-length: ${length}\r\n`;
+      if (length !== null && r.status !== 204 && !dropEncoding) out += `content-length: ${length}\r\n`;
     } else if (o.buffer_responses && !SSE.test(headerValue(r, "content-type") ?? "")) {
       const max = o.max_response_body_size;
       if (max > 0 && r.length !== undefined && r.length > max) return void this.tooLarge();

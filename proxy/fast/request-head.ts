@@ -4,6 +4,7 @@
  * "other": those go to the Bun.serve chain, whose strict parser and stages handle them as before. So the
  * fast lane never has to be as strict as a full parser: it only has to recognise what it can serve.
  */
+import { knownHeaderName } from "./header-names.ts";
 
 export interface RequestHead {
   method: "GET" | "HEAD";
@@ -35,13 +36,18 @@ const REWRITTEN = /["'<>\\^`{|}]|\/\.\.?(?:\/|\?|$)/;
 const ABSOLUTE = /^https?:\/\/([A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?)(?=\/|\?|$)/i;
 const NEVER_FAST = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
 
-/** Finds CRLFCRLF; -1 when the head is not complete yet. */
-function headEnd(buf: Uint8Array): number {
-  const n = buf.length;
-  for (let i = buf.indexOf(13); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-  }
-  return -1;
+/** Finds CRLFCRLF; -1 when the head is not complete yet (a native search, faster than a loop over CRs). */
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+const headEnd = (buf: Buffer): number => buf.indexOf(CRLFCRLF);
+
+/**
+ * A CR or LF that is not part of a CRLF, in a header line or in the request target: left to the full
+ * parser. (Two indexOf walks: a regex with lookarounds for this cost twice as much.)
+ */
+function hasBareCrOrLf(text: string): boolean {
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 2)) if (text.charCodeAt(i + 1) !== 10) return true;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) if (text.charCodeAt(i - 1) !== 13) return true;
+  return false;
 }
 
 /** A LF without its CR: such a head never ends in CRLFCRLF, and the full parser refuses it. */
@@ -50,21 +56,24 @@ function hasBareLf(buf: Uint8Array): boolean {
   return false;
 }
 
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
 export function parseRequestHead(buf: Buffer): HeadResult {
   const end = headEnd(buf);
   if (end < 0) return buf.length > MAX_HEAD || hasBareLf(buf) ? "other" : "incomplete";
   if (end > MAX_HEAD) return "other";
   const text = buf.toString("latin1", 0, end);
-  if (UNUSUAL.test(text)) return "other";
-  const lines = text.split("\r\n");
-  // Lowercased once for all header names (ASCII only, checked above, so offsets are kept).
-  const lowerLines = text.toLowerCase().split("\r\n");
-  const line = lines[0]!;
+  if (UNUSUAL.test(text) || hasBareCrOrLf(text)) return "other";
+  // One pass over the text by offsets: no arrays of lines, no lowercased copy of the whole head.
+  let eol = text.indexOf("\r\n");
+  if (eol < 0) eol = text.length;
+  const line = text.slice(0, eol);
   const sp1 = line.indexOf(" ");
   const sp2 = line.indexOf(" ", sp1 + 1);
   if (sp1 < 0 || sp2 < 0 || line.slice(sp2 + 1) !== "HTTP/1.1") return "other";
-  const method = line.slice(0, sp1);
-  if (method !== "GET" && method !== "HEAD") return "other";
+  // The method as a shared constant rather than a slice (it is compared and logged per request).
+  const method = sp1 === 3 && line.startsWith("GET") ? "GET" : sp1 === 4 && line.startsWith("HEAD") ? "HEAD" : undefined;
+  if (method === undefined) return "other";
   let target = line.slice(sp1 + 1, sp2);
   // Absolute form (RFC 9112 §3.2.2): the URI's authority replaces the Host header.
   let authority: string | undefined;
@@ -78,15 +87,27 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   const values: string[] = [];
   let host: string | undefined;
   let close = false;
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i]!;
-    // A bare CR or LF inside the head, or an obs-fold continuation line: the full parser decides.
-    if (l.includes("\r") || l.includes("\n") || l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) return "other";
-    const colon = l.indexOf(":");
-    if (colon <= 0) return "other";
-    const name = lowerLines[i]!.slice(0, colon);
-    if (!TOKEN.test(name)) return "other";
-    const value = l.slice(colon + 1).trim();
+  for (let at = eol + 2; at < text.length; ) {
+    let next = text.indexOf("\r\n", at);
+    if (next < 0) next = text.length;
+    // An obs-fold continuation line: the full parser decides.
+    const first = text.charCodeAt(at);
+    if (first === 32 || first === 9) return "other";
+    const colon = text.indexOf(":", at);
+    if (colon <= at || colon > next) return "other";
+    let name = knownHeaderName(text, at, colon);
+    if (name === undefined) {
+      const raw = text.slice(at, colon);
+      if (!TOKEN.test(raw)) return "other";
+      name = raw.toLowerCase();
+    }
+    // Trimmed as String.prototype.trim would (only spaces and tabs can be there), cut out once.
+    let from = colon + 1;
+    let to = next;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
+    at = next + 2;
     if (NEVER_FAST.has(name)) return "other";
     if (name === "host") {
       if (host !== undefined || value === "") return "other";
@@ -97,10 +118,14 @@ export function parseRequestHead(buf: Buffer): HeadResult {
         continue;
       }
     } else if (name === "connection") {
-      for (const token of value.split(",")) {
-        const t = token.trim().toLowerCase();
-        if (t === "close") close = true;
-        else if (t === "upgrade") return "other";
+      const lower = value.toLowerCase();
+      if (lower === "close") close = true;
+      else if (lower !== "keep-alive") {
+        for (const token of lower.split(",")) {
+          const t = token.trim();
+          if (t === "close") close = true;
+          else if (t === "upgrade") return "other";
+        }
       }
     }
     names.push(name);

@@ -4,6 +4,7 @@
  * upstream used (Content-Length, chunked, or until the connection closes). The fast lane re-frames the
  * payload for its client, so trailers and chunk extensions stop here, as they did behind Bun's fetch.
  */
+import { knownHeaderName } from "./header-names.ts";
 
 export interface ResponseHead {
   status: number;
@@ -39,13 +40,18 @@ function isDigits(text: string, from: number, to: number): boolean {
   return true;
 }
 
-function findCrlfCrlf(buf: Uint8Array, from: number): number {
-  const n = buf.length;
-  for (let i = buf.indexOf(13, from); i >= 0 && i + 3 < n; i = buf.indexOf(13, i + 1)) {
-    if (buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) return i;
-  }
-  return -1;
+/** The whitespace String.prototype.trim removes, within Latin-1 (the head is read as Latin-1). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160;
 }
+
+/** A header name, lowercased: a shared string for the common spellings, else a lowercased slice. */
+function headerName(text: string, from: number, to: number): string {
+  return knownHeaderName(text, from, to) ?? text.slice(from, to).toLowerCase();
+}
+
+/** Buffer.indexOf with a Buffer needle is a native search, several times faster than a loop over CRs in JS. */
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 export class ResponseReader {
   private state: State = "done";
@@ -89,7 +95,7 @@ export class ResponseReader {
     while (at < buf.length && !this.over) {
       switch (this.state) {
         case "head": {
-          const end = findCrlfCrlf(buf, at);
+          const end = buf.indexOf(CRLFCRLF, at);
           if (end < 0) {
             if (buf.length - at > MAX_HEAD) return void this.failWith("response head too large");
             this.pending = buf.subarray(at);
@@ -179,7 +185,8 @@ export class ResponseReader {
     if (!text.startsWith("HTTP/1.") || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !isDigits(text, 9, 12) || (eol > 12 && text.charCodeAt(12) !== 32)) {
       return (this.failWith("malformed response"), false);
     }
-    const status = Number(text.slice(9, 12));
+    // Three digits, checked above: read in place rather than sliced and converted.
+    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
     if (status >= 100 && status < 200) {
       // Interim answers (100 Continue, 103 Early Hints) are skipped. A 101 ends the HTTP exchange when
       // the request asked for it (the chain's WebSockets); the fast lane never asks.
@@ -198,31 +205,35 @@ export class ResponseReader {
     let chunked = false;
     let otherCoding = false;
     let keepAlive = minor === 49;
-    // Lowercased once for all names (one native call instead of one per header).
-    const lower = text.toLowerCase();
     for (let at = eol + 2; at < text.length; ) {
       let next = text.indexOf("\r\n", at);
       if (next < 0) next = text.length;
       const colon = text.indexOf(":", at);
       if (colon <= at || colon > next) return (this.failWith("malformed response header"), false);
-      const name = lower.slice(at, colon);
-      const value = text.slice(colon + 1, next).trim();
+      const name = headerName(text, at, colon);
+      // The value trimmed as String.prototype.trim would, but cut out once instead of sliced then trimmed.
+      let from = colon + 1;
+      let to = next;
+      while (from < to && isSpace(text.charCodeAt(from))) from++;
+      while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+      const value = text.slice(from, to);
       at = next + 2;
       names.push(name);
       values.push(value);
       if (name.length < 10 || name.charCodeAt(0) > 116 /* t */) continue;
       if (name === "content-length") {
-        if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) return (this.failWith("invalid Content-Length"), false);
+        if (value.length < 1 || value.length > 15 || !isDigits(value, 0, value.length) || (length !== undefined && length !== Number(value))) {
+          return (this.failWith("invalid Content-Length"), false);
+        }
         length = Number(value);
       } else if (name === "transfer-encoding") {
         const codings = value.toLowerCase().split(",");
         chunked = codings[codings.length - 1]!.trim() === "chunked";
         otherCoding = !chunked;
       } else if (name === "connection") {
-        const tokens = value
-          .toLowerCase()
-          .split(",")
-          .map((t) => t.trim());
+        // The common single tokens without a split; a list is split as before.
+        const v = value.toLowerCase();
+        const tokens = v === "keep-alive" || v === "close" ? [v] : v.split(",").map((t) => t.trim());
         if (tokens.includes("close")) keepAlive = false;
         else if (tokens.includes("keep-alive")) keepAlive = true;
       }
