@@ -25,7 +25,8 @@ function splitRawUrl(url: string): { path: string; query: string } {
 
 const NONE: readonly string[] = [];
 
-function hostWithoutPort(h: string): string {
+/** Host without the port ("[::1]:80" → "[::1]"), as routing, redirects and cookie scoping use it. */
+export function hostWithoutPort(h: string): string {
   if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
   const colon = h.lastIndexOf(":");
   return colon >= 0 ? h.slice(0, colon) : h;

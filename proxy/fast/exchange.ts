@@ -5,8 +5,10 @@
  * sockets: the request head is written to a pooled upstream connection as one string, and the answer is
  * re-framed for the client as it arrives, with back-pressure both ways.
  */
+
 import type { Transform } from "node:stream";
 import type { Clock } from "../clock.ts";
+import { hostWithoutPort } from "../context.ts";
 import { getCookie, scopeSetCookie } from "../cookies.ts";
 import { deadline } from "../deadlines.ts";
 import { renderErrorPage } from "../error-pages.ts";
@@ -267,7 +269,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
       const name = r.names[i]!;
       if (HOP.has(name) || name === "content-length" || (dropEncoding && name === "content-encoding") || drop?.includes(name)) continue;
       let value = r.values[i]!;
-      if (scope && name === "set-cookie") value = scopeSetCookie(value, this.match.prefix, hostnameOf(this.rh.host));
+      if (scope && name === "set-cookie") value = scopeSetCookie(value, this.match.prefix, hostWithoutPort(this.rh.host));
       names.push(name);
       values.push(value);
       out += `${name}: ${value}\r\n`;
@@ -504,9 +506,3 @@ function chunk(bytes: Uint8Array): Uint8Array {
   return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"), bytes, CRLF]);
 }
 const CRLF = Buffer.from("\r\n");
-
-function hostnameOf(host: string): string {
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.lastIndexOf(":");
-  return colon >= 0 ? host.slice(0, colon) : host;
-}

@@ -11,8 +11,10 @@
  * timeout runs from a request's first byte (a client trickling bytes is cut, which Bun.serve's
  * inactivity timer cannot do) and the idle timeout between requests.
  */
+
 import type { Socket, TCPSocketListener } from "bun";
 import type { ConnTimeouts } from "../conn-timeouts.ts";
+import { hostWithoutPort } from "../context.ts";
 import type { Router } from "../router.ts";
 import { stripPrefix } from "../router.ts";
 import { ChainLink, type Peer } from "./chain-link.ts";
@@ -196,7 +198,7 @@ export class FastFront {
     const head = parseRequestHead(buf);
     if (head === "incomplete") return void this.headPending(c);
     if (head !== "other") {
-      const hostname = hostnameOf(head.host);
+      const hostname = hostWithoutPort(head.host);
       const match = this.o.router.lookup(hostname, head.path);
       if (match && servesFast(match.service, head.path, hostname)) {
         const s = match.service;
@@ -297,12 +299,6 @@ export class FastFront {
     const now = performance.now();
     for (const c of this.conns) if (c.deadline > 0 && now > c.deadline && !c.busy) c.socket.end();
   }
-}
-
-function hostnameOf(host: string): string {
-  if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1);
-  const colon = host.lastIndexOf(":");
-  return colon >= 0 ? host.slice(0, colon) : host;
 }
 
 export type { Conn };
