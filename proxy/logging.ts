@@ -196,9 +196,17 @@ const jsonNumber = (n: number): string => (Number.isFinite(n) ? String(n) : "nul
  * request; this string is the same JSON, byte for byte.
  */
 export function requestLogLine(i: RequestLogInput, time: string): string {
-  // Services that log extra headers take the object path: a listed header may overwrite a fixed
-  // field (content-type → req_content_type), which the object keeps in its place.
-  if (i.logRequestHeaders.length || i.logResponseHeaders.length) return JSON.stringify({ time, level: "INFO", msg: "Request", ...requestLogAttrs(i) }) + "\n";
+  // Extra logged headers are appended as fields after the fixed ones, as the object would place them;
+  // only a list where a header would overwrite a fixed field (content-type → req_content_type) or
+  // repeat itself takes the object path, which keeps such a key in its first place.
+  let extra = "";
+  if (i.logRequestHeaders.length || i.logResponseHeaders.length) {
+    const req = extraFields(i.logRequestHeaders, "req_");
+    const resp = extraFields(i.logResponseHeaders, "resp_");
+    if (!req || !resp) return JSON.stringify({ time, level: "INFO", msg: "Request", ...requestLogAttrs(i) }) + "\n";
+    for (const f of req) extra += `,${f.key}:${jsonString(i.ctx.req.headers.get(f.header) ?? "")}`;
+    for (const f of resp) extra += `,${f.key}:${jsonString(i.respHeaders.get(f.header) ?? "")}`;
+  }
   const { ctx } = i;
   const req = ctx.req;
   const h = req.headers;
@@ -215,5 +223,50 @@ export function requestLogLine(i: RequestLogInput, time: string): string {
     `,"client_addr":${safe ? `"${ctx.conn.remoteAddr}"` : jsonString(ctx.conn.remoteAddr)},"client_port":"${ctx.conn.remotePort}"` +
     `,"remote_addr":${jsonString(ctx.remoteAddr)},"user_agent":${jsonString(h.get("user-agent") ?? "")}` +
     `,"proto":"HTTP/1.1","scheme":"${ctx.conn.tls ? "https" : "http"}","query":${safe ? `"${ctx.query}"` : jsonString(ctx.query)}`;
-  return line + "}\n";
+  return `${line}${extra}}\n`;
+}
+
+/** The fixed fields of a Request line after `msg`, in order: an extra header field must not reuse one. */
+const FIXED_FIELDS = new Set([
+  "host",
+  "port",
+  "path",
+  "request_id",
+  "status",
+  "service",
+  "target",
+  "duration",
+  "method",
+  "req_content_length",
+  "req_content_type",
+  "resp_content_length",
+  "resp_content_type",
+  "client_addr",
+  "client_port",
+  "remote_addr",
+  "user_agent",
+  "proto",
+  "scheme",
+  "query",
+]);
+
+interface ExtraField {
+  header: string;
+  /** The field name, already a JSON string. */
+  key: string;
+}
+
+const extraCache = new WeakMap<readonly string[], ExtraField[] | null>();
+
+/** A service's logged headers as fields (worked out once per list), or null when one collides. */
+function extraFields(headers: readonly string[], prefix: string): ExtraField[] | null {
+  if (headers.length === 0) return [];
+  let fields = extraCache.get(headers);
+  if (fields === undefined) {
+    const names = headers.map((h) => `${prefix}${headerKey(h)}`);
+    const clean = names.every((n, at) => !FIXED_FIELDS.has(n) && names.indexOf(n) === at);
+    fields = clean ? headers.map((h, at) => ({ header: h.toLowerCase(), key: JSON.stringify(names[at]) })) : null;
+    extraCache.set(headers, fields);
+  }
+  return fields;
 }

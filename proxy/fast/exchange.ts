@@ -69,6 +69,8 @@ class HeaderList {
     readonly values: string[],
   ) {}
   get(name: string): string | null {
+    // Names are kept lowercased; a caller's may not be (a service's --log-request-header).
+    name = name.toLowerCase();
     const names = this.names;
     let found: string | null = null;
     for (let i = 0; i < names.length; i++) if (names[i] === name) found = found === null ? this.values[i]! : `${found}, ${this.values[i]}`;

@@ -71,3 +71,16 @@ test("isoNow is the current time in toISOString's format", () => {
 test("the proxy's reason phrases are node:http's (the module is no longer loaded for them)", () => {
   expect({ ...STATUS_TEXT }).toEqual({ ...STATUS_CODES } as Record<number, string>);
 });
+
+test("Kamal's default logged headers take the string path and give the object's line byte for byte", () => {
+  const kamal = ["Cache-Control", "Last-Modified", "User-Agent"];
+  const cases = [
+    input({ host: "x", "cache-control": "no-cache", "user-agent": 'ua "q"' }, "http://x/a?b=1", { logRequestHeaders: kamal }),
+    input({ host: "x" }, "http://x/", { logRequestHeaders: kamal, logResponseHeaders: ["X-Runtime", "Content-Type"], respHeaders: new Headers({ "x-runtime": "0.1", "content-type": "text/html" }) }),
+  ];
+  for (const c of cases) {
+    const line = requestLogLine(c, isoNow());
+    expect(sameDuration(line)).toBe(sameDuration(viaObject(c, JSON.parse(line).time)));
+  }
+  expect(JSON.parse(requestLogLine(cases[0]!, isoNow()))).toMatchObject({ req_cache_control: "no-cache", req_last_modified: "", req_user_agent: 'ua "q"' });
+});

@@ -184,3 +184,20 @@ test(
   },
   T,
 );
+
+test(
+  "deployed with Kamal's flags (buffering, logged headers), a GET's log line carries the logged request and response headers",
+  async () => {
+    const p = await startProxy();
+    const up = await rawUpstream((req) => lengthResponse(`seen ${req.target}`, "200 OK", "Cache-Control: max-age=60\r\nX-Runtime: 0.012\r\n"));
+    const flags = ["--buffer-requests", "--buffer-responses", "--log-request-header=Cache-Control", "--log-request-header=Last-Modified", "--log-request-header=User-Agent", "--log-response-header=X-Runtime"];
+    expect((await p.deploy("web", up.addr, ...flags)).code).toBe(0);
+    const c = await connect(p.port);
+    const r = await c.request("GET", get("/k", "kamal.test", "Cache-Control: no-cache\r\nUser-Agent: kamal-test/2\r\n"));
+    expect(r).toMatchObject({ status: 200, body: "seen /k" });
+    const logs = p.requestLogs();
+    expect(logs.at(-1)).toMatchObject({ path: "/k", status: 200, req_cache_control: "no-cache", req_last_modified: "", req_user_agent: "kamal-test/2", resp_x_runtime: "0.012" });
+    expect(Object.keys(logs.at(-1)!).slice(-4)).toEqual(["req_cache_control", "req_last_modified", "req_user_agent", "resp_x_runtime"]);
+  },
+  T,
+);
