@@ -11,6 +11,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { RequestContext } from "./context.ts";
 import { type PageSet, renderErrorPage } from "./error-pages.ts";
+import { pipelineGuard } from "./forward.ts";
 import { prepareUpstreamHeaders } from "./headers.ts";
 import type { TargetOptions } from "./protocol.ts";
 import type { Inflight } from "./target.ts";
@@ -72,8 +73,8 @@ export async function proxyWebSocket(ctx: RequestContext, target: string, inflig
     headerObj[k] = v;
   });
 
-  // As in forward.ts: a pipelined request behind this one makes Bun drop the connection after this turn.
-  await new Promise((resolve) => setImmediate(resolve));
+  // As in forward.ts: a pipelined request behind this one makes Bun drop the connection a few turns later.
+  await pipelineGuard(ctx.conn.tls);
   if (ctx.req.signal.aborted) {
     ctx.loggedStatus = 499;
     return new Response(null, { status: 499 });

@@ -6,8 +6,10 @@
  * requests in order (more cases in test/proxy/fast-lane/pipelining.test.ts).
  */
 import { expect, test } from "bun:test";
+import tls from "node:tls";
 import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, sleep, startProxy } from "../helpers.ts";
+import { selfSignedCert } from "../tls-helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { recordingUpstream } from "./recording-upstream.ts";
 
@@ -54,3 +56,26 @@ test("a POST with a body and a GET in one write: both answered in order, each ex
     expect(`${up.received[i + 1]!.method} ${up.received[i + 1]!.path}`).toBe("GET /second");
   }
 }, 30_000);
+
+test("over HTTPS with HTTP/1.1 (Bun.serve): pipelined requests get the connection dropped and the app executes neither (20 tries)", async () => {
+  const { cert, key } = selfSignedCert(["localhost"]);
+  const p = await startProxy();
+  const up = recordingUpstream();
+  expect((await p.deploy("web", up.addr, "--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
+  const two = TWO.replaceAll("Host: x", "Host: localhost");
+  for (let i = 0; i < 20; i++) {
+    let received = "";
+    const closed = Promise.withResolvers<void>();
+    const socket = tls.connect({ host: "127.0.0.1", port: p.server.tls.port, servername: "localhost", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => socket.write(two));
+    socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("close", () => closed.resolve());
+    const timer = setTimeout(() => socket.destroy(), 3000);
+    await closed.promise;
+    clearTimeout(timer);
+    expect(statuses(received)).toEqual([]);
+  }
+  // A window for a request wrongly passed on to reach the app; nothing is expected to arrive.
+  await sleep(200);
+  expect(up.received).toEqual([]);
+}, 60_000);
