@@ -20,6 +20,8 @@ import type { RouteMatch } from "../router.ts";
 import type { Service } from "../service.ts";
 import { STATUS_TEXT } from "../status-text.ts";
 import type { Inflight, Target } from "../target.ts";
+import { chunk, DECODERS, type Zlib } from "./framing.ts";
+import { connectionDrops, HeaderList } from "./header-list.ts";
 import { headerValue, type RequestHead } from "./request-head.ts";
 import type { ResponseHead, ResponseSink } from "./response-reader.ts";
 import type { UpstreamPool, UpstreamSocket } from "./upstream-pool.ts";
@@ -47,52 +49,6 @@ export interface ClientSide {
 const HOP = new Set(HOP_BY_HOP);
 const FORWARDING = new Set(["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-kamal-target"]);
 const SSE = /^text\/event-stream\s*(;|$)/i;
-const ACME_PATH = "/.well-known/acme-challenge/";
-
-/**
- * Whether the fast lane can answer for this service exactly as the chain would. Anything that needs a
- * redirect, an ACME answer, auth, a pause, a rollout choice or a client-IP header goes to the chain.
- */
-export function servesFast(s: Service, path: string, hostname: string): boolean {
-  const o = s.options;
-  if (s.tlsEnabled && (s.tlsRedirect || o.tls_on_demand_url)) return false;
-  if (o.canonical_host !== "" && o.canonical_host !== hostname) return false;
-  if (o.basic_auth || o.client_ip_header) return false;
-  if (s.pause.state !== "running" || s.rollout) return false;
-  return !path.startsWith(ACME_PATH);
-}
-
-/** Header lookup over parsed name/value lists (names lowercased); repeated headers are joined, as Headers does. */
-class HeaderList {
-  constructor(
-    readonly names: string[],
-    readonly values: string[],
-  ) {}
-  get(name: string): string | null {
-    // Names are kept lowercased; a caller's may not be (a service's --log-request-header).
-    name = name.toLowerCase();
-    const names = this.names;
-    let found: string | null = null;
-    for (let i = 0; i < names.length; i++) if (names[i] === name) found = found === null ? this.values[i]! : `${found}, ${this.values[i]}`;
-    return found;
-  }
-}
-
-/**
- * The header names a Connection header lists, lowercased, less Host (end-to-end whatever Connection
- * says); undefined when there is nothing to drop beyond the hop-by-hop headers. Most messages say just
- * "keep-alive", which needs no list (a Set per message showed in profiles).
- */
-function connectionDrops(value: string | null): string[] | undefined {
-  if (!value) return undefined;
-  const lower = value.toLowerCase();
-  if (lower === "keep-alive") return undefined;
-  return lower
-    .split(",")
-    .map((t) => t.trim())
-    .filter((t) => t !== "host");
-}
-
 const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
 
 /**
@@ -492,19 +448,5 @@ export class Exchange implements ResponseSink, LoggedRequest {
   }
 }
 
-type Zlib = typeof import("node:zlib");
-const DECODERS: Record<string, (z: Zlib) => Transform> = {
-  gzip: (z) => z.createGunzip(),
-  "x-gzip": (z) => z.createGunzip(),
-  deflate: (z) => z.createInflate(),
-  br: (z) => z.createBrotliDecompress(),
-  zstd: (z) => (z as Zlib & { createZstdDecompress(): Transform }).createZstdDecompress(),
-};
-
 const EMPTY = { get: () => null };
 const NONE: readonly string[] = [];
-
-function chunk(bytes: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, "latin1"), bytes, CRLF]);
-}
-const CRLF = Buffer.from("\r\n");

@@ -19,8 +19,9 @@ import type { Router } from "../router.ts";
 import { stripPrefix } from "../router.ts";
 import { ChainLink, type Peer } from "./chain-link.ts";
 import { BodyTracker, type ChainHead, frameForChain } from "./chain-request.ts";
-import { type ClientSide, type Exchange, type FastDeps, servesFast, startExchange } from "./exchange.ts";
+import { type ClientSide, type Exchange, type FastDeps, startExchange } from "./exchange.ts";
 import { parseRequestHead } from "./request-head.ts";
+import { servesFast } from "./serves-fast.ts";
 
 export interface FrontOptions {
   hostname?: string;
