@@ -26,6 +26,8 @@ export interface LinkClient {
   close(): void;
   /** The link went raw: bytes the client sent meanwhile must follow. */
   rawNow(): void;
+  /** The chain closed the link; `inUse` when a request or raw bytes were on it. */
+  linkClosed(link: ChainLink, inUse: boolean): void;
 }
 
 export class ChainLink implements ResponseSink {
@@ -148,12 +150,13 @@ export class ChainLink implements ResponseSink {
   }
 
   private chainClosed(): void {
+    const busy = this.raw || this.onAnswered !== undefined || this.pending.length > 0;
     // A close-delimited answer ends here (the chain never sends one, but the reader knows the rule).
     if (!this.raw && this.onAnswered) this.reader.closed();
     this.forget();
     if (this.closed) return;
     this.closed = true;
-    this.client.close();
+    this.client.linkClosed(this, busy);
   }
 
   private forget(): void {

@@ -112,6 +112,17 @@ class Conn implements ClientSide {
     if (held) this.link!.write(held);
   }
 
+  /**
+   * An idle link closed by the chain's keep-alive timer says nothing about the client, which may be busy
+   * on the fast lane: it is dropped (the next chained request makes a new one). A link in use, or a
+   * request whose body is still going to the chain, takes the client connection down with it.
+   */
+  linkClosed(link: ChainLink, inUse: boolean): void {
+    if (this.link !== link) return;
+    if (inUse || this.chained) return void this.close();
+    this.link = undefined;
+  }
+
   get busy(): boolean {
     return !!(this.exchange || this.chained || this.link?.isRaw);
   }

@@ -143,3 +143,26 @@ test(
   },
   T,
 );
+
+test("the chain closing its idle link (keep-alive timer) never closes a client still busy on the fast lane", async () => {
+  // A 1 s idle timeout: the chain's link, idle after the POST, is closed by Bun's coarse timer within
+  // some seconds, while the client keeps sending GETs every 250 ms (each resets the front end's own
+  // idle deadline). The client's connection must stay open and every answer arrive; a later POST makes
+  // a new link.
+  const p = await startProxy({ timeouts: { idle: 1000 } });
+  const up = upstream("app", async (req) => new Response(`${req.method} ${new URL(req.url).pathname} ${(await req.text()).length}`));
+  expect((await p.deploy("web", up.addr)).code).toBe(0);
+  const c = await connect(p.port);
+  const post = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc`;
+  expect(await c.request("POST", post("/first"))).toMatchObject({ status: 200, body: "POST /first 3" });
+  const until = performance.now() + 14_000;
+  let i = 0;
+  while (performance.now() < until) {
+    expect(await c.request("GET", get(`/g${i}`))).toMatchObject({ status: 200, body: `GET /g${i} 0` });
+    expect(c.closed).toBe(false);
+    i++;
+    await Bun.sleep(250);
+  }
+  expect(await c.request("POST", post("/last"))).toMatchObject({ status: 200, body: "POST /last 3" });
+  expect(c.closed).toBe(false);
+}, 25_000);
