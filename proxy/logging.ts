@@ -226,29 +226,11 @@ export function requestLogLine(i: RequestLogInput, time: string): string {
   return `${line}${extra}}\n`;
 }
 
-/** The fixed fields of a Request line after `msg`, in order: an extra header field must not reuse one. */
-const FIXED_FIELDS = new Set([
-  "host",
-  "port",
-  "path",
-  "request_id",
-  "status",
-  "service",
-  "target",
-  "duration",
-  "method",
-  "req_content_length",
-  "req_content_type",
-  "resp_content_length",
-  "resp_content_type",
-  "client_addr",
-  "client_port",
-  "remote_addr",
-  "user_agent",
-  "proto",
-  "scheme",
-  "query",
-]);
+/**
+ * The fixed fields an extra header's field could overwrite: extra fields are always named `req_…` or
+ * `resp_…`, and these four are the only fixed ones with those prefixes.
+ */
+const PREFIXED_FIXED_FIELDS = new Set(["req_content_length", "req_content_type", "resp_content_length", "resp_content_type"]);
 
 interface ExtraField {
   header: string;
@@ -264,7 +246,7 @@ function extraFields(headers: readonly string[], prefix: string): ExtraField[] |
   let fields = extraCache.get(headers);
   if (fields === undefined) {
     const names = headers.map((h) => `${prefix}${headerKey(h)}`);
-    const clean = names.every((n, at) => !FIXED_FIELDS.has(n) && names.indexOf(n) === at);
+    const clean = names.every((n, at) => !PREFIXED_FIXED_FIELDS.has(n) && names.indexOf(n) === at);
     fields = clean ? headers.map((h, at) => ({ header: h.toLowerCase(), key: JSON.stringify(names[at]) })) : null;
     extraCache.set(headers, fields);
   }

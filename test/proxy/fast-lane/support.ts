@@ -6,6 +6,7 @@
  * received. Bytes are carried as latin1 strings: one character per byte, so comparisons are byte-exact.
  */
 import net from "node:net";
+import { rawConnect } from "../hardening/raw-client.ts";
 import { onCleanup } from "../helpers.ts";
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,65 +172,35 @@ export interface Client {
   destroy(): void;
 }
 
+/** A raw client (hardening/raw-client.ts) that also reads what it receives as HTTP/1.1 responses. */
 export async function connect(port: number): Promise<Client> {
-  const socket = net.connect(port, "127.0.0.1");
-  onCleanup(() => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  let received = "";
-  let closed = false;
+  const raw = await rawConnect(port);
+  onCleanup(() => raw.destroy());
   const methods: string[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
-  socket.on("data", (d) => {
-    received += d.toString("latin1");
-    notify();
-  });
-  socket.on("error", () => undefined);
-  socket.on("close", () => {
-    closed = true;
-    notify();
-  });
-  const until = (cond: () => boolean, ms: number) =>
-    new Promise<boolean>((resolve) => {
-      if (cond()) return resolve(true);
-      const check = () => {
-        if (cond()) finish(true);
-      };
-      const finish = (v: boolean) => {
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => finish(cond()), ms);
-      waiters.add(check);
-    });
-  const parsed = () => parseResponses(received, methods, closed);
+  const parsed = () => parseResponses(raw.received, methods, raw.closed);
   const awaitResponses = async (n: number, ms: number) => {
-    await until(() => {
+    await raw.until(() => {
       const p = parsed();
-      return p.responses.length >= n || p.error !== undefined || closed;
+      return p.responses.length >= n || p.error !== undefined || raw.closed;
     }, ms);
     const p = parsed();
-    if (p.error) throw new Error(`unparsable response stream: ${p.error}; received ${JSON.stringify(received.slice(0, 2000))}`);
-    if (p.responses.length < n) throw new Error(`got ${p.responses.length} of ${n} responses (closed=${closed}); received ${JSON.stringify(received.slice(0, 2000))}`);
+    const seen = JSON.stringify(raw.received.slice(0, 2000));
+    if (p.error) throw new Error(`unparsable response stream: ${p.error}; received ${seen}`);
+    if (p.responses.length < n) throw new Error(`got ${p.responses.length} of ${n} responses (closed=${raw.closed}); received ${seen}`);
     return p.responses;
   };
   const c: Client = {
-    write: (b) => void socket.write(typeof b === "string" ? Buffer.from(b, "latin1") : b),
+    // Strings are bytes here (latin1), so a test can send any byte as one character.
+    write: (b) => raw.write(typeof b === "string" ? Buffer.from(b, "latin1") : b),
     get received() {
-      return received;
+      return raw.received;
     },
     get closed() {
-      return closed;
+      return raw.closed;
     },
     methods,
-    until,
-    waitClosed: (ms) => until(() => closed, ms),
+    until: raw.until,
+    waitClosed: raw.waitClosed,
     parsed,
     async request(method, bytes, ms = 5000) {
       methods.push(method);
@@ -241,9 +212,9 @@ export async function connect(port: number): Promise<Client> {
       c.write(bytes);
       return (await awaitResponses(methods.length, ms)).slice(methods.length - ms_.length);
     },
-    pause: () => void socket.pause(),
-    resume: () => void socket.resume(),
-    destroy: () => socket.destroy(),
+    pause: raw.pauseReading,
+    resume: raw.resumeReading,
+    destroy: raw.destroy,
   };
   return c;
 }

@@ -13,8 +13,11 @@ export interface RawConn {
   waitClosed(ms: number): Promise<boolean>;
   /** Resolves when `received` contains `text`, or with false after `ms`. */
   waitFor(text: string, ms: number): Promise<boolean>;
+  /** Resolves true once `cond` holds (checked on every arrival and close), false after `ms`. */
+  until(cond: () => boolean, ms: number): Promise<boolean>;
   /** Stop reading from the socket (the kernel buffers fill up, then the sender is held back). */
   pauseReading(): void;
+  resumeReading(): void;
   destroy(): void;
 }
 
@@ -63,7 +66,9 @@ export async function rawConnect(port: number): Promise<RawConn> {
     },
     waitClosed: (ms) => until(() => closed, ms),
     waitFor: (text, ms) => until(() => received.includes(text), ms),
+    until,
     pauseReading: () => socket.pause(),
+    resumeReading: () => socket.resume(),
     destroy: () => socket.destroy(),
   };
 }
