@@ -42,6 +42,8 @@ export interface ClientSide {
   /** Queues bytes for the client; false when the socket is backed up (then `onDrained` is called once it empties). */
   send(bytes: Uint8Array | string): boolean;
   onDrained: (() => void) | undefined;
+  /** The proxy is shutting down: this answer is the connection's last (it says `Connection: close`). */
+  readonly lastAnswer: boolean;
   /** The exchange is over; `keepAlive` false closes the connection once everything queued is sent. */
   done(keepAlive: boolean): void;
 }
@@ -334,6 +336,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
   private write(bytes: Uint8Array | string): void {
     let out: Uint8Array | string = bytes;
     if (this.heldHead !== undefined) {
+      if (this.client.lastAnswer) this.closeAfter = true;
       const head = `${this.heldHead}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`;
       this.heldHead = undefined;
       if (typeof bytes === "string") out = head + bytes;

@@ -64,7 +64,7 @@ class Conn implements ClientSide {
     private readonly front: FastFront,
   ) {
     this.remoteAddr = normalizeIp(socket.remoteAddress);
-    this.remotePort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
+    this.remotePort = socket.remotePort;
   }
 
   send(bytes: Uint8Array | string): boolean {
@@ -123,6 +123,10 @@ class Conn implements ClientSide {
     this.link = undefined;
   }
 
+  get lastAnswer(): boolean {
+    return this.front.stopping;
+  }
+
   get busy(): boolean {
     return !!(this.exchange || this.chained || this.link?.isRaw);
   }
@@ -138,6 +142,8 @@ export class FastFront {
   private listener: TCPSocketListener<Conn> | undefined;
   private readonly conns = new Set<Conn>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Set by stop(): a busy connection closes after its current answer instead of taking the next request. */
+  stopping = false;
 
   constructor(private readonly o: FrontOptions) {}
 
@@ -170,6 +176,7 @@ export class FastFront {
 
   /** Stops accepting; idle connections close now, busy ones when their answer is done (or at `force`). */
   stop(force = false): void {
+    this.stopping = true;
     this.listener?.stop();
     if (this.sweeper) clearInterval(this.sweeper);
     for (const c of this.conns) {
@@ -199,6 +206,7 @@ export class FastFront {
   /** Takes the next request from what the connection has sent, if it is all there. */
   next(c: Conn): void {
     if (c.closed || c.closing) return;
+    if (this.stopping) return void c.close();
     const buf = c.buf;
     if (!buf || buf.length === 0) {
       c.buf = undefined;
