@@ -32,23 +32,38 @@ export interface ForwardingInput {
   target: string;
 }
 
+/** The headers a client (or a proxy in front) sent that the forwarding headers build on. */
+interface PriorForwarding {
+  get(name: string): string | null;
+}
+
+/** The headers the proxy sends to the app to forward a request (both lanes): kamal-proxy's rules. */
+export const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-kamal-target"];
+
+/**
+ * kamal-proxy's X-Forwarded-* and X-Kamal-Target values: with `forwardHeaders` (behind another proxy)
+ * the received ones are extended, else replaced. `forwarded` is always dropped. Shared by the chain and
+ * the fast lane so the rule is written once.
+ */
+export function forwardingValues(prior: PriorForwarding, f: ForwardingInput): [name: string, value: string][] {
+  const proto = f.tls ? "https" : "http";
+  const keep = f.forwardHeaders;
+  const pFor = keep ? prior.get("x-forwarded-for") : null;
+  const pTarget = keep ? prior.get("x-kamal-target") : null;
+  return [
+    ["x-forwarded-for", pFor ? `${pFor}, ${f.peerIp}` : f.peerIp],
+    ["x-forwarded-proto", (keep && prior.get("x-forwarded-proto")) || proto],
+    ["x-forwarded-host", (keep && prior.get("x-forwarded-host")) || f.host],
+    ["x-kamal-target", pTarget ? `${pTarget}, ${f.target}` : f.target],
+  ];
+}
+
 /** Turn the client's headers into what the upstream sees. Mutates and returns `h`. */
 export function prepareUpstreamHeaders(h: Headers, f: ForwardingInput): Headers {
   removeHopByHop(h);
-  const prior = { for: h.get("x-forwarded-for"), proto: h.get("x-forwarded-proto"), host: h.get("x-forwarded-host") };
-  for (const name of ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]) h.delete(name);
-  const proto = f.tls ? "https" : "http";
-  if (f.forwardHeaders) {
-    h.set("x-forwarded-for", prior.for ? `${prior.for}, ${f.peerIp}` : f.peerIp);
-    h.set("x-forwarded-proto", prior.proto || proto);
-    h.set("x-forwarded-host", prior.host || f.host);
-  } else {
-    h.set("x-forwarded-for", f.peerIp);
-    h.set("x-forwarded-proto", proto);
-    h.set("x-forwarded-host", f.host);
-  }
-  const existingTarget = h.get("x-kamal-target");
-  h.set("x-kamal-target", f.forwardHeaders && existingTarget ? `${existingTarget}, ${f.target}` : f.target);
+  const values = forwardingValues(h, f); // read before the received ones are deleted
+  for (const name of FORWARDING_HEADERS) h.delete(name);
+  for (const [name, value] of values) h.set(name, value);
   // Go's proxy sends an empty User-Agent rather than its own default; Bun's fetch would add one.
   if (!h.has("user-agent")) h.set("user-agent", "");
   return h;

@@ -12,7 +12,7 @@ import { hostWithoutPort } from "../context.ts";
 import { getCookie, scopeSetCookie } from "../cookies.ts";
 import { deadline } from "../deadlines.ts";
 import { renderErrorPage } from "../error-pages.ts";
-import { HOP_BY_HOP } from "../headers.ts";
+import { FORWARDING_HEADERS, forwardingValues, HOP_BY_HOP } from "../headers.ts";
 import { WRITER_COOKIE } from "../load-balancer.ts";
 import type { LoggedRequest, Logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
@@ -49,7 +49,7 @@ export interface ClientSide {
 }
 
 const HOP = new Set(HOP_BY_HOP);
-const FORWARDING = new Set(["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-kamal-target"]);
+const FORWARDING = new Set(FORWARDING_HEADERS);
 const SSE = /^text\/event-stream\s*(;|$)/i;
 const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
 
@@ -193,16 +193,8 @@ export class Exchange implements ResponseSink, LoggedRequest {
       out += `x-request-id: ${this.requestId}\r\n`;
     }
     if (!hasAgent) out += "user-agent: \r\n";
-    const peer = this.client.remoteAddr;
-    const prior = this.s.targetOptions.forward_headers;
-    const priorFor = prior ? h.get("x-forwarded-for") : null;
-    const priorProto = prior ? h.get("x-forwarded-proto") : null;
-    const priorHost = prior ? h.get("x-forwarded-host") : null;
-    const priorTarget = prior ? h.get("x-kamal-target") : null;
-    out += `x-forwarded-for: ${priorFor ? `${priorFor}, ${peer}` : peer}\r\n`;
-    out += `x-forwarded-proto: ${priorProto || "http"}\r\n`;
-    out += `x-forwarded-host: ${priorHost || this.rh.host}\r\n`;
-    out += `x-kamal-target: ${priorTarget ? `${priorTarget}, ${this.target}` : this.target}\r\n`;
+    const forwarding = { forwardHeaders: this.s.targetOptions.forward_headers, peerIp: this.client.remoteAddr, tls: false, host: this.rh.host, target: this.target };
+    for (const [name, value] of forwardingValues(h, forwarding)) out += `${name}: ${value}\r\n`;
     return `${out}\r\n`;
   }
 
