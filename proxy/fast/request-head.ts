@@ -24,7 +24,7 @@ export interface RequestHead {
 
 export type HeadResult = RequestHead | "incomplete" | "other";
 
-/** Longest head the fast lane waits for; a longer one goes to Bun.serve, which answers 431 as before. */
+/** Longest head the fast lane takes; a longer one goes to the chain (chain-request.ts), whose limit is 1 MiB. */
 const MAX_HEAD = 16 * 1024;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
