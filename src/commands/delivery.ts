@@ -1,4 +1,5 @@
-/** Command lines of registry-less delivery (`builder.delivery: ssh`); the orchestration is orchestration/delivery.ts. */
+/** Command lines of registry-less delivery (`builder.delivery: ssh`); the orchestration is orchestration/delivery.ts, a peer's fetch of the seed's archive is peer-archive.ts. */
+import { removeIfFailed } from "./peer-archive.ts";
 import { type Argv, docker, shellEscape } from "./shell.ts";
 
 /** Save the built image from the local engine into a file. */
@@ -35,20 +36,7 @@ export function tagLoaded(imageId: string, image: string): Argv {
  * full) only fails the peers' sha256 check, and they get theirs from the deployer instead.
  */
 export function receiveAndKeep(path: string): string {
-  const p = shellEscape(path);
-  return `( umask 022 && tee ${p} ) | docker load || { s=$?; rm -f ${p}; exit $s; }`;
-}
-
-/** Fetch the archive from a peer (curl, else wget), check its sha256, load it; the file is removed whatever happened. */
-export function fetchFromPeer(url: string, sha256: string, path: string): string {
-  const p = shellEscape(path);
-  const u = shellEscape(url);
-  return (
-    `if { curl -fsS --connect-timeout 5 --max-time 600 --retry 3 --retry-connrefused -o ${p} ${u} || wget -q -T 30 -t 3 -O ${p} ${u}; }; then ` +
-    `if [ "$(sha256sum ${p} | cut -c1-64)" = ${sha256} ]; then docker load --input ${p}; ` +
-    `else echo "the image layers from the peer do not match their sha256" >&2; false; fi; ` +
-    `else echo "cannot download the image layers from a peer (is curl or wget installed?)" >&2; false; fi; s=$?; rm -f ${p}; exit $s`
-  );
+  return removeIfFailed(`( umask 022 && tee ${shellEscape(path)} ) | docker load`, path);
 }
 
 /** Does the server have this image (e.g. sextant's proxy image, which can serve files to peers)? */

@@ -2,8 +2,10 @@
  * Shell commands that move sextant's proxy image onto servers (pure: text in, text out). The
  * archive travels as bytes into a file on the server, is checked against its sha256 there, and
  * only then handed to `docker load`; between servers a short-lived container of the image serves
- * that file so the others fetch it over the servers' own network instead of from the deployer.
+ * that file so the others fetch it over the servers' own network instead of from the deployer
+ * (that fetch is peer-archive.ts, shared with registry-less delivery).
  */
+import { loadIfIntact, removeAfter, removeIfFailed } from "./peer-archive.ts";
 import { shellEscape } from "./shell.ts";
 
 /** Port the share server listens on inside its container (published on a port Docker picks). */
@@ -43,19 +45,13 @@ export function parseProbe(output: string): ProbeResult {
   };
 }
 
-/** sha256 of a file on the server equals `sha256`, with coreutils only. */
-function checksumMatches(path: string, sha256: string): string {
-  return `[ "$(sha256sum ${path} | cut -c1-64)" = ${sha256} ]`;
-}
-
 /**
  * Read the archive from stdin into `path`, verify it, load it. With `keep` the file stays for
  * sharing (removed by `stopShare`); otherwise it is removed whatever happened.
  */
 export function receiveProxyImage(path: string, sha256: string, options: { keep?: boolean } = {}): string {
-  const p = shellEscape(path);
-  const load = `cat > ${p} && if ${checksumMatches(p, sha256)}; then docker load --quiet -i ${p}; ` + `else echo "the proxy image archive arrived damaged (sha256 mismatch)" >&2; false; fi`;
-  return options.keep ? `${load} || { s=$?; rm -f ${p}; exit $s; }` : `${load}; s=$?; rm -f ${p}; exit $s`;
+  const load = `cat > ${shellEscape(path)} && ${loadIfIntact(path, sha256, "the proxy image archive")}`;
+  return options.keep ? removeIfFailed(load, path) : removeAfter(load, path);
 }
 
 /**
@@ -86,18 +82,6 @@ export function parseSharePort(output: string): number | undefined {
 
 export function stopShare(name: string, path: string): string {
   return `docker rm --force ${shellEscape(name)} > /dev/null 2>&1; rm -f ${shellEscape(path)}`;
-}
-
-/** Fetch the archive from a peer (curl, else wget), verify it, load it, remove the file. */
-export function fetchProxyImage(url: string, sha256: string, path: string): string {
-  const p = shellEscape(path);
-  const u = shellEscape(url);
-  return (
-    `if { curl -fsS --connect-timeout 5 --max-time 600 --retry 3 --retry-connrefused -o ${p} ${u} || wget -q -T 30 -t 3 -O ${p} ${u}; }; then ` +
-    `if ${checksumMatches(p, sha256)}; then docker load --quiet -i ${p}; ` +
-    `else echo "the proxy image from ${url.replace(/\/[^/]*$/, "/…")} does not match its sha256" >&2; false; fi; ` +
-    `else echo "cannot download the proxy image from a peer (is curl or wget installed?)" >&2; false; fi; s=$?; rm -f ${p}; exit $s`
-  );
 }
 
 /** A URL host part: IPv6 literals in brackets. */

@@ -7,7 +7,7 @@
  * archive from this machine, as without sharing. SEXTANT_DELIVERY_PEERS=0 switches it off.
  */
 import { randomBytes } from "node:crypto";
-import { fetchFromPeer } from "../commands/delivery.ts";
+import { fetchFromPeer } from "../commands/peer-archive.ts";
 import { parseSharePort, startShare, stopShare, urlHost } from "../commands/proxy-image.ts";
 import type { HostPlan } from "./delivery.ts";
 import { needsOwnImage } from "./proxy-boot.ts";
@@ -86,7 +86,7 @@ export async function startSharing(run: Run, sharing: Sharing, sha256: string): 
 /** A peer fetches and loads the seed's archive; false (with a warning) when it could not. */
 export async function fetchFromSeed(run: Run, host: string, served: Sharing): Promise<boolean> {
   const url = `http://${urlHost(served.seed.host)}:${served.port}/${served.token}`;
-  const result = await run.session.tryExec(host, fetchFromPeer(url, served.sha256!, `/tmp/sextant-layers-${randomBytes(8).toString("hex")}`));
+  const result = await run.session.tryExec(host, fetchFromPeer(url, served.sha256!, `/tmp/sextant-layers-${randomBytes(8).toString("hex")}`, "the image layers"));
   if (result.code === 0) return true;
   run.session.emit({ type: "warn", message: `${host} could not fetch the layers from ${served.seed.host} (${result.stderr.trim().split("\n")[0]}): sending them from here` });
   return false;

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
+import { fetchFromPeer } from "../commands/peer-archive.ts";
 import * as cmd from "../commands/proxy-image.ts";
 import { SextantError } from "../errors.ts";
 import { BINARY_DIGEST_LABEL, binaryDigest, cacheDirectory, proxyImageArchive, sha256OfFile } from "../proxy-image/build.ts";
@@ -169,7 +170,7 @@ async function distribute(session: Session, hosts: string[], archive: Archive): 
     await session.onHosts(rest, "proxy image loaded", async (host) => {
       if (port !== undefined) {
         const url = `http://${cmd.urlHost(first)}:${port}/${id}`;
-        const result = await session.tryExec(host, cmd.fetchProxyImage(url, archive.sha256, remoteFile(token())));
+        const result = await session.tryExec(host, fetchFromPeer(url, archive.sha256, remoteFile(token()), "the proxy image"));
         if (result.code === 0) return;
         session.emit({ type: "warn", message: `${host} could not fetch the proxy image from ${first} (${result.stderr.trim().split("\n")[0]}): sending it from here` });
       }

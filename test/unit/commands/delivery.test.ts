@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fetchFromPeer, listLayers, load, receiveAndKeep, saveImage, tagLoaded } from "../../../src/commands/delivery.ts";
+import { listLayers, load, receiveAndKeep, saveImage, tagLoaded } from "../../../src/commands/delivery.ts";
 import { render } from "../../../src/commands/shell.ts";
 
 describe("delivery command lines", () => {
@@ -42,14 +42,5 @@ describe("delivery command lines", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  test("a peer fetches, checks the sha256, loads, and removes its file", () => {
-    expect(fetchFromPeer("http://10.0.0.1:32768/tok", "ab12", "/tmp/f")).toBe(
-      "if { curl -fsS --connect-timeout 5 --max-time 600 --retry 3 --retry-connrefused -o /tmp/f http://10.0.0.1:32768/tok || wget -q -T 30 -t 3 -O /tmp/f http://10.0.0.1:32768/tok; }; then " +
-        'if [ "$(sha256sum /tmp/f | cut -c1-64)" = ab12 ]; then docker load --input /tmp/f; ' +
-        'else echo "the image layers from the peer do not match their sha256" >&2; false; fi; ' +
-        'else echo "cannot download the image layers from a peer (is curl or wget installed?)" >&2; false; fi; s=$?; rm -f /tmp/f; exit $s',
-    );
   });
 });
