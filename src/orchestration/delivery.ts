@@ -20,18 +20,13 @@ import { render } from "../commands/shell.ts";
 import { ArchiveFile, describeSave, indexTar, type SavedImage, type TrimPlan, trimmedChunks, trimPlan } from "../delivery/archive.ts";
 import { hostChainIds, missingLayers, usesContainerdStore } from "../delivery/layers.ts";
 import { SextantError } from "../errors.ts";
+import { formatBytes } from "../output/bytes.ts";
 import { choosePeers, fetchFromSeed, type Sharing, startSharing, stopSharing } from "./delivery-peers.ts";
 import { diskFullError } from "./disk-full.ts";
 import { local } from "./local-docker.ts";
 import { SEXTANT_PROXY_IMAGE } from "./proxy-image.ts";
 import type { Run } from "./run.ts";
 import { connectionLost } from "./session.ts";
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 /** What one host gets. */
 export interface HostPlan {

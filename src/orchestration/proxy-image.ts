@@ -17,6 +17,7 @@ import { createReadStream, statSync } from "node:fs";
 import { fetchFromPeer } from "../commands/peer-archive.ts";
 import * as cmd from "../commands/proxy-image.ts";
 import { SextantError } from "../errors.ts";
+import { formatBytes } from "../output/bytes.ts";
 import { BINARY_DIGEST_LABEL, binaryDigest, cacheDirectory, proxyImageArchive, sha256OfFile } from "../proxy-image/build.ts";
 import { elfArch } from "../proxy-image/elf.ts";
 import { sharedLibraries } from "../proxy-image/libraries.ts";
@@ -107,7 +108,7 @@ async function archiveFor(session: Session, arch: string, hosts: string[], local
     const release = await releaseProxyImage(arch, {
       base,
       cacheDir: cacheDirectory(),
-      onDownload: (url, bytes) => session.emit({ type: "info", message: `Downloading the proxy image for ${arch} (${mb(bytes)}) from ${url}...` }),
+      onDownload: (url, bytes) => session.emit({ type: "info", message: `Downloading the proxy image for ${arch} (${formatBytes(bytes)}) from ${url}...` }),
     });
     return { path: release.path, sha256: release.sha256, size: release.size, from: `release archive ${release.url}` };
   } catch (error) {
@@ -127,16 +128,12 @@ async function archiveFor(session: Session, arch: string, hosts: string[], local
   }
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 const token = () => randomBytes(16).toString("hex");
 const remoteFile = (id: string) => `/tmp/sextant-proxy-image-${id}`;
 
 /** Send the archive from this machine into `docker load` on `host`. */
 async function upload(session: Session, host: string, archive: Archive, options: { keepAs?: string } = {}): Promise<void> {
-  session.emit({ type: "info", message: `Loading the proxy image ${SEXTANT_PROXY_IMAGE} on ${host} (${mb(archive.size)}, ${archive.from})...` });
+  session.emit({ type: "info", message: `Loading the proxy image ${SEXTANT_PROXY_IMAGE} on ${host} (${formatBytes(archive.size)}, ${archive.from})...` });
   await session.exec(host, cmd.receiveProxyImage(options.keepAs ?? remoteFile(token()), archive.sha256, { keep: !!options.keepAs }), {
     stdin: createReadStream(archive.path),
   });

@@ -3,11 +3,9 @@
  * (`↑ 10.0.0.1 ████░░░░ 52% 10.0/19.2 MiB   10.0.0.2 …`). Only for a terminal: anything else
  * printed clears it first, and the next progress update draws it again.
  */
-const CLEAR = "\r\x1b[K";
+import { formatBytesOutOf } from "./bytes.ts";
 
-function mib(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(1);
-}
+const CLEAR = "\r\x1b[K";
 
 function bar(fraction: number, width = 10): string {
   const full = Math.max(0, Math.min(width, Math.round(fraction * width)));
@@ -25,7 +23,7 @@ export class ProgressLine {
     if (this.hosts.size === 0) return this.clear();
     const parts = [...this.hosts].map(([h, p]) => {
       const fraction = p.total > 0 ? p.bytes / p.total : 1;
-      return `${h} ${bar(fraction)} ${Math.floor(fraction * 100)}% ${mib(p.bytes)}/${mib(p.total)} MiB`;
+      return `${h} ${bar(fraction)} ${Math.floor(fraction * 100)}% ${formatBytesOutOf(p.bytes, p.total)}`;
     });
     this.showing = true;
     return `${CLEAR}  ↑ ${parts.join("   ")}`;

@@ -4,6 +4,7 @@
  * object per line for scripts.
  */
 import { colors } from "consola/utils";
+import { formatBytes } from "./bytes.ts";
 import type { OutputEvent, Reporter } from "./events.ts";
 import { ProgressLine } from "./progress-line.ts";
 
@@ -21,10 +22,6 @@ const processWriter: Writer = {
 
 function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-function transferBytes(bytes: number): string {
-  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export class HumanReporter implements Reporter {
@@ -75,7 +72,7 @@ export class HumanReporter implements Reporter {
       case "transfer":
         if (v !== "quiet")
           this.writer.out(
-            `  ${colors.green("↑")} ${event.host.padEnd(15)} ${event.from ? `got ${transferBytes(event.bytes)} from ${event.from}` : `sent ${transferBytes(event.bytes)}`}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`,
+            `  ${colors.green("↑")} ${event.host.padEnd(15)} ${event.from ? `got ${formatBytes(event.bytes)} from ${event.from}` : `sent ${formatBytes(event.bytes)}`}, ${event.layers} of ${event.totalLayers} layers ${colors.dim(`(${seconds(event.ms)})`)}\n`,
           );
         return;
       case "info":
