@@ -16,6 +16,7 @@ import { type ConnInfo, RequestContext } from "./context.ts";
 import { type ControlServer, startControlServer } from "./control-server.ts";
 import type { Peer } from "./fast/chain-link.ts";
 import { FastFront } from "./fast/front.ts";
+import { TlsFront } from "./fast/tls-front.ts";
 import { UpstreamPool } from "./fast/upstream-pool.ts";
 import type { FetchLike } from "./health-check.ts";
 import { Logger } from "./logging.ts";
@@ -61,6 +62,8 @@ export class ProxyServer {
   /** The chain's Bun.serve, on loopback behind the front end (fast/front.ts). */
   private http: Server<any> | undefined;
   private front: FastFront | undefined;
+  /** The HTTPS port's front end (fed by TlsFront), unless --http3 leaves HTTPS to Bun.serve. */
+  private tlsFront: FastFront | undefined;
   private readonly pool = new UpstreamPool();
   /** Client addresses of connections the front end links to the chain, by the link's local port. */
   private readonly peers = new Map<number, Peer>();
@@ -124,10 +127,13 @@ export class ProxyServer {
       this.logger.info("Metrics enabled", { port: this.metricsServer.port });
     }
     const port = this.options.httpPort;
-    // The chain listens on loopback only; clients reach it through the front end's links (fast/chain-link.ts).
+    const httpsPort = this.options.httpsPort;
+    // The chain listens on loopback only; clients reach it through the front ends' links (fast/chain-link.ts),
+    // HTTPS clients' HTTP/2 connections included (as h2c).
     this.http = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
+      http2: true,
       // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
       idleTimeout: bunSeconds(this.timeouts.readHeader),
       maxRequestBodySize: MAX_BODY,
@@ -135,7 +141,8 @@ export class ProxyServer {
         const ip = server.requestIP(req);
         const peer = ip ? this.peers.get(ip.port) : undefined;
         const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
-        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls: false, port, server });
+        const tls = peer?.tls ?? false;
+        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls, port: tls ? httpsPort : port, server });
       },
       websocket: websocketHandler,
     });
@@ -149,6 +156,19 @@ export class ProxyServer {
       peers: this.peers,
     });
     this.front.listen();
+    if (!this.options.http3) {
+      this.tlsFront = new FastFront({
+        hostname: this.options.hostname,
+        port: httpsPort,
+        tls: true,
+        router: this.router,
+        deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port: httpsPort },
+        timeouts: this.timeouts,
+        chainPort: () => this.http?.port ?? 0,
+        peers: this.peers,
+      });
+      this.tls.front = new TlsFront(this.tlsFront, { hostname: this.options.hostname, port: httpsPort, handshakeTimeoutMs: this.timeouts.readHeader, logger: this.logger });
+    }
     this.acme.sync(this.router.services.values());
     this.tls.sync();
     this.commands.onChange = () => {
@@ -169,19 +189,23 @@ export class ProxyServer {
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
     closeRelays(servers);
+    this.tls.front?.stop();
     this.front?.stop();
+    this.tlsFront?.stop();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), SHUTDOWN_DEADLINE_MS)));
     const graceful = Promise.all(servers.map((s) => s.stop(false))).then(() => "done" as const);
     const frontIdle = (async () => {
-      while ((this.front?.busy ?? 0) > 0) await Bun.sleep(20);
+      while ((this.front?.busy ?? 0) + (this.tlsFront?.busy ?? 0) > 0) await Bun.sleep(20);
     })();
     if ((await Promise.race([Promise.all([graceful, frontIdle]), deadline])) === "timeout") {
       this.logger.warn("Closing active connections");
       this.front?.stop(true);
+      this.tlsFront?.stop(true);
       await Promise.all(servers.map((s) => s.stop(true)));
     }
     this.front?.stop(true);
+    this.tlsFront?.stop(true);
     this.pool.closeAll();
     clearTimeout(timer);
     for (const s of this.router.services.values()) s.stopHealthChecks();

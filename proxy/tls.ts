@@ -1,12 +1,14 @@
 /**
- * The HTTPS listener. Bun.serve picks certificates by SNI from a static list, so the listener is
- * (re)started whenever the set of custom certificates changes. Without any certificate there is nothing
- * to serve TLS with, so the listener stays closed (automatic ACME certificates come separately).
- * It speaks HTTP/1.1 and HTTP/2 (ALPN), plus HTTP/3 with --http3.
+ * The HTTPS listener: the certificates to serve, and who serves them. Normally the TLS front end
+ * (fast/tls-front.ts), which takes a new certificate table in place. With --http3, Bun.serve, which also
+ * serves QUIC; it picks certificates by SNI from a static list, so it is (re)started whenever the set of
+ * certificates changes. Without any certificate there is nothing to serve TLS with, so the listener stays
+ * closed (automatic ACME certificates come separately). Both speak HTTP/1.1 and HTTP/2 (ALPN).
  */
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { ConnInfo } from "./context.ts";
+import type { TlsFront } from "./fast/tls-front.ts";
 import type { Logger } from "./logging.ts";
 import type { Router } from "./router.ts";
 import { websocketHandler } from "./websocket.ts";
@@ -26,6 +28,8 @@ export class TlsListener {
   extraCertificates: () => CertEntry[] = () => [];
   /** Bun's per-connection inactivity timer for new connections (seconds): the header-read timeout. */
   idleTimeout = 0;
+  /** Serves HTTPS unless --http3 asks for Bun.serve (see the top of this file). */
+  front: TlsFront | undefined;
 
   constructor(
     private readonly router: Router,
@@ -37,7 +41,7 @@ export class TlsListener {
   ) {}
 
   get port(): number {
-    return this.server?.port ?? 0;
+    return this.front?.port || (this.server?.port ?? 0);
   }
 
   servers(): Server<any>[] {
@@ -69,6 +73,15 @@ export class TlsListener {
     const signature = JSON.stringify(certs);
     if (signature === this.signature) return;
     this.signature = signature;
+    if (this.front) {
+      if (certs.length === 0) return void this.front.stop();
+      try {
+        this.front.update(certs);
+      } catch (e) {
+        this.logger.error("Unable to start the HTTPS listener", { port: this.configuredPort, error: (e as Error).message });
+      }
+      return;
+    }
     const old = this.server;
     this.server = undefined;
     // The new listener binds next to the old one (SO_REUSEPORT) before the old one closes, so a

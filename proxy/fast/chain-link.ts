@@ -15,12 +15,15 @@ import { type ResponseHead, ResponseReader, type ResponseSink } from "./response
 export interface Peer {
   remoteAddr: string;
   remotePort: number;
+  /** The client came over HTTPS (the TLS front end): the chain treats the request as HTTPS. */
+  tls: boolean;
 }
 
 /** The client connection as the link sees it. */
 export interface LinkClient {
   readonly remoteAddr: string;
   readonly remotePort: number;
+  readonly tls: boolean;
   readonly socket: { pause(): void; resume(): void };
   send(bytes: Uint8Array): boolean;
   close(): void;
@@ -51,7 +54,7 @@ export class ChainLink implements ResponseSink {
       socket: {
         open: (s) => {
           this.localPort = s.localPort;
-          peers.set(s.localPort, { remoteAddr: client.remoteAddr, remotePort: client.remotePort });
+          peers.set(s.localPort, { remoteAddr: client.remoteAddr, remotePort: client.remotePort, tls: client.tls });
           if (this.closed) return void s.end();
           this.socket = s;
           this.flush();

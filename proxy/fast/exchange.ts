@@ -39,6 +39,8 @@ export interface FastDeps {
 export interface ClientSide {
   readonly remoteAddr: string;
   readonly remotePort: number;
+  /** The client came over HTTPS (the TLS front end). */
+  readonly tls: boolean;
   /** Queues bytes for the client; false when the socket is backed up (then `onDrained` is called once it empties). */
   send(bytes: Uint8Array | string): boolean;
   onDrained: (() => void) | undefined;
@@ -112,7 +114,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
     this.s = match.service;
     this.service = this.s.name;
     this.target = targetRef.address;
-    this.conn = { port: deps.port, remoteAddr: client.remoteAddr, remotePort: client.remotePort, tls: false };
+    this.conn = { port: deps.port, remoteAddr: client.remoteAddr, remotePort: client.remotePort, tls: client.tls };
     this.req = { method: rh.method, headers: reqHeaders, body: null };
     this.remoteAddr = reqHeaders.get("x-forwarded-for") ?? client.remoteAddr;
     this.headers = { get: (name) => (name === "x-request-id" ? this.requestId : reqHeaders.get(name)) };
@@ -193,7 +195,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
       out += `x-request-id: ${this.requestId}\r\n`;
     }
     if (!hasAgent) out += "user-agent: \r\n";
-    const forwarding = { forwardHeaders: this.s.targetOptions.forward_headers, peerIp: this.client.remoteAddr, tls: false, host: this.rh.host, target: this.target };
+    const forwarding = { forwardHeaders: this.s.targetOptions.forward_headers, peerIp: this.client.remoteAddr, tls: this.client.tls, host: this.rh.host, target: this.target };
     for (const [name, value] of forwardingValues(h, forwarding)) out += `${name}: ${value}\r\n`;
     return `${out}\r\n`;
   }

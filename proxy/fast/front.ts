@@ -10,9 +10,12 @@
  * (Bun.serve drops such a connection). Client timeouts are kept here with real deadlines: the header-read
  * timeout runs from a request's first byte (a client trickling bytes is cut, which Bun.serve's
  * inactivity timer cannot do) and the idle timeout between requests.
+ *
+ * HTTPS connections come the same way once tls-front.ts has terminated TLS: HTTP/1.1 ones are handled
+ * exactly as plain ones (`tls` set), HTTP/2 ones are relayed to the chain as they are.
  */
 
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
 import type { ConnTimeouts } from "../conn-timeouts.ts";
 import { hostWithoutPort } from "../context.ts";
 import type { Router } from "../router.ts";
@@ -25,7 +28,10 @@ import { servesFast } from "./serves-fast.ts";
 
 export interface FrontOptions {
   hostname?: string;
+  /** The port `listen` binds (the plain-HTTP front end); the configured one, as logs show it. */
   port: number;
+  /** The front end of the HTTPS port: its connections are HTTPS ones (tls-front.ts feeds them in). */
+  tls?: boolean;
   router: Router;
   deps: FastDeps;
   timeouts: ConnTimeouts;
@@ -40,6 +46,25 @@ const MAX_AHEAD = 64 * 1024;
 const SWEEP_MS = 250;
 
 const normalizeIp = (ip: string): string => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
+
+/** What a connection needs of its socket: Bun's TCP socket has it, and tls-front.ts adapts a TLS one. */
+export interface ClientSocket {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Writes what the socket takes now and says how much (the rest waits for a drain). */
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+}
+
+/** How the owner of a socket reports its events to the front end. */
+export interface ConnEvents {
+  data(chunk: Buffer): void;
+  drain(): void;
+  gone(): void;
+}
 
 class Conn implements ClientSide {
   buf: Buffer | undefined;
@@ -58,13 +83,15 @@ class Conn implements ClientSide {
   closed = false;
   readonly remoteAddr: string;
   readonly remotePort: number;
+  readonly tls: boolean;
 
   constructor(
-    readonly socket: Socket<Conn>,
+    readonly socket: ClientSocket,
     private readonly front: FastFront,
   ) {
     this.remoteAddr = normalizeIp(socket.remoteAddress);
     this.remotePort = socket.remotePort;
+    this.tls = front.tls;
   }
 
   send(bytes: Uint8Array | string): boolean {
@@ -139,39 +166,54 @@ class Conn implements ClientSide {
 }
 
 export class FastFront {
-  private listener: TCPSocketListener<Conn> | undefined;
+  private listener: TCPSocketListener<ConnEvents> | undefined;
   private readonly conns = new Set<Conn>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Set by stop(): a busy connection closes after its current answer instead of taking the next request. */
   stopping = false;
 
-  constructor(private readonly o: FrontOptions) {}
+  constructor(private readonly o: FrontOptions) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref?.();
+  }
 
   get port(): number {
     return this.listener?.port ?? 0;
   }
 
+  get tls(): boolean {
+    return this.o.tls ?? false;
+  }
+
+  /** The plain-HTTP listener. */
   listen(): void {
-    this.listener = Bun.listen<Conn>({
+    this.listener = Bun.listen<ConnEvents>({
       hostname: this.o.hostname ?? "0.0.0.0",
       port: this.o.port,
       socket: {
-        open: (socket) => {
-          const c = new Conn(socket, this);
-          socket.data = c;
-          this.conns.add(c);
-          // Go's ReadHeaderTimeout also runs from the moment the connection is accepted.
-          const t = this.o.timeouts.readHeader;
-          c.deadline = t > 0 ? performance.now() + t : 0;
-        },
-        data: (socket, chunk) => this.received(socket.data, chunk),
+        open: (socket) => void (socket.data = this.accept(socket)),
+        data: (socket, chunk) => socket.data.data(chunk),
         drain: (socket) => socket.data.drain(),
-        close: (socket) => this.gone(socket.data),
-        error: (socket) => this.gone(socket.data),
+        close: (socket) => socket.data.gone(),
+        error: (socket) => socket.data.gone(),
       },
     });
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref?.();
+  }
+
+  /**
+   * A new client connection. `relay` (HTTP/2 over TLS) sends its bytes to the chain as they are, which
+   * speaks HTTP/2 itself; otherwise requests are read here, as on the plain listener.
+   */
+  accept(socket: ClientSocket, relay = false): ConnEvents {
+    const c = new Conn(socket, this);
+    this.conns.add(c);
+    if (relay) this.goRaw(c);
+    else {
+      // Go's ReadHeaderTimeout also runs from the moment the connection is accepted.
+      const t = this.o.timeouts.readHeader;
+      c.deadline = t > 0 ? performance.now() + t : 0;
+    }
+    return { data: (chunk) => this.received(c, chunk), drain: () => c.drain(), gone: () => this.gone(c) };
   }
 
   /** Stops accepting; idle connections close now, busy ones when their answer is done (or at `force`). */
@@ -220,7 +262,7 @@ export class FastFront {
     if (head !== "other") {
       const hostname = hostWithoutPort(head.host);
       const match = this.o.router.lookup(hostname, head.path);
-      if (match && servesFast(match.service, head.path, hostname)) {
+      if (match && servesFast(match.service, head.path, hostname, this.tls)) {
         const s = match.service;
         const path = s.options.strip_prefix && match.prefix !== "/" ? stripPrefix(match.prefix, head.path) : head.path;
         c.deadline = 0;

@@ -10,9 +10,11 @@ const ACME_PATH = "/.well-known/acme-challenge/";
  * Whether the fast lane can answer for this service exactly as the chain would. Anything that needs a
  * redirect, an ACME answer, auth, a pause, a rollout choice or a client-IP header goes to the chain.
  */
-export function servesFast(s: Service, path: string, hostname: string): boolean {
+export function servesFast(s: Service, path: string, hostname: string, tls: boolean): boolean {
   const o = s.options;
-  if (s.tlsEnabled && (s.tlsRedirect || o.tls_on_demand_url)) return false;
+  // Over HTTPS only a TLS service answers (the chain says 503 for the others); over HTTP a TLS service
+  // may redirect or order an on-demand certificate first.
+  if (tls ? !s.tlsEnabled : s.tlsEnabled && (s.tlsRedirect || o.tls_on_demand_url)) return false;
   if (o.canonical_host !== "" && o.canonical_host !== hostname) return false;
   if (o.basic_auth || o.client_ip_header) return false;
   if (s.pause.state !== "running" || s.rollout) return false;

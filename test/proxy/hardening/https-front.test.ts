@@ -1,0 +1,152 @@
+/**
+ * HTTPS through the TLS front end (proxy/fast/tls-front.ts): HTTP/1.1 over TLS gets what plain HTTP gets
+ * (absolute-form targets routed by their authority, a header deadline a trickling client cannot stretch,
+ * the fast lane), a client that never finishes its handshake is cut, and HTTP/2 is relayed to the chain
+ * with the client's address and the https scheme intact.
+ */
+import { expect, test } from "bun:test";
+import http2 from "node:http2";
+import tls from "node:tls";
+import { cleanupScope, sleep, startProxy, upstream } from "../helpers.ts";
+import { selfSignedCert } from "../tls-helpers.ts";
+import { rawConnect } from "./raw-client.ts";
+
+cleanupScope();
+
+/** What an upstream got, health checks left out. */
+const served = (up: ReturnType<typeof upstream>) => up.requests.filter((r) => new URL(r.url).pathname !== "/up");
+
+const READ_HEADER_MS = 1000;
+
+/** Two TLS services, a.test and b.test, each with its own upstream that records what it gets. */
+async function twoTlsServices() {
+  const p = await startProxy({ timeouts: { readHeader: READ_HEADER_MS } });
+  const a = upstream("a");
+  const b = upstream("b");
+  for (const [name, up] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
+    const { cert, key } = selfSignedCert([`${name}.test`]);
+    const deployed = await p.deploy(name, up.addr, `--host=${name}.test`, "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+    expect(deployed.code, deployed.err).toBe(0);
+  }
+  return { p, a, b };
+}
+
+/** A TLS connection with HTTP/1.1: what it receives, and whether (and when) it was closed. */
+async function tlsClient(port: number, servername: string) {
+  const socket = tls.connect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("secureConnect", () => resolve());
+    socket.once("error", reject);
+  });
+  const state = { received: "", closedAt: 0 };
+  socket.on("data", (d: Buffer) => (state.received += d.toString("latin1")));
+  socket.on("error", () => undefined);
+  socket.on("close", () => (state.closedAt = performance.now()));
+  return { socket, state, subject: (socket.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN };
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+test("HTTPS/1.1: GET https://b.test/x with Host: a.test goes to b.test's service, which sees Host b.test", async () => {
+  const { p, a, b } = await twoTlsServices();
+  const c = await tlsClient(p.server.tls.port, "a.test");
+  expect(c.subject).toBe("a.test");
+  c.socket.write("GET https://b.test/x?y=1 HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  expect(await until(() => c.state.received.includes("\r\n\r\n"), 5000)).toBe(true);
+  expect(c.state.received).toStartWith("HTTP/1.1 200");
+  expect(served(a)).toEqual([]);
+  expect(served(b).map((r) => [new URL(r.url).pathname, r.headers.get("host"), r.headers.get("x-forwarded-proto")])).toEqual([["/x", "b.test", "https"]]);
+  c.socket.destroy();
+}, 15_000);
+
+test("HTTPS/1.1: a client trickling its request head is cut at the header-read deadline", async () => {
+  const { p, a } = await twoTlsServices();
+  const c = await tlsClient(p.server.tls.port, "a.test");
+  const started = performance.now();
+  const head = "GET / HTTP/1.1\r\nHost: a.test\r\nX-Slow: 0123456789012345678901234567890123456789\r\n\r\n";
+  // One byte every 100 ms: each byte is well inside any inactivity timer, the whole head never arrives in time.
+  for (let i = 0; i < head.length && !c.state.closedAt; i++) {
+    c.socket.write(head[i]!);
+    await sleep(100);
+  }
+  expect(c.state.closedAt).toBeGreaterThan(0);
+  const lasted = c.state.closedAt - started;
+  expect(lasted).toBeGreaterThan(READ_HEADER_MS - 100);
+  expect(lasted).toBeLessThan(READ_HEADER_MS + 1500);
+  expect(served(a)).toEqual([]);
+}, 15_000);
+
+test("a TCP client that never starts its TLS handshake is closed after the header-read timeout", async () => {
+  const { p } = await twoTlsServices();
+  const started = performance.now();
+  const c = await rawConnect(p.server.tls.port);
+  expect(await c.waitClosed(READ_HEADER_MS + 3000)).toBe(true);
+  expect(performance.now() - started).toBeGreaterThan(READ_HEADER_MS - 100);
+}, 15_000);
+
+test("HTTPS/1.1 keep-alive GETs take the fast lane: the app sees X-Forwarded-Proto https, the log says https", async () => {
+  const { p, a } = await twoTlsServices();
+  const c = await tlsClient(p.server.tls.port, "a.test");
+  for (let i = 0; i < 3; i++) {
+    c.socket.write(`GET /n${i} HTTP/1.1\r\nHost: a.test\r\n\r\n`);
+    expect(await until(() => served(a).length === i + 1 && c.state.received.split("HTTP/1.1 200").length === i + 2, 5000)).toBe(true);
+  }
+  expect(served(a).map((r) => [new URL(r.url).pathname, r.headers.get("x-forwarded-proto"), r.headers.get("x-forwarded-for")])).toEqual([
+    ["/n0", "https", "127.0.0.1"],
+    ["/n1", "https", "127.0.0.1"],
+    ["/n2", "https", "127.0.0.1"],
+  ]);
+  const logs = p.requestLogs().filter((l) => l.service === "a");
+  expect(logs.map((l) => [l.path, l.scheme])).toEqual([
+    ["/n0", "https"],
+    ["/n1", "https"],
+    ["/n2", "https"],
+  ]);
+  c.socket.destroy();
+}, 15_000);
+
+test("HTTP/2 over TLS is relayed to the chain: several streams on one connection, each with the client's address and https", async () => {
+  const { p, a, b } = await twoTlsServices();
+  const session = http2.connect(`https://127.0.0.1:${p.server.tls.port}`, { servername: "b.test", rejectUnauthorized: false });
+  session.on("error", () => undefined);
+  const get = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = session.request({ ":path": path, ":authority": "b.test" });
+      let body = "";
+      let status = 0;
+      req.on("response", (h) => (status = Number(h[":status"])));
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => resolve({ status, body }));
+      req.on("error", reject);
+      req.end();
+    });
+  const answers = await Promise.all([get("/h1"), get("/h2"), get("/h3")]);
+  session.close();
+  expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+  expect(served(a)).toEqual([]);
+  expect(
+    served(b)
+      .map((r) => [new URL(r.url).pathname, r.headers.get("x-forwarded-proto"), r.headers.get("x-forwarded-for")])
+      .sort(),
+  ).toEqual([
+    ["/h1", "https", "127.0.0.1"],
+    ["/h2", "https", "127.0.0.1"],
+    ["/h3", "https", "127.0.0.1"],
+  ]);
+  const logs = p.requestLogs().filter((l) => l.service === "b");
+  expect(logs.map((l) => [l.path, l.scheme]).sort()).toEqual([
+    ["/h1", "https"],
+    ["/h2", "https"],
+    ["/h3", "https"],
+  ]);
+}, 15_000);
