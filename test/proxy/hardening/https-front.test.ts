@@ -150,3 +150,26 @@ test("HTTP/2 over TLS is relayed to the chain: several streams on one connection
     ["/h3", "https"],
   ]);
 }, 15_000);
+
+test("a WebSocket over HTTPS (wss://) is upgraded through the TLS front end and echoes both ways", async () => {
+  const p = await startProxy();
+  const seen: (string | null)[] = [];
+  const up = upstream(
+    "ws",
+    (req, srv) => {
+      if (new URL(req.url).pathname === "/up") return new Response("ok");
+      seen.push(req.headers.get("x-forwarded-proto"));
+      return srv.upgrade(req) ? undefined : new Response("no", { status: 400 });
+    },
+    { message: (ws: { send(m: unknown): void }, m: unknown) => ws.send(m) },
+  );
+  const { cert, key } = selfSignedCert(["chat.test"]);
+  expect((await p.deploy("chat", up.addr, "--host=chat.test", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
+  const ws = new WebSocket(`wss://127.0.0.1:${p.server.tls.port}/cable`, { headers: { host: "chat.test" }, tls: { rejectUnauthorized: false, serverName: "chat.test" } } as any);
+  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  const echoed = new Promise<string>((r) => (ws.onmessage = (e) => r(String(e.data))));
+  ws.send("over tls");
+  expect(await echoed).toBe("over tls");
+  expect(seen).toEqual(["https"]);
+  ws.close();
+}, 15_000);
