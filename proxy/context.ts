@@ -12,6 +12,8 @@ export interface ConnInfo {
   /** The configured listener port (what kamal-proxy logs), not the ephemeral bound one. */
   port: number;
   server?: Server<any>;
+  /** The `Alt-Svc` value to add to the answer (TCP TLS with --http3), if any. */
+  altSvc?: string;
 }
 
 /** Split Bun's absolute request URL into the raw path and query, so the query is forwarded byte for byte. */

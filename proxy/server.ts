@@ -62,8 +62,8 @@ export class ProxyServer {
   /** The chain's Bun.serve, on loopback behind the front end (fast/front.ts). */
   private http: Server<any> | undefined;
   private front: FastFront | undefined;
-  /** The HTTPS port's front end (fed by TlsFront), unless --http3 leaves HTTPS to Bun.serve. */
-  private tlsFront: FastFront | undefined;
+  /** The HTTPS port's connections once TLS is off them (fed by fast/tls-front.ts). */
+  private readonly httpsFront: FastFront;
   private readonly pool = new UpstreamPool();
   /** Client addresses of connections the front end links to the chain, by the link's local port. */
   private readonly peers = new Map<number, Peer>();
@@ -90,7 +90,19 @@ export class ProxyServer {
       metrics: this.metrics,
       requestBodyTimeout: this.timeouts.requestBody,
     });
-    this.tls = new TlsListener(this.router, options.hostname, options.httpsPort, (req, conn) => this.handle(req, conn), this.logger, options.http3 ?? false);
+    const http3 = options.http3 ?? false;
+    this.httpsFront = new FastFront({
+      hostname: options.hostname,
+      port: options.httpsPort,
+      tls: true,
+      router: this.router,
+      deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port: options.httpsPort, altSvc: http3 ? () => this.altSvc() : undefined },
+      timeouts: this.timeouts,
+      chainPort: () => this.http?.port ?? 0,
+      peers: this.peers,
+    });
+    const tlsFront = new TlsFront(this.httpsFront, { hostname: options.hostname, port: options.httpsPort, handshakeTimeoutMs: this.timeouts.readHeader, logger: this.logger });
+    this.tls = new TlsListener(this.router, tlsFront, (req, conn) => this.handle(req, conn), this.logger, { hostname: options.hostname, port: options.httpsPort, http3 });
     this.acme = new AcmeManager({
       logger: this.logger,
       defaultDirectory: options.acme?.directory,
@@ -105,7 +117,6 @@ export class ProxyServer {
     });
     this.tls.extraCertificates = () => this.acme.certificates();
     this.chain = buildChain({ router: this.router, acme: this.acme, logger: this.logger, metrics: this.metrics, clock: this.clock, connTimer: this.connTimer });
-    this.tls.idleTimeout = bunSeconds(this.timeouts.readHeader);
   }
 
   get httpPort(): number {
@@ -142,7 +153,8 @@ export class ProxyServer {
         const peer = ip ? this.peers.get(ip.port) : undefined;
         const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
         const tls = peer?.tls ?? false;
-        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls, port: tls ? httpsPort : port, server });
+        const altSvc = tls && this.options.http3 ? this.altSvc() : undefined;
+        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls, port: tls ? httpsPort : port, server, altSvc });
       },
       websocket: websocketHandler,
     });
@@ -156,19 +168,6 @@ export class ProxyServer {
       peers: this.peers,
     });
     this.front.listen();
-    if (!this.options.http3) {
-      this.tlsFront = new FastFront({
-        hostname: this.options.hostname,
-        port: httpsPort,
-        tls: true,
-        router: this.router,
-        deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port: httpsPort },
-        timeouts: this.timeouts,
-        chainPort: () => this.http?.port ?? 0,
-        peers: this.peers,
-      });
-      this.tls.front = new TlsFront(this.tlsFront, { hostname: this.options.hostname, port: httpsPort, handshakeTimeoutMs: this.timeouts.readHeader, logger: this.logger });
-    }
     this.acme.sync(this.router.services.values());
     this.tls.sync();
     this.commands.onChange = () => {
@@ -177,6 +176,11 @@ export class ProxyServer {
     };
     this.control = startControlServer(this.options.socketPath, (req) => this.commands.dispatch(req));
     this.logger.info("Server started", { http: this.front.port, https: this.options.httpsPort });
+  }
+
+  /** Where HTTP/3 is (--http3): the HTTPS port, as bound, for a day (what Bun.serve itself advertised). */
+  private altSvc(): string {
+    return `h3=":${this.tls.port}"; ma=86400`;
   }
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
@@ -189,23 +193,23 @@ export class ProxyServer {
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);
     closeRelays(servers);
-    this.tls.front?.stop();
+    this.tls.stop();
     this.front?.stop();
-    this.tlsFront?.stop();
+    this.httpsFront.stop();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), SHUTDOWN_DEADLINE_MS)));
     const graceful = Promise.all(servers.map((s) => s.stop(false))).then(() => "done" as const);
     const frontIdle = (async () => {
-      while ((this.front?.busy ?? 0) + (this.tlsFront?.busy ?? 0) > 0) await Bun.sleep(20);
+      while ((this.front?.busy ?? 0) + this.httpsFront.busy > 0) await Bun.sleep(20);
     })();
     if ((await Promise.race([Promise.all([graceful, frontIdle]), deadline])) === "timeout") {
       this.logger.warn("Closing active connections");
       this.front?.stop(true);
-      this.tlsFront?.stop(true);
+      this.httpsFront.stop(true);
       await Promise.all(servers.map((s) => s.stop(true)));
     }
     this.front?.stop(true);
-    this.tlsFront?.stop(true);
+    this.httpsFront.stop(true);
     this.pool.closeAll();
     clearTimeout(timer);
     for (const s of this.router.services.values()) s.stopHealthChecks();

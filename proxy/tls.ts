@@ -1,9 +1,10 @@
 /**
- * The HTTPS listener: the certificates to serve, and who serves them. Normally the TLS front end
- * (fast/tls-front.ts), which takes a new certificate table in place. With --http3, Bun.serve, which also
- * serves QUIC; it picks certificates by SNI from a static list, so it is (re)started whenever the set of
- * certificates changes. Without any certificate there is nothing to serve TLS with, so the listener stays
- * closed (automatic ACME certificates come separately). Both speak HTTP/1.1 and HTTP/2 (ALPN).
+ * The HTTPS port: which certificates to serve (custom ones and ACME's, by host), and the listeners that
+ * serve them. TCP is the TLS front end's (fast/tls-front.ts: HTTP/1.1 and HTTP/2 by ALPN), which takes
+ * a new certificate table in place. With --http3, Bun.serve also answers HTTP/3 over QUIC on the same
+ * port's UDP side; it picks certificates by SNI from a static list, so it is (re)started whenever the
+ * certificates change. Without any certificate there is nothing to serve TLS with, so the port stays
+ * closed (automatic ACME certificates come separately).
  */
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
@@ -21,31 +22,34 @@ export interface CertEntry {
 }
 
 export class TlsListener {
-  private server: Server<any> | undefined;
+  /** HTTP/3 (QUIC, UDP only) with --http3. */
+  private quic: Server<any> | undefined;
   private signature = "";
-  private boundPort = 0;
   /** Certificates from elsewhere (ACME); a custom certificate for the same name wins. */
   extraCertificates: () => CertEntry[] = () => [];
-  /** Bun's per-connection inactivity timer for new connections (seconds): the header-read timeout. */
-  idleTimeout = 0;
-  /** Serves HTTPS unless --http3 asks for Bun.serve (see the top of this file). */
-  front: TlsFront | undefined;
 
   constructor(
     private readonly router: Router,
-    private readonly hostname: string | undefined,
-    private readonly configuredPort: number,
+    private readonly front: TlsFront,
     private readonly handler: Handler,
     private readonly logger: Logger,
-    private readonly http3 = false,
+    private readonly options: { hostname?: string; port: number; http3: boolean },
   ) {}
 
   get port(): number {
-    return this.front?.port || (this.server?.port ?? 0);
+    return this.front.port;
   }
 
+  /** Stops accepting on the HTTPS port (TCP and UDP); open connections are closed by their owners. */
+  stop(): void {
+    this.front.stop();
+    const quic = this.quic;
+    if (quic) void quic.stop(false);
+  }
+
+  /** The Bun.serve listeners (HTTP/3), for shutdown. */
   servers(): Server<any>[] {
-    return this.server ? [this.server] : [];
+    return this.quic ? [this.quic] : [];
   }
 
   private certificates(): CertEntry[] {
@@ -73,39 +77,35 @@ export class TlsListener {
     const signature = JSON.stringify(certs);
     if (signature === this.signature) return;
     this.signature = signature;
-    if (this.front) {
-      if (certs.length === 0) return void this.front.stop();
-      try {
-        this.front.update(certs);
-      } catch (e) {
-        this.logger.error("Unable to start the HTTPS listener", { port: this.configuredPort, error: (e as Error).message });
-      }
-      return;
-    }
-    const old = this.server;
-    this.server = undefined;
-    // The new listener binds next to the old one (SO_REUSEPORT) before the old one closes, so a
-    // certificate change (an ACME renewal) never refuses a connection.
-    const retire = () => {
-      if (old) void old.stop(false);
-    };
     if (certs.length === 0) {
-      retire();
+      this.front.stop();
+      this.retireQuic();
       return;
     }
-    const port = this.boundPort || this.configuredPort;
     try {
-      this.server = Bun.serve({
-        port,
+      this.front.update(certs);
+    } catch (e) {
+      return void this.logger.error("Unable to start the HTTPS listener", { port: this.options.port, error: (e as Error).message });
+    }
+    if (this.options.http3) this.startQuic(certs);
+  }
+
+  /**
+   * HTTP/3 on the TCP port's number, UDP only (`http1: false`). A new listener binds beside the old one
+   * (SO_REUSEPORT) before the old one closes, so a certificate change never refuses a client.
+   */
+  private startQuic(certs: CertEntry[]): void {
+    const old = this.quic;
+    this.quic = undefined;
+    try {
+      this.quic = Bun.serve({
+        port: this.front.port,
         reusePort: true,
-        hostname: this.hostname,
-        idleTimeout: this.idleTimeout,
+        hostname: this.options.hostname,
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         tls: certs,
-        // HTTP/2 over TLS as kamal-proxy offers it; with --http3 Bun also serves QUIC on the same port
-        // and advertises it with Alt-Svc on TCP responses.
-        http2: true,
-        http3: this.http3,
+        http1: false,
+        http3: true,
         fetch: (req, server) => {
           const ip = server.requestIP(req);
           const addr = ip?.address ?? "";
@@ -113,16 +113,21 @@ export class TlsListener {
             remoteAddr: addr.startsWith("::ffff:") ? addr.slice(7) : addr,
             remotePort: ip?.port ?? 0,
             tls: true,
-            port: this.configuredPort,
+            port: this.options.port,
             server,
           });
         },
         websocket: websocketHandler,
       });
-      this.boundPort = this.server.port ?? 0;
     } catch (e) {
-      this.logger.error("Unable to start the HTTPS listener", { port, error: (e as Error).message });
+      this.logger.error("Unable to start the HTTP/3 listener", { port: this.front.port, error: (e as Error).message });
     }
-    retire();
+    if (old) void old.stop(false);
+  }
+
+  private retireQuic(): void {
+    const old = this.quic;
+    this.quic = undefined;
+    if (old) void old.stop(false);
   }
 }

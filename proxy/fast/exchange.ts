@@ -33,6 +33,8 @@ export interface FastDeps {
   pool: UpstreamPool;
   /** The configured listener port, as the request log shows it. */
   port: number;
+  /** An `Alt-Svc` value for every answer (the HTTPS front end with --http3). */
+  altSvc?: () => string;
 }
 
 /** The client connection as an exchange sees it. */
@@ -221,13 +223,14 @@ export class Exchange implements ResponseSink, LoggedRequest {
     let out = `HTTP/1.1 ${r.status} ${r.reason || statusText(r.status)}\r\n`;
     for (let i = 0; i < r.names.length; i++) {
       const name = r.names[i]!;
-      if (HOP.has(name) || name === "content-length" || (dropEncoding && name === "content-encoding") || drop?.includes(name)) continue;
+      if (HOP.has(name) || name === "content-length" || (dropEncoding && name === "content-encoding") || drop?.includes(name) || (name === "alt-svc" && this.deps.altSvc)) continue;
       let value = r.values[i]!;
       if (scope && name === "set-cookie") value = scopeSetCookie(value, this.match.prefix, hostWithoutPort(this.rh.host));
       names.push(name);
       values.push(value);
       out += `${name}: ${value}\r\n`;
     }
+    if (this.deps.altSvc) out += `alt-svc: ${this.deps.altSvc()}\r\n`;
     this.respHeaders = new HeaderList(names, values);
     if (r.empty) {
       // HEAD, 204, 304: the upstream's length (if any) describes a body that is not sent.
@@ -395,6 +398,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
         res.headers.forEach((value, name) => {
           if (name !== "content-length") head += `${name}: ${value}\r\n`;
         });
+        if (this.deps.altSvc) head += `alt-svc: ${this.deps.altSvc()}\r\n`;
         this.heldHead = `${head}content-length: ${body.length}\r\n`;
         this.respHeaders = res.headers;
         this.bytes = body.length;

@@ -7,8 +7,8 @@
  * node:tls picks the certificate by SNI from a table that is swapped in place when certificates change
  * (no listener restart), and negotiates HTTP/2 or HTTP/1.1 by ALPN. HTTP/1.1 connections go through the
  * front end (front.ts) like plain ones; HTTP/2 connections are relayed, decrypted, to the chain's
- * Bun.serve on loopback, which speaks HTTP/2 there. With --http3 the port stays with Bun.serve (tls.ts),
- * which serves QUIC beside TCP.
+ * Bun.serve on loopback, which speaks HTTP/2 there. With --http3, Bun.serve answers QUIC on the same
+ * port's UDP side (tls.ts).
  */
 import type { SecureContext, Server, TLSSocket } from "node:tls";
 import type { Logger } from "../logging.ts";
@@ -112,11 +112,10 @@ export class TlsFront {
     // client's business: the connection is dropped without a word in the log.
     server.on("tlsClientError", (_e, socket) => socket.destroy());
     server.on("error", (e) => this.o.logger.error("HTTPS listener failed", { port: this.o.port, error: e.message }));
-    server.listen(this.boundPort || this.o.port, this.o.hostname ?? "0.0.0.0", () => {
-      const a = server.address();
-      if (a && typeof a === "object") this.boundPort = a.port;
-    });
+    server.listen(this.boundPort || this.o.port, this.o.hostname ?? "0.0.0.0");
     this.server = server;
+    // Bun binds at once, so the port is known here (HTTP/3 binds the same number next).
+    this.boundPort = this.port;
   }
 
   private accepted(socket: TLSSocket): void {

@@ -8,6 +8,7 @@ import type { Logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Router } from "../router.ts";
 import { type AcmeAnswers, withAcme } from "./acme.ts";
+import { withAltSvc } from "./alt-svc.ts";
 import { compose, type Handler } from "./compose.ts";
 import { withConnTimer } from "./conn-timer.ts";
 import { withRequestChecks } from "./request-checks.ts";
@@ -29,6 +30,7 @@ export interface ChainDeps {
 export function buildChain(d: ChainDeps): Handler {
   return compose(
     [
+      withAltSvc(), // on every answer over TCP TLS when HTTP/3 is on, errors included
       withRequestChecks(d.logger), // 400 for ambiguous requests, before anything reads them
       withConnTimer(d.connTimer), // no inactivity timeout while the request is handled
       withRequestStart(d.clock),

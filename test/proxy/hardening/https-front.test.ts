@@ -173,3 +173,22 @@ test("a WebSocket over HTTPS (wss://) is upgraded through the TLS front end and 
   expect(seen).toEqual(["https"]);
   ws.close();
 }, 15_000);
+
+test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on both lanes advertise it", async () => {
+  const p = await startProxy({ http3: true });
+  const up = upstream("h3");
+  const { cert, key } = selfSignedCert(["localhost"]);
+  expect((await p.deploy("web", up.addr, "--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
+  const port = p.server.tls.port;
+  const res = await fetch(`https://127.0.0.1:${port}/quic`, { protocol: "http3", headers: { host: "localhost" }, tls: { rejectUnauthorized: false } } as RequestInit);
+  expect([res.status, await res.text(), res.headers.has("alt-svc")]).toEqual([200, "h3", false]);
+  // A GET over TCP takes the fast lane, a POST the chain: both say where HTTP/3 is.
+  const c = await tlsClient(port, "localhost");
+  c.socket.write("GET /tcp HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  expect(await until(() => c.state.received.includes("\r\n\r\n"), 5000)).toBe(true);
+  c.socket.write("POST /tcp HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi");
+  expect(await until(() => c.state.received.split("HTTP/1.1 200").length === 3, 5000)).toBe(true);
+  expect(c.state.received.match(/alt-svc: .*/gi)).toEqual([`alt-svc: h3=":${port}"; ma=86400`, `alt-svc: h3=":${port}"; ma=86400`]);
+  c.socket.destroy();
+  expect(served(up).map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(["GET /quic", "GET /tcp", "POST /tcp"]);
+}, 15_000);
