@@ -3,8 +3,10 @@
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
 import { expect, test } from "bun:test";
+import tls from "node:tls";
 import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, startProxy } from "../helpers.ts";
+import { selfSignedCert } from "../tls-helpers.ts";
 import { rawConnect, statuses } from "./raw-client.ts";
 import { type Received, recordingUpstream } from "./recording-upstream.ts";
 
@@ -13,12 +15,33 @@ cleanupScope();
 /** How the app's answers end, so a kept-alive connection's answer is known to be complete. */
 const END = " (end)";
 
-async function setup() {
+/** Services a.test and b.test on one app; with `https`, TLS services (custom certificate) as well. */
+async function setup(https = false) {
   const p = await startProxy();
   const up = recordingUpstream((r) => new Response(`app saw ${r.method} ${r.path} host=${r.host} body=${r.body}${END}`));
-  expect((await p.deploy("a", up.addr, "--host=a.test")).code).toBe(0);
-  expect((await p.deploy("b", up.addr, "--host=b.test")).code).toBe(0);
+  const flags = [];
+  if (https) {
+    const { cert, key } = selfSignedCert(["a.test", "b.test"]);
+    flags.push("--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`);
+  }
+  expect((await p.deploy("a", up.addr, "--host=a.test", ...flags)).code).toBe(0);
+  expect((await p.deploy("b", up.addr, "--host=b.test", ...flags)).code).toBe(0);
   return { p, up };
+}
+
+/** `send` over TLS with HTTP/1.1 to the HTTPS port: what came back once the proxy closed (or after 1.5 s). */
+async function sendTls(port: number, bytes: string): Promise<string> {
+  let received = "";
+  const closed = Promise.withResolvers<void>();
+  const socket = tls.connect({ host: "127.0.0.1", port, servername: "a.test", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => socket.write(bytes));
+  socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+  socket.on("error", () => undefined);
+  socket.on("close", () => closed.resolve());
+  const timer = setTimeout(() => closed.resolve(), 1500);
+  await closed.promise;
+  clearTimeout(timer);
+  socket.destroy();
+  return received;
 }
 
 /**
@@ -69,6 +92,16 @@ for (const c of REFUSED) {
   test(`refused: ${c.name} → ${c.status}, the app receives nothing`, async () => {
     const { p, up } = await setup();
     const out = await send(p.port, c.bytes);
+    expect(statuses(out)).toEqual([c.status]);
+    expect(up.received).toEqual([]);
+  });
+}
+
+// The same bytes over HTTPS with HTTP/1.1: the TLS front end hands them to the same front end.
+for (const c of REFUSED) {
+  test(`refused over HTTPS: ${c.name} → ${c.status}, the app receives nothing`, async () => {
+    const { p, up } = await setup(true);
+    const out = await sendTls(p.server.tls.port, c.bytes);
     expect(statuses(out)).toEqual([c.status]);
     expect(up.received).toEqual([]);
   });

@@ -5,8 +5,10 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { ServerWebSocket } from "bun";
+import { freePort } from "../../support/free-port.ts";
 import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, sleep, upstream } from "../helpers.ts";
+import { selfSignedCert } from "../tls-helpers.ts";
 import { spawnProxyProcess, tempHome } from "./proxy-process.ts";
 
 cleanupScope();
@@ -25,10 +27,17 @@ function rss(pid: number): number {
   return Number(line.split(/\s+/)[1]) * 1024;
 }
 
-async function proxyProcess() {
-  const px = await spawnProxyProcess(tempHome("proxy-ws-bp-"));
-  const deploy = (target: string) => px.cli("deploy", "ws", `--target=${target}`, "--health-check-interval=20ms");
-  return { ...px, deploy };
+/** A proxy process; with `tls`, the service is HTTPS-only on `localhost` and `url` is wss://. */
+async function proxyProcess(tls = false) {
+  const httpsPort = tls ? await freePort() : 0;
+  const px = await spawnProxyProcess(tempHome("proxy-ws-bp-"), { flags: tls ? [`--https-port=${httpsPort}`] : [] });
+  const certFlags = () => {
+    const { cert, key } = selfSignedCert(["localhost"]);
+    return ["--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`];
+  };
+  const deploy = (target: string) => px.cli("deploy", "ws", `--target=${target}`, "--health-check-interval=20ms", ...(tls ? certFlags() : []));
+  const url = (path: string) => (tls ? `wss://localhost:${httpsPort}${path}` : `ws://127.0.0.1:${px.port}${path}`);
+  return { ...px, deploy, url };
 }
 
 /** Sends 1 MiB messages (numbered) as fast as `canSend` allows, up to `total` bytes. */
@@ -50,51 +59,53 @@ function flood(send: (m: Uint8Array<ArrayBuffer>) => void, canSend: () => boolea
   return { state, done: pump() };
 }
 
-test("a client that never reads while the app sends: the proxy stops reading the app, RSS stays flat, nothing is lost", async () => {
-  const px = await proxyProcess();
-  let appSocket: ServerWebSocket<unknown> | undefined;
-  const opened = Promise.withResolvers<void>();
-  const app = upstream("app", (req, srv) => (srv.upgrade(req) ? undefined : new Response("ok")), {
-    open(ws: ServerWebSocket<unknown>) {
-      appSocket = ws;
-      opened.resolve();
-    },
-    message() {},
-  });
-  expect(await px.deploy(app.addr)).toBe(0);
-  const client = new WebSocket(`ws://127.0.0.1:${px.port}/feed`) as PausableWebSocket;
-  client.binaryType = "arraybuffer";
-  const received: number[] = [];
-  client.onmessage = (e) => received.push(new DataView(e.data as ArrayBuffer).getUint32(0));
-  await new Promise((r) => (client.onopen = r));
-  await opened.promise;
-  client.pause();
-  await sleep(300);
-  const before = rss(px.proc.pid);
+for (const tls of [false, true]) {
+  test(`a client that never reads while the app sends${tls ? " (wss://, through the TLS front end)" : ""}: the proxy stops reading the app, RSS stays flat, nothing is lost`, async () => {
+    const px = await proxyProcess(tls);
+    let appSocket: ServerWebSocket<unknown> | undefined;
+    const opened = Promise.withResolvers<void>();
+    const app = upstream("app", (req, srv) => (srv.upgrade(req) ? undefined : new Response("ok")), {
+      open(ws: ServerWebSocket<unknown>) {
+        appSocket = ws;
+        opened.resolve();
+      },
+      message() {},
+    });
+    expect(await px.deploy(app.addr)).toBe(0);
+    const client = new WebSocket(px.url("/feed"), { tls: { rejectUnauthorized: false } } as unknown as string[]) as PausableWebSocket;
+    client.binaryType = "arraybuffer";
+    const received: number[] = [];
+    client.onmessage = (e) => received.push(new DataView(e.data as ArrayBuffer).getUint32(0));
+    await new Promise((r) => (client.onopen = r));
+    await opened.promise;
+    client.pause();
+    await sleep(300);
+    const before = rss(px.proc.pid);
 
-  // The app sends as fast as its own socket lets it (it respects back-pressure from the proxy).
-  const f = flood(
-    (m) => appSocket!.send(m),
-    () => appSocket!.getBufferedAmount() < 4 * MiB,
-    FLOOD,
-  );
-  await sleep(5000);
-  const grown = rss(px.proc.pid) - before;
-  const sentWhilePaused = f.state.sent;
-  expect(grown).toBeLessThan(RSS_BOUND);
-  // The app was held back: it could not push anywhere near the 300 MiB it wanted to.
-  expect(sentWhilePaused).toBeLessThan(100 * MiB);
+    // The app sends as fast as its own socket lets it (it respects back-pressure from the proxy).
+    const f = flood(
+      (m) => appSocket!.send(m),
+      () => appSocket!.getBufferedAmount() < 4 * MiB,
+      FLOOD,
+    );
+    await sleep(5000);
+    const grown = rss(px.proc.pid) - before;
+    const sentWhilePaused = f.state.sent;
+    expect(grown).toBeLessThan(RSS_BOUND);
+    // The app was held back: it could not push anywhere near the 300 MiB it wanted to.
+    expect(sentWhilePaused).toBeLessThan(100 * MiB);
 
-  // Once the client reads again, everything arrives, in order, and the rest of the flood flows.
-  f.state.stop = true;
-  await f.done;
-  const total = f.state.sent / MiB;
-  client.resume();
-  await waitFor(() => received.length >= total, `${total} messages at the client`, 10_000, 25);
-  expect(received.length).toBe(total);
-  expect(received).toEqual(Array.from({ length: total }, (_, i) => i));
-  client.close();
-}, 40_000);
+    // Once the client reads again, everything arrives, in order, and the rest of the flood flows.
+    f.state.stop = true;
+    await f.done;
+    const total = f.state.sent / MiB;
+    client.resume();
+    await waitFor(() => received.length >= total, `${total} messages at the client`, 10_000, 25);
+    expect(received.length).toBe(total);
+    expect(received).toEqual(Array.from({ length: total }, (_, i) => i));
+    client.close();
+  }, 40_000);
+}
 
 test("an app that never reads while the client sends: the proxy stops reading the client, RSS stays flat", async () => {
   const px = await proxyProcess();
@@ -110,7 +121,7 @@ test("an app that never reads while the client sends: the proxy stops reading th
     },
   });
   expect(await px.deploy(app.addr)).toBe(0);
-  const client = new WebSocket(`ws://127.0.0.1:${px.port}/upload`);
+  const client = new WebSocket(px.url("/upload"));
   await new Promise((r) => (client.onopen = r));
   await sleep(300);
   const before = rss(px.proc.pid);
