@@ -192,3 +192,21 @@ test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on bo
   c.socket.destroy();
   expect(served(up).map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(["GET /quic", "GET /tcp", "POST /tcp"]);
 }, 15_000);
+
+test("a graceful stop closes an idle HTTP/2 session at once, as Bun.serve did (no wait for the 10 s deadline)", async () => {
+  const { p } = await twoTlsServices();
+  const session = http2.connect(`https://127.0.0.1:${p.server.tls.port}`, { servername: "b.test", rejectUnauthorized: false });
+  session.on("error", () => undefined);
+  const closed = new Promise<void>((resolve) => session.on("close", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const req = session.request({ ":path": "/idle", ":authority": "b.test" });
+    req.on("data", () => undefined);
+    req.on("end", () => resolve());
+    req.on("error", reject);
+    req.end();
+  });
+  const started = performance.now();
+  await p.stop();
+  expect(performance.now() - started).toBeLessThan(3000);
+  await closed;
+}, 15_000);
