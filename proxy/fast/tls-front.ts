@@ -71,10 +71,6 @@ export class TlsFront {
     return a && typeof a === "object" ? a.port : 0;
   }
 
-  get listening(): boolean {
-    return this.server !== undefined;
-  }
-
   /**
    * Serves these certificates from now on; the first answers clients without SNI or with a name no
    * certificate has. New handshakes use the new table; connections already made keep theirs.

@@ -107,37 +107,39 @@ for (const tls of [false, true]) {
   }, 40_000);
 }
 
-test("an app that never reads while the client sends: the proxy stops reading the client, RSS stays flat", async () => {
-  const px = await proxyProcess();
-  let appReceived = 0;
-  let appSocket: ServerWebSocket<unknown> | undefined;
-  const app = upstream("app", (req, srv) => (srv.upgrade(req) ? undefined : new Response("ok")), {
-    open(ws: ServerWebSocket<unknown>) {
-      appSocket = ws;
-      ws.pause();
-    },
-    message(_ws: unknown, m: ArrayBuffer) {
-      appReceived += m.byteLength;
-    },
-  });
-  expect(await px.deploy(app.addr)).toBe(0);
-  const client = new WebSocket(px.url("/upload"));
-  await new Promise((r) => (client.onopen = r));
-  await sleep(300);
-  const before = rss(px.proc.pid);
-  const f = flood(
-    (m) => client.send(m),
-    () => client.bufferedAmount < 4 * MiB,
-    FLOOD,
-  );
-  await sleep(5000);
-  expect(rss(px.proc.pid) - before).toBeLessThan(RSS_BOUND);
-  expect(f.state.sent).toBeLessThan(100 * MiB);
-  f.state.stop = true;
-  await f.done;
-  const sent = f.state.sent;
-  appSocket!.resume();
-  await waitFor(() => appReceived >= sent, `${sent} bytes at the app`, 10_000, 25);
-  expect(appReceived).toBe(sent);
-  client.close();
-}, 40_000);
+for (const tls of [false, true]) {
+  test(`an app that never reads while the client sends${tls ? " (wss://, through the TLS front end)" : ""}: the proxy stops reading the client, RSS stays flat`, async () => {
+    const px = await proxyProcess(tls);
+    let appReceived = 0;
+    let appSocket: ServerWebSocket<unknown> | undefined;
+    const app = upstream("app", (req, srv) => (srv.upgrade(req) ? undefined : new Response("ok")), {
+      open(ws: ServerWebSocket<unknown>) {
+        appSocket = ws;
+        ws.pause();
+      },
+      message(_ws: unknown, m: ArrayBuffer) {
+        appReceived += m.byteLength;
+      },
+    });
+    expect(await px.deploy(app.addr)).toBe(0);
+    const client = new WebSocket(px.url("/upload"), { tls: { rejectUnauthorized: false } } as unknown as string[]);
+    await new Promise((r) => (client.onopen = r));
+    await sleep(300);
+    const before = rss(px.proc.pid);
+    const f = flood(
+      (m) => client.send(m),
+      () => client.bufferedAmount < 4 * MiB,
+      FLOOD,
+    );
+    await sleep(5000);
+    expect(rss(px.proc.pid) - before).toBeLessThan(RSS_BOUND);
+    expect(f.state.sent).toBeLessThan(100 * MiB);
+    f.state.stop = true;
+    await f.done;
+    const sent = f.state.sent;
+    appSocket!.resume();
+    await waitFor(() => appReceived >= sent, `${sent} bytes at the app`, 10_000, 25);
+    expect(appReceived).toBe(sent);
+    client.close();
+  }, 40_000);
+}
