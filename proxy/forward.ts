@@ -85,9 +85,9 @@ export async function forwardRequest(input: ForwardInput): Promise<Response> {
   // Bun.serve drops a connection on which a pipelined request follows one still being handled, and
   // aborts the first request's signal only some event-loop turns later: one on plain HTTP, three over
   // TLS (measured, idle and under load). Sending nothing upstream before then means such a request is
-  // never executed by the app (see pipelining.test.ts). On plain HTTP the front end hands the chain one
-  // request at a time, so this only matters for connections it relays raw and for HTTPS.
-  await pipelineGuard(ctx.conn.tls);
+  // never executed by the app (see pipelining.test.ts). The front ends hand the chain one request at a
+  // time over plain loopback links, HTTPS ones included, so this only matters for links they relay raw.
+  await pipelineGuard();
   if (req.signal.aborted) return clientGone(ctx);
   // Left in place when the request is over: Bun never aborts a finished request's signal (checked), and
   // aborting a spent controller would do nothing anyway; removing it was ~2 % of a request's CPU.
@@ -203,15 +203,12 @@ function bodyTimedOut(pages: PageSet | undefined): Response {
   return renderErrorPage(408, "", pages, { connection: "close" });
 }
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** The event-loop turns Bun.serve takes to abort a request whose connection it dropped (see above). */
-export async function pipelineGuard(tls: boolean): Promise<void> {
-  await nextTurn();
-  if (tls) {
-    await nextTurn();
-    await nextTurn();
-  }
+/**
+ * The event-loop turn Bun.serve takes to abort a request whose plain-HTTP connection it dropped (see
+ * above). Every connection the chain gets is a plain one: its own TLS (HTTP/3) has no pipelining.
+ */
+export function pipelineGuard(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The client went away: nothing to send, logged as 499. */

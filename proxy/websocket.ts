@@ -74,7 +74,7 @@ export async function proxyWebSocket(ctx: RequestContext, target: string, inflig
   });
 
   // As in forward.ts: a pipelined request behind this one makes Bun drop the connection a few turns later.
-  await pipelineGuard(ctx.conn.tls);
+  await pipelineGuard();
   if (ctx.req.signal.aborted) {
     ctx.loggedStatus = 499;
     return new Response(null, { status: 499 });
