@@ -1,5 +1,5 @@
 /**
- * Test harness: a real proxy (Bun.serve on 127.0.0.1, random ports) with its control socket in a temp
+ * Test harness: a real proxy (listening on 127.0.0.1, random ports) with its control socket in a temp
  * dir, real upstream servers, and the real command line talking to the socket.
  */
 import { mkdtempSync, rmSync } from "node:fs";

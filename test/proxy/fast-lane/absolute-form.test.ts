@@ -1,7 +1,7 @@
 /**
  * An absolute-form request target (RFC 9112 §3.2.2): the authority in the URI wins over the Host header,
- * for routing and for the Host the app sees. Today's Bun.serve front end routes by Host instead (see
- * test/proxy/hardening/smuggling.test.ts); these tests are written for the fast lane.
+ * for routing and for the Host the app sees (Bun.serve alone rebuilds the URL from Host). HTTPS:
+ * test/proxy/hardening/https-front.test.ts.
  */
 import { expect, test } from "bun:test";
 import { cleanupScope, startProxy } from "../helpers.ts";

@@ -153,7 +153,7 @@ test(
     expect(logs[0]!.request_id).toMatch(UUID);
     expect(typeof logs[0]!.duration).toBe("number");
     expect(logs[1]).toMatchObject({ status: 200, path: "/second", query: "", resp_content_length: "seen /second".length });
-    // The same keys, in the same order, as the Bun.serve front end writes.
+    // The same keys, in the same order, as the chain's log line.
     const keys = [
       "time",
       "level",

@@ -1,7 +1,7 @@
 /**
  * Pipelined requests (several in one write) are answered in order, each exactly once, and the app sees
- * them in order. Today's Bun.serve front end drops such connections (test/proxy/hardening/pipelining.test.ts
- * documents it); these tests are written for the fast lane, which answers them.
+ * them in order, on the fast lane (Bun.serve alone drops such connections: test/proxy/hardening/pipelining.test.ts
+ * shows it, and covers the chain and HTTPS).
  */
 import { expect, test } from "bun:test";
 import { cleanupScope, startProxy } from "../helpers.ts";
