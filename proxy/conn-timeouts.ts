@@ -12,7 +12,9 @@
  *   - the request body has its own per-read timer (`body-watch.ts`): a client that stops sending gets 408,
  *     one that keeps sending, however slowly, is never cut.
  * Bun's timer is an inactivity timer, so a client that trickles header bytes resets it; a total header
- * deadline (Go's ReadHeaderTimeout) is not possible on Bun.serve (see test/proxy/hardening).
+ * deadline (Go's ReadHeaderTimeout) is not possible on Bun.serve. Clients never reach the chain's
+ * Bun.serve directly, though: the front ends (fast/front.ts) keep real deadlines for the header read and
+ * the keep-alive wait, and these timers bound the chain's side of their links.
  */
 import type { Server } from "bun";
 

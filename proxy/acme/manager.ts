@@ -6,8 +6,8 @@
  * (when to renew, backoff), on-demand.ts (the on-demand policy), store.ts (the cache).
  *
  * * Every host of such a service gets an ECDSA certificate, issued through HTTP-01 (the challenge is
- *   answered on plain HTTP before any redirect, see `intercept`). TLS-ALPN-01 is not offered: Bun.serve
- *   cannot negotiate the `acme-tls/1` protocol nor pick a certificate by ALPN (proxy/README.md).
+ *   answered on plain HTTP before any redirect, see `intercept`). TLS-ALPN-01 is not offered: the HTTPS
+ *   front end does not negotiate the `acme-tls/1` protocol (proxy/README.md).
  * * Account key and certificates live in the cache (store.ts): a restart serves the cached certificate
  *   without contacting the CA; only missing, expiring or unusable certificates are ordered.
  * * Renewal starts a third of the lifetime before expiry (at most 30 days before, as autocert), and the
@@ -16,8 +16,8 @@
  * * Any ACME directory works (`--tls-acme-directory` on run or deploy), with an external account binding
  *   when the CA wants one (`--tls-acme-eab-kid`/`--tls-acme-eab-hmac-key`), and extra CA certificates
  *   can be trusted for talking to it (`--tls-acme-ca`: Pebble's and private CAs' test certificates).
- * * On-demand TLS: Bun.serve takes a static certificate list, so a certificate cannot be ordered during a
- *   handshake. Instead the first plain-HTTP request for a host of an on-demand service asks the policy
+ * * On-demand TLS: certificates are not ordered during a handshake (the HTTPS front end serves the
+ *   certificates it has). Instead the first plain-HTTP request for a host of an on-demand service asks the policy
  *   URL, orders the certificate (waiting for it briefly) and only then redirects to HTTPS. Cached
  *   on-demand certificates are loaded at start, so they serve at once after a restart.
  */
