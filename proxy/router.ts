@@ -50,6 +50,11 @@ export class Router {
     return undefined;
   }
 
+  /** The service a host goes to under any path (the first binding): what a TLS handshake knows of. */
+  serviceForHost(host: string): Service | undefined {
+    return this.bindingsFor(host)?.[0]?.service;
+  }
+
   /** The name of another service already owning one of these (host, prefix) pairs, if any. */
   conflict(name: string, hosts: readonly string[], prefixes: readonly string[]): string | undefined {
     for (const host of hostKeys(hosts)) {

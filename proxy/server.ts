@@ -101,7 +101,17 @@ export class ProxyServer {
       chainPort: () => this.http?.port ?? 0,
       peers: this.peers,
     });
-    const tlsFront = new TlsFront(this.httpsFront, { hostname: options.hostname, port: options.httpsPort, handshakeTimeoutMs: this.timeouts.readHeader, logger: this.logger });
+    const tlsFront = new TlsFront(this.httpsFront, {
+      hostname: options.hostname,
+      port: options.httpsPort,
+      handshakeTimeoutMs: this.timeouts.readHeader,
+      logger: this.logger,
+      unknownName: async (name) => {
+        await this.acme.duringHandshake(name, this.router.serviceForHost(name));
+        // A certificate found in the cache is held without a change being announced: serve it now.
+        if (this.acme.certificate(name)) this.tls.sync();
+      },
+    });
     this.tls = new TlsListener(this.router, tlsFront, (req, conn) => this.handle(req, conn), this.logger, { hostname: options.hostname, port: options.httpsPort, http3 });
     this.acme = new AcmeManager({
       logger: this.logger,

@@ -16,9 +16,10 @@
  * * Any ACME directory works (`--tls-acme-directory` on run or deploy), with an external account binding
  *   when the CA wants one (`--tls-acme-eab-kid`/`--tls-acme-eab-hmac-key`), and extra CA certificates
  *   can be trusted for talking to it (`--tls-acme-ca`: Pebble's and private CAs' test certificates).
- * * On-demand TLS: certificates are not ordered during a handshake (the HTTPS front end serves the
- *   certificates it has). Instead the first plain-HTTP request for a host of an on-demand service asks the policy
- *   URL, orders the certificate (waiting for it briefly) and only then redirects to HTTPS. Cached
+ * * On-demand TLS: the first TLS handshake for a host of an on-demand service without a certificate
+ *   (`duringHandshake`, from the HTTPS front end's SNI lookup), or the first plain-HTTP request for it,
+ *   asks the policy URL, orders the certificate and waits for it briefly; the handshake then gets the new
+ *   certificate, the request its redirect to HTTPS. Cached
  *   on-demand certificates are loaded at start, so they serve at once after a restart.
  */
 import { readdirSync } from "node:fs";
@@ -228,6 +229,16 @@ export class AcmeManager {
       if (host && !this.managed.get(host)?.cert) return this.onDemand(host, service).then(() => undefined);
     }
     return undefined;
+  }
+
+  /**
+   * A TLS handshake names a host with no certificate: for an on-demand service, order one (policy
+   * first) and wait briefly, as kamal-proxy's autocert does. Resolves once there is nothing more to wait for.
+   */
+  duringHandshake(host: string, service: AcmeService | undefined): Promise<void> {
+    const name = host.toLowerCase().replace(/\.$/, "");
+    if (!service?.tlsEnabled || !service.options.tls_on_demand_url || !name || this.managed.get(name)?.cert) return Promise.resolve();
+    return this.onDemand(name, service);
   }
 
   private async onDemand(host: string, service: AcmeService): Promise<void> {

@@ -63,8 +63,30 @@ export class TlsFront {
 
   constructor(
     private readonly front: FastFront,
-    private readonly o: { hostname?: string; port: number; handshakeTimeoutMs: number; logger: Logger },
+    private readonly o: {
+      hostname?: string;
+      port: number;
+      handshakeTimeoutMs: number;
+      logger: Logger;
+      /** A handshake named a host no certificate has: a chance to get one (on-demand TLS) before answering. */
+      unknownName?: (name: string) => Promise<void>;
+    },
   ) {}
+
+  private contextFor(name: string): SecureContext | undefined {
+    return this.contexts.get(name) ?? this.contexts.get(wildcardOf(name) ?? "");
+  }
+
+  /** SNI: the host's certificate, else (after an on-demand order, if one applies) the default one. */
+  private pick(servername: string, done: (err: Error | null, ctx?: SecureContext) => void): void {
+    const name = servername.toLowerCase();
+    const ctx = this.contextFor(name);
+    if (ctx || !this.o.unknownName) return done(null, ctx);
+    this.o.unknownName(name).then(
+      () => done(null, this.contextFor(name)),
+      () => done(null, undefined),
+    );
+  }
 
   get port(): number {
     const a = this.server?.address();
@@ -100,7 +122,7 @@ export class TlsFront {
         key: first.key,
         ALPNProtocols: ["h2", "http/1.1"],
         handshakeTimeout: this.o.handshakeTimeoutMs > 0 ? this.o.handshakeTimeoutMs : undefined,
-        SNICallback: (name, done) => done(null, this.contexts.get(name.toLowerCase()) ?? this.contexts.get(wildcardOf(name.toLowerCase()) ?? "")),
+        SNICallback: (name, done) => this.pick(name, done),
       },
       (socket) => this.accepted(socket),
     );

@@ -19,6 +19,7 @@ import { freePort } from "../support/free-port.ts";
 import { type Pebble, startPebble } from "../support/pebble.ts";
 import { waitFor } from "../support/wait.ts";
 import { cleanupScope, FAST, upstream } from "./helpers.ts";
+import { selfSignedCert } from "./tls-helpers.ts";
 
 cleanupScope();
 
@@ -221,6 +222,30 @@ describe.skipIf(!hasPebble)("ACME with Pebble", () => {
       policy.server.stop(true);
     }
   }, 40_000);
+  test("on-demand TLS: an HTTPS handshake for a new allowed host gets its certificate, ordered during the handshake", async () => {
+    const dir = tempDir();
+    const app = upstream("od-tls-app");
+    const policy = upstream("policy", (req) => new Response(null, { status: new URL(req.url).searchParams.get("host") === "first.test" ? 200 : 403 }));
+    const p = await startProxy(dir, httpPort, pebble);
+    try {
+      // A custom certificate for another host opens the HTTPS port (on-demand hosts have none yet).
+      const { cert, key } = selfSignedCert(["other.test"]);
+      expect((await p.cli("deploy", "other", `--target=${app.addr}`, ...FAST, "--host=other.test", "--tls", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
+      expect((await p.cli("deploy", "od", `--target=${app.addr}`, ...FAST, "--tls", `--tls-on-demand-url=http://${policy.addr}/allow`)).err).toBe("");
+      expect(p.server.acme.certificate("first.test")).toBeUndefined();
+      // No plain-HTTP request first: the handshake itself waits for the certificate, which verifies.
+      const secure = await httpsVerified(p, "first.test", await pebble.rootPem());
+      expect([secure.status, await secure.text()]).toEqual([200, "od-tls-app"]);
+      expect(p.server.acme.certificate("first.test")).toBeDefined();
+      // A host the policy refuses gets no order, and the handshake goes on with the default certificate.
+      await expect(httpsVerified(p, "refused.test", await pebble.rootPem())).rejects.toThrow();
+      expect(p.server.acme.certificate("refused.test")).toBeUndefined();
+    } finally {
+      await p.stop();
+      app.server.stop(true);
+      policy.server.stop(true);
+    }
+  }, 60_000);
   test("on-demand TLS with a path: the app itself answers whether a host may have a certificate", async () => {
     const dir = tempDir();
     const app = upstream("od-path-app", (req) => {
