@@ -81,7 +81,7 @@ export class TlsFront {
   private pick(servername: string, done: (err: Error | null, ctx?: SecureContext) => void): void {
     const name = servername.toLowerCase();
     const ctx = this.contextFor(name);
-    if (ctx || !this.o.unknownName) return done(null, ctx);
+    if (ctx || !this.o.unknownName) return void done(null, ctx);
     this.o.unknownName(name).then(
       () => done(null, this.contextFor(name)),
       () => done(null, undefined),
