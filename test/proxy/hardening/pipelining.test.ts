@@ -6,7 +6,6 @@
  * requests in order, over HTTPS too (more cases in test/proxy/fast-lane/pipelining.test.ts).
  */
 import { expect, test } from "bun:test";
-import tls from "node:tls";
 import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, sleep, startProxy } from "../helpers.ts";
 import { selfSignedCert } from "../tls-helpers.ts";
@@ -59,20 +58,11 @@ test("a POST with a body and a GET in one write: both answered in order, each ex
 
 /** Sends `text` in one write over TLS with HTTP/1.1 and collects what comes back until `enough` or 3 s. */
 async function overTls(port: number, text: string, enough: (received: string) => boolean): Promise<string> {
-  let received = "";
-  const done = Promise.withResolvers<void>();
-  const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => socket.write(text));
-  socket.on("data", (d: Buffer) => {
-    received += d.toString("latin1");
-    if (enough(received)) done.resolve();
-  });
-  socket.on("error", () => undefined);
-  socket.on("close", () => done.resolve());
-  const timer = setTimeout(() => done.resolve(), 3000);
-  await done.promise;
-  clearTimeout(timer);
-  socket.destroy();
-  return received;
+  const c = await rawConnect(port, { tls: { servername: "localhost" } });
+  c.write(text);
+  await c.until(() => enough(c.received) || c.closed, 3000);
+  c.destroy();
+  return c.received;
 }
 
 async function tlsProxy(http3: boolean) {

@@ -3,6 +3,7 @@
  * everything the proxy sends, and know when (and whether) the proxy closed the connection.
  */
 import net from "node:net";
+import tls from "node:tls";
 
 export interface RawConn {
   write(text: string | Uint8Array): void;
@@ -21,10 +22,14 @@ export interface RawConn {
   destroy(): void;
 }
 
-export async function rawConnect(port: number): Promise<RawConn> {
-  const socket = net.connect(port, "127.0.0.1");
+/**
+ * Connects to 127.0.0.1:`port`; with `tls`, to the HTTPS port as an HTTP/1.1 client (ALPN) sending that
+ * server name, trusting any certificate: the same bytes then go through the TLS front end.
+ */
+export async function rawConnect(port: number, opts: { tls?: { servername: string } } = {}): Promise<RawConn> {
+  const socket = opts.tls ? tls.connect({ host: "127.0.0.1", port, servername: opts.tls.servername, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }) : net.connect(port, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
+    socket.once(opts.tls ? "secureConnect" : "connect", resolve);
     socket.once("error", reject);
   });
   let received = "";
@@ -33,7 +38,7 @@ export async function rawConnect(port: number): Promise<RawConn> {
   const notify = () => {
     for (const w of [...waiters]) w();
   };
-  socket.on("data", (d) => {
+  socket.on("data", (d: Buffer) => {
     received += d.toString("latin1");
     notify();
   });

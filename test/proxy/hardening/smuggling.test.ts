@@ -3,7 +3,6 @@
  * gets AND what the app received (nothing, or exactly one whole request; never a second, smuggled one).
  */
 import { expect, test } from "bun:test";
-import tls from "node:tls";
 import { waitFor } from "../../support/wait.ts";
 import { cleanupScope, startProxy } from "../helpers.ts";
 import { selfSignedCert } from "../tls-helpers.ts";
@@ -29,28 +28,13 @@ async function setup(https = false) {
   return { p, up };
 }
 
-/** `send` over TLS with HTTP/1.1 to the HTTPS port: what came back once the proxy closed (or after 1.5 s). */
-async function sendTls(port: number, bytes: string): Promise<string> {
-  let received = "";
-  const closed = Promise.withResolvers<void>();
-  const socket = tls.connect({ host: "127.0.0.1", port, servername: "a.test", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => socket.write(bytes));
-  socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
-  socket.on("error", () => undefined);
-  socket.on("close", () => closed.resolve());
-  const timer = setTimeout(() => closed.resolve(), 1500);
-  await closed.promise;
-  clearTimeout(timer);
-  socket.destroy();
-  return received;
-}
-
 /**
  * Send the bytes and return what came back: everything until the proxy closes the connection (a
  * refused request), or, for an accepted one kept alive, until `answered` (the end of the app's answer)
  * arrived.
  */
-async function send(port: number, bytes: string, answered?: string): Promise<string> {
-  const c = await rawConnect(port);
+async function send(port: number, bytes: string, answered?: string, tls?: { servername: string }): Promise<string> {
+  const c = await rawConnect(port, { tls });
   c.write(bytes);
   if (answered) await c.waitFor(answered, 5000);
   else await c.waitClosed(1500);
@@ -101,7 +85,7 @@ for (const c of REFUSED) {
 for (const c of REFUSED) {
   test(`refused over HTTPS: ${c.name} → ${c.status}, the app receives nothing`, async () => {
     const { p, up } = await setup(true);
-    const out = await sendTls(p.server.tls.port, c.bytes);
+    const out = await send(p.server.tls.port, c.bytes, undefined, { servername: "a.test" });
     expect(statuses(out)).toEqual([c.status]);
     expect(up.received).toEqual([]);
   });
