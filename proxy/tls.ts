@@ -43,8 +43,7 @@ export class TlsListener {
   /** Stops accepting on the HTTPS port (TCP and UDP); open connections are closed by their owners. */
   stop(): void {
     this.front.stop();
-    const quic = this.quic;
-    if (quic) void quic.stop(false);
+    this.retireQuic();
   }
 
   /** The Bun.serve listeners (HTTP/3), for shutdown. */

@@ -28,7 +28,12 @@ export function runFlags(env: Env): FlagSpec[] {
     { name: "http3", type: "bool", default: false, usage: "Enable HTTP/3" },
     // kamal-proxy's newer releases have these three timeouts (ReadHeaderTimeout, IdleTimeout,
     // RequestBodyTimeout) but no published flag names yet; these follow its field names.
-    { name: "read-header-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.readHeader, usage: "Close a connection that stops sending its request headers for this long (0 disables)" },
+    {
+      name: "read-header-timeout",
+      type: "duration",
+      default: DEFAULT_CONN_TIMEOUTS.readHeader,
+      usage: "Close a connection whose TLS handshake or request headers are not complete this long after they began (0 disables)",
+    },
     { name: "idle-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.idle, usage: "Close a keep-alive connection that stays idle for this long (0 disables)" },
     { name: "request-body-timeout", type: "duration", default: DEFAULT_CONN_TIMEOUTS.requestBody, usage: "Answer 408 when a client stops sending its request body for this long (0 disables)" },
     { name: "tls-acme-directory", type: "string", default: envString(env, "TLS_ACME_DIRECTORY"), usage: "ACME directory URL for automatic certificates (default Let's Encrypt)" },

@@ -129,7 +129,11 @@ export class TlsFront {
     // A failed handshake (a scanner, a client that does not trust the certificate, a timeout) is the
     // client's business: the connection is dropped without a word in the log.
     server.on("tlsClientError", (_e, socket) => socket.destroy());
-    server.on("error", (e) => this.o.logger.error("HTTPS listener failed", { port: this.o.port, error: e.message }));
+    server.on("error", (e) => {
+      this.o.logger.error("Unable to start the HTTPS listener", { port: this.o.port, error: e.message });
+      // Not listening (the port is taken, say): the next certificate change tries again.
+      if (this.server === server) this.server = undefined;
+    });
     server.listen(this.boundPort || this.o.port, this.o.hostname ?? "0.0.0.0");
     this.server = server;
     // Bun binds at once, so the port is known here (HTTP/3 binds the same number next).

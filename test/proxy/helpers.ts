@@ -46,7 +46,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startProxy(opts: { metricsPort?: number; dir?: string; http3?: boolean; timeouts?: Partial<ConnTimeouts> } = {}): Promise<Harness> {
+export async function startProxy(opts: { metricsPort?: number; httpsPort?: number; dir?: string; http3?: boolean; timeouts?: Partial<ConnTimeouts> } = {}): Promise<Harness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "proxy-test-"));
   const home = join(dir, "home");
   const socket = join(dir, "kamal-proxy.sock");
@@ -55,7 +55,7 @@ export async function startProxy(opts: { metricsPort?: number; dir?: string; htt
   const logs: string[] = [];
   const server = new ProxyServer({
     httpPort: 0,
-    httpsPort: 0,
+    httpsPort: opts.httpsPort ?? 0,
     metricsPort: opts.metricsPort ?? 0,
     http3: opts.http3,
     socketPath: socket,

@@ -6,7 +6,9 @@
  */
 import { expect, test } from "bun:test";
 import http2 from "node:http2";
+import net from "node:net";
 import tls from "node:tls";
+import { freePort } from "../../support/free-port.ts";
 import { cleanupScope, sleep, startProxy, upstream } from "../helpers.ts";
 import { selfSignedCert } from "../tls-helpers.ts";
 import { rawConnect } from "./raw-client.ts";
@@ -209,4 +211,22 @@ test("a graceful stop closes an idle HTTP/2 session at once, as Bun.serve did (n
   await p.stop();
   expect(performance.now() - started).toBeLessThan(3000);
   await closed;
+}, 15_000);
+
+test("an HTTPS port that is taken is reported, and the next certificate change binds it once it is free", async () => {
+  const port = await freePort();
+  const blocker = net.createServer().listen(port, "127.0.0.1");
+  await new Promise((r) => blocker.once("listening", r));
+  const p = await startProxy({ httpsPort: port });
+  const deployTls = async (name: string) => {
+    const { cert, key } = selfSignedCert([`${name}.test`]);
+    return (await p.deploy(name, upstream(name).addr, `--host=${name}.test`, "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code;
+  };
+  expect(await deployTls("a")).toBe(0);
+  expect(await until(() => p.logs.some((l) => l.includes("Unable to start the HTTPS listener") && l.includes("EADDRINUSE")), 3000)).toBe(true);
+  await new Promise((r) => blocker.close(r));
+  expect(await deployTls("b")).toBe(0);
+  const c = await tlsClient(port, "b.test");
+  expect(c.subject).toBe("b.test");
+  c.socket.destroy();
 }, 15_000);
