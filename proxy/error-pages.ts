@@ -36,10 +36,16 @@ function statusText(status: number): string {
   return GO_STATUS_TEXT[status] ?? STATUS_TEXT[status] ?? "";
 }
 
-export function renderErrorPage(status: number, message = "", custom?: PageSet, extraHeaders?: HeadersInit): Response {
+export const ERROR_PAGE_TYPE = "text/html; charset=utf-8";
+
+/** The HTML of a proxy-made answer: the service's page for the status, else the built-in, else a heading. */
+export function errorPageHtml(status: number, message = "", custom?: PageSet): string {
   const tpl = custom?.get(status) ?? builtins.get(status);
-  const body = tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${statusText(status)}</h1>`;
+  return tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${statusText(status)}</h1>`;
+}
+
+export function renderErrorPage(status: number, message = "", custom?: PageSet, extraHeaders?: HeadersInit): Response {
   const headers = new Headers(extraHeaders);
-  headers.set("content-type", "text/html; charset=utf-8");
-  return new Response(body, { status, headers });
+  headers.set("content-type", ERROR_PAGE_TYPE);
+  return new Response(errorPageHtml(status, message, custom), { status, headers });
 }

@@ -59,7 +59,7 @@ export class ProxyServer {
   readonly metrics: Metrics;
   readonly commands: CommandHandler;
   readonly clock: Clock;
-  /** The chain's Bun.serve, on loopback behind the front end (fast/front.ts). */
+  /** The chain's Bun.serve, on loopback behind the front end (fast/front.ts), started on first use. */
   private http: Server<any> | undefined;
   private front: FastFront | undefined;
   /** The HTTPS port's connections once TLS is off them (fed by fast/tls-front.ts). */
@@ -69,6 +69,8 @@ export class ProxyServer {
   private readonly peers = new Map<number, Peer>();
   private metricsServer: Server<any> | undefined;
   private control: ControlServer | undefined;
+  /** Set by stop(): the chain is not started any more. */
+  private stopping = false;
   readonly tls: TlsListener;
   readonly acme: AcmeManager;
   readonly timeouts: ConnTimeouts;
@@ -98,7 +100,7 @@ export class ProxyServer {
       router: this.router,
       deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port: options.httpsPort, altSvc: http3 ? () => this.altSvc() : undefined },
       timeouts: this.timeouts,
-      chainPort: () => this.http?.port ?? 0,
+      chainPort: () => this.chainPort(),
       peers: this.peers,
     });
     const tlsFront = new TlsFront(this.httpsFront, {
@@ -133,6 +135,11 @@ export class ProxyServer {
     return this.front?.port ?? 0;
   }
 
+  /** Whether the chain's Bun.serve is up (it starts on first use: see chainPort). */
+  get chainStarted(): boolean {
+    return this.http !== undefined;
+  }
+
   get metricsPort(): number {
     return this.metricsServer?.port ?? 0;
   }
@@ -148,33 +155,13 @@ export class ProxyServer {
       this.logger.info("Metrics enabled", { port: this.metricsServer.port });
     }
     const port = this.options.httpPort;
-    const httpsPort = this.options.httpsPort;
-    // The chain listens on loopback only; clients reach it through the front ends' links (fast/chain-link.ts),
-    // HTTPS clients' HTTP/2 connections included (as h2c).
-    this.http = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      http2: true,
-      // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
-      idleTimeout: bunSeconds(this.timeouts.readHeader),
-      maxRequestBodySize: MAX_BODY,
-      fetch: (req, server) => {
-        const ip = server.requestIP(req);
-        const peer = ip ? this.peers.get(ip.port) : undefined;
-        const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
-        const tls = peer?.tls ?? false;
-        const altSvc = tls && this.options.http3 ? this.altSvc() : undefined;
-        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls, port: tls ? httpsPort : port, server, altSvc });
-      },
-      websocket: websocketHandler,
-    });
     this.front = new FastFront({
       hostname: this.options.hostname,
       port,
       router: this.router,
       deps: { logger: this.logger, metrics: this.metrics, clock: this.clock, pool: this.pool, port },
       timeouts: this.timeouts,
-      chainPort: () => this.http?.port ?? 0,
+      chainPort: () => this.chainPort(),
       peers: this.peers,
     });
     this.front.listen();
@@ -188,6 +175,37 @@ export class ProxyServer {
     this.logger.info("Server started", { http: this.front.port, https: this.options.httpsPort });
   }
 
+  /**
+   * The chain's loopback port, its Bun.serve started on first use: a proxy whose clients only ever need
+   * the fast lane (plain HTTP to services that only forward, and the 404s for no service) never loads
+   * Bun.serve's request machinery, about 0.7 MB of its idle memory. Nothing about the chain can fail
+   * late that could not fail at start: it binds 127.0.0.1 on a port the kernel picks. After stop(),
+   * nothing is started (the link fails and the client's connection closes).
+   */
+  private chainPort(): number {
+    if (this.http || this.stopping) return this.http?.port ?? 0;
+    const { httpPort: port, httpsPort, http3 } = this.options;
+    // HTTPS clients' HTTP/2 connections reach it too (as h2c).
+    this.http = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      http2: true,
+      // The header-read timeout for new connections; see conn-timeouts.ts for how the timer is switched.
+      idleTimeout: bunSeconds(this.timeouts.readHeader),
+      maxRequestBodySize: MAX_BODY,
+      fetch: (req, server) => {
+        const ip = server.requestIP(req);
+        const peer = ip ? this.peers.get(ip.port) : undefined;
+        const remoteAddr = peer?.remoteAddr ?? normalizeIp(ip?.address ?? "");
+        const tls = peer?.tls ?? false;
+        const altSvc = tls && http3 ? this.altSvc() : undefined;
+        return this.handle(req, { remoteAddr, remotePort: peer?.remotePort ?? ip?.port ?? 0, tls, port: tls ? httpsPort : port, server, altSvc });
+      },
+      websocket: websocketHandler,
+    });
+    return this.http.port ?? 0;
+  }
+
   /** Where HTTP/3 is (--http3): the HTTPS port, as bound, for a day (what Bun.serve itself advertised). */
   private altSvc(): string {
     return `h3=":${this.tls.port}"; ma=86400`;
@@ -199,6 +217,7 @@ export class ProxyServer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.acme.stop();
     this.control?.stop();
     const servers = [this.http, this.metricsServer, ...this.tls.servers()].filter((s): s is Server<any> => !!s);

@@ -23,6 +23,7 @@ import { stripPrefix } from "../router.ts";
 import { ChainLink, type Peer } from "./chain-link.ts";
 import { BodyTracker, type ChainHead, frameForChain } from "./chain-request.ts";
 import { type ClientSide, type Exchange, type FastDeps, startExchange } from "./exchange.ts";
+import { answerNotFound, type NotFoundAnswer } from "./not-found.ts";
 import { parseRequestHead } from "./request-head.ts";
 import { servesFast } from "./serves-fast.ts";
 
@@ -68,7 +69,8 @@ export interface ConnEvents {
 
 class Conn implements ClientSide {
   buf: Buffer | undefined;
-  exchange: Exchange | undefined;
+  /** The fast lane's answer in progress: an exchange with an app, or a 404 for no service. */
+  exchange: Exchange | NotFoundAnswer | undefined;
   link: ChainLink | undefined;
   /** A request the chain is serving: its body (still arriving, maybe) and whether the answer is out. */
   chained: { body: BodyTracker; answered: boolean; keepAlive: boolean } | undefined;
@@ -274,6 +276,12 @@ export class FastFront {
           return;
         }
         c.buf = buf;
+      } else if (!match) {
+        c.deadline = 0;
+        c.headSince = 0;
+        c.buf = head.length < buf.length ? buf.subarray(head.length) : undefined;
+        c.exchange = answerNotFound(this.o.deps, c, head);
+        return;
       }
     }
     const framed = frameForChain(buf);
