@@ -4,7 +4,7 @@
  * fails throws, so the command that asked for it can fail and say why. A file that cannot be decoded is
  * set aside under a timestamped name instead of being overwritten by the next save.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export interface StateStore {
@@ -33,7 +33,10 @@ export function fileStateStore(path: string): StateStore {
   const tmp = join(dir, `.${basename(path)}.tmp`);
   return {
     read() {
-      rmSync(tmp, { force: true });
+      // Looked for before reading: on a first start neither file exists, and a thrown ENOENT (an error
+      // object with its stack) costs an idle proxy more memory than the check (about 0.6 MB of Bun's code).
+      if (existsSync(tmp)) rmSync(tmp, { force: true });
+      if (!existsSync(path)) return undefined;
       try {
         return readFileSync(path, "utf8");
       } catch (e) {
