@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { loadErrorPages, type PageSet } from "./error-pages.ts";
+import type { HealthProbe } from "./health-check.ts";
 import { KeyedQueue } from "./keyed-queue.ts";
 import { LoadBalancer } from "./load-balancer.ts";
 import { normalizePrefixes, validateServiceOptions } from "./options.ts";
@@ -18,6 +19,8 @@ import { decodeStateEntries, encodeState, type ServiceState, type StateStore } f
 export interface CommandDeps extends ServiceDeps {
   router: Router;
   state: StateStore;
+  /** How targets' health is checked; without one, checkOnce over `fetch`. */
+  probe?: HealthProbe;
 }
 
 export class CommandHandler {
@@ -95,6 +98,7 @@ export class CommandHandler {
       writerAffinityTimeout: o.writer_affinity_timeout,
       readTargetsAcceptWebsockets: o.read_targets_accept_websockets,
       fetch: this.deps.fetch,
+      probe: this.deps.probe,
       log: (msg, attrs) => this.deps.logger.info(msg, attrs),
     });
   }

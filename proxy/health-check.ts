@@ -6,13 +6,21 @@ import type { HealthCheckConfig } from "./protocol.ts";
 
 export type FetchLike = (input: string | Request, init?: RequestInit) => Promise<Response>;
 
+export interface HealthResult {
+  ok: boolean;
+  error?: string;
+}
+
+/** One check of a URL: checkOnce over an injected fetch, or the raw-socket probe (health-probe.ts). */
+export type HealthProbe = (url: string, cfg: HealthCheckConfig) => Promise<HealthResult>;
+
 export function healthCheckUrl(target: string, cfg: Pick<HealthCheckConfig, "path" | "port">): string {
   const host = cfg.port > 0 ? `${target.replace(/:\d+$/, "")}:${cfg.port}` : target;
   return new URL(cfg.path || "/", `http://${host}/`).toString();
 }
 
 /** One check: true for 2xx within the timeout. Errors are returned so they can be logged. */
-export async function checkOnce(url: string, cfg: HealthCheckConfig, fetcher: FetchLike): Promise<{ ok: boolean; error?: string }> {
+export async function checkOnce(url: string, cfg: HealthCheckConfig, fetcher: FetchLike): Promise<HealthResult> {
   const headers: Record<string, string> = { "user-agent": "kamal-proxy" };
   if (cfg.host) headers.host = cfg.host;
   try {
@@ -33,7 +41,7 @@ export class HealthCheck {
   constructor(
     target: string,
     private readonly cfg: HealthCheckConfig,
-    private readonly fetcher: FetchLike,
+    private readonly probe: HealthProbe,
     private readonly report: (ok: boolean, error?: string) => void,
   ) {
     this.url = healthCheckUrl(target, cfg);
@@ -45,7 +53,7 @@ export class HealthCheck {
 
   private async run(): Promise<void> {
     if (this.stopped) return;
-    const result = await checkOnce(this.url, this.cfg, this.fetcher);
+    const result = await this.probe(this.url, this.cfg);
     if (this.stopped) return;
     this.report(result.ok, result.error);
     if (!this.stopped) this.timer = setTimeout(() => void this.run(), Math.max(1, this.cfg.interval));

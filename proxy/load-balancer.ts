@@ -3,7 +3,7 @@
  * healthy ones, writer affinity for reads after a write, and group-wide draining.
  */
 import { formatDuration } from "./duration.ts";
-import { type FetchLike, HealthCheck } from "./health-check.ts";
+import { checkOnce, type FetchLike, HealthCheck, type HealthProbe } from "./health-check.ts";
 import { validateTarget } from "./options.ts";
 import type { HealthCheckConfig } from "./protocol.ts";
 import { Target, type TargetState } from "./target.ts";
@@ -15,6 +15,8 @@ export interface LoadBalancerOptions {
   writerAffinityTimeout: number;
   readTargetsAcceptWebsockets: boolean;
   fetch: FetchLike;
+  /** How each health check is made; without one, checkOnce over `fetch`. */
+  probe?: HealthProbe;
   log?: (msg: string, attrs: Record<string, unknown>) => void;
 }
 
@@ -59,9 +61,10 @@ export class LoadBalancer {
   }
 
   beginHealthChecks(): void {
+    const probe = this.options.probe ?? ((url, cfg) => checkOnce(url, cfg, this.options.fetch));
     for (const target of this.all) {
       if (this.checks.has(target)) continue;
-      const check = new HealthCheck(target.address, this.options.healthCheck, this.options.fetch, (ok, error) => this.report(target, ok, error));
+      const check = new HealthCheck(target.address, this.options.healthCheck, probe, (ok, error) => this.report(target, ok, error));
       this.checks.set(target, check);
       check.start();
     }

@@ -19,6 +19,7 @@ import { FastFront } from "./fast/front.ts";
 import { TlsFront } from "./fast/tls-front.ts";
 import { UpstreamPool } from "./fast/upstream-pool.ts";
 import type { FetchLike } from "./health-check.ts";
+import { probeHealth } from "./health-probe.ts";
 import { Logger } from "./logging.ts";
 import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
 import { Router } from "./router.ts";
@@ -87,6 +88,8 @@ export class ProxyServer {
       router: this.router,
       state: options.state,
       fetch: options.fetch ?? fetch,
+      // Health checks over a raw socket rather than fetch's client thread, unless a fetch was injected.
+      probe: options.fetch ? undefined : probeHealth,
       clock: this.clock,
       logger: this.logger,
       metrics: this.metrics,
