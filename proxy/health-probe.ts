@@ -11,6 +11,8 @@ import type { HealthCheckConfig } from "./protocol.ts";
 
 /** Longer heads fail the check rather than growing the buffer (Go's client allows about as much). */
 const MAX_HEAD = 64 * 1024;
+/** The blank line that ends a head, CRLF or bare LF. */
+const HEAD_END = /\r?\n\r?\n/g;
 
 /** Errno codes as short log texts; other errors keep their own message. */
 const ERRORS: Record<string, string> = {
@@ -54,13 +56,13 @@ export function probeHealth(url: string, cfg: HealthCheckConfig): Promise<Health
 
     /** One complete head: a result, or undefined for an interim (1xx) answer to skip. */
     const judge = (head: string): HealthResult | Promise<HealthResult> | undefined => {
-      const status = /^HTTP\/1\.\d (\d{3})(?:[ \t\r]|$)/.exec(head)?.[1];
+      const status = /^HTTP\/1\.\d (\d{3})(?:[ \t\r\n]|$)/.exec(head)?.[1];
       if (!status) return { ok: false, error: "malformed response" };
       const code = Number(status);
       // Go's client skips 1xx answers (100 Continue, 103 Early Hints) and waits for the real one; 101 ends it.
       if (code >= 100 && code < 200 && code !== 101) return undefined;
       if (code >= 200 && code < 300) return { ok: true };
-      if (code >= 300 && code < 400 && /\r\nlocation:[ \t]*\S/i.test(head)) {
+      if (code >= 300 && code < 400 && /\nlocation:[ \t]*\S/i.test(head)) {
         // Followed with fetch (to https too), within what is left of this check's timeout.
         return checkOnce(url, { ...cfg, timeout: Math.max(1, deadline - Date.now()) }, fetch);
       }
@@ -84,12 +86,15 @@ export function probeHealth(url: string, cfg: HealthCheckConfig): Promise<Health
           let from = Math.max(0, buf.length - 3);
           buf += chunk.toString("latin1");
           while (!settled) {
-            const end = buf.indexOf("\r\n\r\n", from);
+            // Lines may end in a bare LF: Go's client accepts that, so an app answering so stays healthy.
+            HEAD_END.lastIndex = from;
+            const m = HEAD_END.exec(buf);
+            const end = m ? m.index : -1;
             if (end < 0 ? buf.length > MAX_HEAD : end > MAX_HEAD) return fail("response head too large");
-            if (end < 0) return;
-            const result = judge(buf.slice(0, end + 2));
+            if (!m) return;
+            const result = judge(buf.slice(0, end + 1));
             if (result) return finish(result);
-            buf = buf.slice(end + 4);
+            buf = buf.slice(end + m[0].length);
             from = 0;
           }
         },

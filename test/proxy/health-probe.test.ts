@@ -127,6 +127,14 @@ test("garbage, a close before the head ends, and a head over 64 KiB are unhealth
   await waitFor(() => huge.open === 0, "the oversized answer's connection to close", 2000);
 });
 
+test("lines ending in a bare LF are read as Go's client reads them: 200 healthy, a redirect followed", async () => {
+  expect(await probeHealth(answering("HTTP/1.1 200 OK\nContent-Length: 0\n\n").url(), cfg)).toEqual({ ok: true });
+  expect(await probeHealth(answering("HTTP/1.1 200\n\n").url(), cfg)).toEqual({ ok: true });
+  const good = answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  expect(await probeHealth(answering(`HTTP/1.1 302 Found\nLocation: ${good.url()}\nContent-Length: 0\n\n`).url(), cfg)).toEqual({ ok: true });
+  expect(await probeHealth(answering("HTTP/1.1 503 Unavailable\nContent-Length: 0\n\n").url(), cfg)).toEqual({ ok: false, error: "unexpected status 503" });
+});
+
 test("a head delivered one byte per write is read whole", async () => {
   const head = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
   const trickle = rawServer(async (s) => {
