@@ -195,6 +195,22 @@ test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on bo
   expect(served(up).map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual(["GET /quic", "GET /tcp", "POST /tcp"]);
 }, 15_000);
 
+test("over HTTPS, a request no service claims gets the front end's 404: https in its log line, Alt-Svc with --http3", async () => {
+  const p = await startProxy({ http3: true });
+  const up = upstream("h3");
+  const { cert, key } = selfSignedCert(["localhost"]);
+  expect((await p.deploy("web", up.addr, "--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
+  const port = p.server.tls.port;
+  const c = await tlsClient(port, "localhost");
+  c.socket.write("GET /none HTTP/1.1\r\nHost: nobody.test\r\n\r\n");
+  expect(await until(() => /content-length: (\d+)\r\n[^]*\r\n\r\n<!DOCTYPE[^]*<\/html>/i.test(c.state.received), 5000)).toBe(true);
+  c.socket.destroy();
+  expect(c.state.received).toStartWith("HTTP/1.1 404 Not Found\r\n");
+  expect(c.state.received.match(/alt-svc: .*/gi)).toEqual([`alt-svc: h3=":${port}"; ma=86400`]);
+  expect(p.requestLogs().map((l) => [l.status, l.scheme, l.host, l.service])).toEqual([[404, "https", "nobody.test", ""]]);
+  expect(p.server.chainStarted).toBe(false);
+}, 15_000);
+
 test("a graceful stop closes an idle HTTP/2 session at once, as Bun.serve did (no wait for the 10 s deadline)", async () => {
   const { p } = await twoTlsServices();
   const session = http2.connect(`https://127.0.0.1:${p.server.tls.port}`, { servername: "b.test", rejectUnauthorized: false });
