@@ -203,7 +203,7 @@ test("over HTTPS, a request no service claims gets the front end's 404: https in
   const port = p.server.tls.port;
   const c = await tlsClient(port, "localhost");
   c.socket.write("GET /none HTTP/1.1\r\nHost: nobody.test\r\n\r\n");
-  expect(await until(() => /content-length: (\d+)\r\n[^]*\r\n\r\n<!DOCTYPE[^]*<\/html>/i.test(c.state.received), 5000)).toBe(true);
+  expect(await until(() => c.state.received.includes("</html>"), 5000)).toBe(true);
   c.socket.destroy();
   expect(c.state.received).toStartWith("HTTP/1.1 404 Not Found\r\n");
   expect(c.state.received.match(/alt-svc: .*/gi)).toEqual([`alt-svc: h3=":${port}"; ma=86400`]);
