@@ -176,12 +176,17 @@ test("a WebSocket over HTTPS (wss://) is upgraded through the TLS front end and 
   ws.close();
 }, 15_000);
 
-test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on both lanes advertise it", async () => {
+/** A proxy with --http3 and one TLS service for localhost. */
+async function http3Service() {
   const p = await startProxy({ http3: true });
   const up = upstream("h3");
   const { cert, key } = selfSignedCert(["localhost"]);
   expect((await p.deploy("web", up.addr, "--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
-  const port = p.server.tls.port;
+  return { p, up, port: p.server.tls.port };
+}
+
+test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on both lanes advertise it", async () => {
+  const { up, port } = await http3Service();
   const res = await fetch(`https://127.0.0.1:${port}/quic`, { protocol: "http3", headers: { host: "localhost" }, tls: { rejectUnauthorized: false } } as RequestInit);
   expect([res.status, await res.text(), res.headers.has("alt-svc")]).toEqual([200, "h3", false]);
   // A GET over TCP takes the fast lane, a POST the chain: both say where HTTP/3 is.
@@ -196,11 +201,7 @@ test("with --http3 the same port answers HTTP/3 over QUIC, and TCP answers on bo
 }, 15_000);
 
 test("over HTTPS, a request no service claims gets the front end's 404: https in its log line, Alt-Svc with --http3", async () => {
-  const p = await startProxy({ http3: true });
-  const up = upstream("h3");
-  const { cert, key } = selfSignedCert(["localhost"]);
-  expect((await p.deploy("web", up.addr, "--host=localhost", "--tls", "--tls-redirect=false", `--tls-certificate-path=${cert}`, `--tls-private-key-path=${key}`)).code).toBe(0);
-  const port = p.server.tls.port;
+  const { p, port } = await http3Service();
   const c = await tlsClient(port, "localhost");
   c.socket.write("GET /none HTTP/1.1\r\nHost: nobody.test\r\n\r\n");
   expect(await until(() => c.state.received.includes("</html>"), 5000)).toBe(true);
