@@ -32,7 +32,7 @@ export function loadErrorPages(dir: string): PageSet {
 // Where Go's http.StatusText differs from Node's table (which STATUS_TEXT copies).
 const GO_STATUS_TEXT: Record<number, string> = { 418: "I'm a teapot", 499: "Client Closed Request" };
 
-function statusText(status: number): string {
+export function statusText(status: number): string {
   return GO_STATUS_TEXT[status] ?? STATUS_TEXT[status] ?? "";
 }
 

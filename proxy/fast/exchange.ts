@@ -11,7 +11,6 @@ import type { Clock } from "../clock.ts";
 import { hostWithoutPort } from "../context.ts";
 import { getCookie, scopeSetCookie } from "../cookies.ts";
 import { deadline } from "../deadlines.ts";
-import { renderErrorPage } from "../error-pages.ts";
 import { FORWARDING_HEADERS, forwardingValues, HOP_BY_HOP } from "../headers.ts";
 import { WRITER_COOKIE } from "../load-balancer.ts";
 import type { LoggedRequest, Logger } from "../logging.ts";
@@ -22,6 +21,7 @@ import { STATUS_TEXT } from "../status-text.ts";
 import type { Inflight, Target } from "../target.ts";
 import { chunk, DECODERS, type Zlib } from "./framing.ts";
 import { connectionDrops, HeaderList } from "./header-list.ts";
+import { PAGE_HEADERS, pageAnswer } from "./page-answer.ts";
 import { headerValue, type RequestHead } from "./request-head.ts";
 import type { ResponseHead, ResponseSink } from "./response-reader.ts";
 import type { UpstreamPool, UpstreamSocket } from "./upstream-pool.ts";
@@ -387,26 +387,15 @@ export class Exchange implements ResponseSink, LoggedRequest {
     if (this.finished) return;
     this.releaseUpstream(false);
     this.gotHead = true;
-    this.heldHead = undefined;
     this.collected = undefined;
     this.chunked = false;
-    const res = renderErrorPage(status, "", this.s.pages);
-    res.bytes().then(
-      (body) => {
-        if (this.finished) return;
-        let head = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
-        res.headers.forEach((value, name) => {
-          if (name !== "content-length") head += `${name}: ${value}\r\n`;
-        });
-        if (this.deps.altSvc) head += `alt-svc: ${this.deps.altSvc()}\r\n`;
-        this.heldHead = `${head}content-length: ${body.length}\r\n`;
-        this.respHeaders = res.headers;
-        this.bytes = body.length;
-        this.write(body);
-        this.finish(status, true);
-      },
-      () => this.finish(status, false),
-    );
+    const page = pageAnswer(status, this.rh.method, this.s.pages, this.deps.altSvc);
+    this.heldHead = page.head;
+    this.respHeaders = PAGE_HEADERS;
+    this.bytes = page.body.length;
+    // HEAD gets the head alone (write adds `connection: close` when this answer is the connection's last).
+    this.write(page.body);
+    this.finish(status, true);
   }
 
   private releaseUpstream(reusable: boolean): void {

@@ -4,16 +4,12 @@
  * a steady trickle on any server with a public address (scanners, stale DNS), and answering them here
  * keeps an idle proxy from ever starting the chain (server.ts starts it on first use).
  */
-import { ERROR_PAGE_TYPE, errorPageHtml } from "../error-pages.ts";
 import type { LoggedRequest } from "../logging.ts";
 import type { ClientSide, FastDeps } from "./exchange.ts";
 import { HeaderList } from "./header-list.ts";
+import { PAGE_HEADERS, pageAnswer } from "./page-answer.ts";
 import type { RequestHead } from "./request-head.ts";
 
-/** The page's bytes, made on the first 404 (the built-in page has non-ASCII text: its length is in bytes). */
-let page: Buffer | undefined;
-
-const RESPONSE_HEADERS = { get: (name: string) => (name === "content-type" ? ERROR_PAGE_TYPE : null) };
 const NO_HEADERS: readonly string[] = [];
 
 /** What the front end holds while the answer is out: the connection is busy until then. */
@@ -23,15 +19,10 @@ export interface NotFoundAnswer {
 
 export function answerNotFound(deps: FastDeps, client: ClientSide, head: RequestHead): NotFoundAnswer {
   const startedAt = performance.now();
-  page ??= Buffer.from(errorPageHtml(404), "utf8");
   const keepAlive = !head.close && !client.lastAnswer;
-  let out = `HTTP/1.1 404 Not Found\r\ncontent-type: ${ERROR_PAGE_TYPE}\r\ndate: ${new Date().toUTCString()}\r\ncontent-length: ${page.length}\r\n`;
-  if (deps.altSvc) out += `alt-svc: ${deps.altSvc()}\r\n`;
-  if (!keepAlive) out += "connection: close\r\n";
-  const headBytes = Buffer.from(`${out}\r\n`, "latin1");
-  // HEAD gets the head only, and logs no body bytes (as Go's ResponseWriter counts them).
-  const body = head.method === "HEAD" ? undefined : page;
-  const taken = client.send(body ? Buffer.concat([headBytes, body]) : headBytes);
+  const page = pageAnswer(404, head.method, undefined, deps.altSvc);
+  const headBytes = Buffer.from(`${page.head}${keepAlive ? "" : "connection: close\r\n"}\r\n`, "latin1");
+  const taken = client.send(page.body.length ? Buffer.concat([headBytes, page.body]) : headBytes);
 
   const headers = new HeaderList(head.names, head.values);
   const id = headers.get("x-request-id") ?? crypto.randomUUID();
@@ -49,7 +40,8 @@ export function answerNotFound(deps: FastDeps, client: ClientSide, head: Request
     jsonSafe: true,
   };
   try {
-    deps.logger.request({ ctx: logged, status: 404, respBytes: body?.length ?? 0, respHeaders: RESPONSE_HEADERS, logRequestHeaders: NO_HEADERS, logResponseHeaders: NO_HEADERS });
+    // HEAD logs no body bytes, as Go's ResponseWriter counts them.
+    deps.logger.request({ ctx: logged, status: 404, respBytes: page.body.length, respHeaders: PAGE_HEADERS, logRequestHeaders: NO_HEADERS, logResponseHeaders: NO_HEADERS });
     if (deps.metrics.enabled) deps.metrics.request("", head.method, 404, (performance.now() - startedAt) / 1e3);
   } catch {
     // A failing log write must not leave the connection waiting.

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { gate } from "../../support/wait.ts";
 import { cleanupScope, onCleanup, sleep, startProxy } from "../helpers.ts";
-import { binaryBody, connect, get, lengthResponse, parseResponses, rawUpstream } from "./support.ts";
+import { binaryBody, connect, get, header, lengthResponse, parseResponses, rawUpstream } from "./support.ts";
 
 cleanupScope();
 
@@ -135,6 +135,32 @@ test(
     else expect((await (await connect(p.port)).request("GET", get("/back"))).body).toBe("second /back");
     expect(second.received.map((r) => r.path)).toEqual(["/back"]);
     expect(p.requestLogs().map((l) => l.status)).toEqual([200, 502, 502, 502, 200]);
+  },
+  T,
+);
+
+test(
+  "an upstream that is down, asked with HEAD: the 502 comes as a head alone, and the connection reads on cleanly",
+  async () => {
+    const p = await startProxy();
+    const up = await rawUpstream((req) => lengthResponse(`up ${req.path}`));
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    await up.stop();
+    const c = await connect(p.port);
+    const head = await c.request("HEAD", "HEAD /down HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(head.status).toBe(502);
+    expect(head.body).toBe("");
+    expect(Number(header(head, "content-length"))).toBeGreaterThan(0);
+    expect(Number.isNaN(Date.parse(header(head, "date") ?? ""))).toBe(false);
+    // Had the page followed the head, it would be read here as the start of the next answer.
+    const next = await c.request("GET", get("/down-again"));
+    expect(next.status).toBe(502);
+    expect(next.body.length).toBe(Number(header(next, "content-length")));
+    expect(c.parsed().rest).toBe("");
+    expect(p.requestLogs().map((l) => [l.method, l.status, l.resp_content_length])).toEqual([
+      ["HEAD", 502, 0],
+      ["GET", 502, next.body.length],
+    ]);
   },
   T,
 );
