@@ -10,7 +10,17 @@ import { compileTemplate, type Template } from "./template.ts";
 
 export type PageSet = Map<number, Template>;
 
-const builtins: PageSet = new Map(Object.entries(BUILTIN_PAGES).map(([k, v]) => [Number(k), compileTemplate(v)]));
+/** The built-in pages, each compiled on its first use. */
+const builtins: PageSet = new Map();
+function builtinPage(status: number): Template | undefined {
+  let tpl = builtins.get(status);
+  if (tpl === undefined) {
+    const source = BUILTIN_PAGES[status];
+    if (source === undefined) return undefined;
+    builtins.set(status, (tpl = compileTemplate(source)));
+  }
+  return tpl;
+}
 
 /** Load `<dir>/*.html`; any failure (missing dir, no pages, bad template) is "unable to load error pages". */
 export function loadErrorPages(dir: string): PageSet {
@@ -40,7 +50,7 @@ export const ERROR_PAGE_TYPE = "text/html; charset=utf-8";
 
 /** The HTML of a proxy-made answer: the service's page for the status, else the built-in, else a heading. */
 export function errorPageHtml(status: number, message = "", custom?: PageSet): string {
-  const tpl = custom?.get(status) ?? builtins.get(status);
+  const tpl = custom?.get(status) ?? builtinPage(status);
   return tpl ? tpl({ Message: message, Status: status, StatusCode: status }) : `<h1>${status} ${statusText(status)}</h1>`;
 }
 

@@ -11,8 +11,33 @@ import type { HealthCheckConfig } from "./protocol.ts";
 
 /** Longer heads fail the check rather than growing the buffer (Go's client allows about as much). */
 const MAX_HEAD = 64 * 1024;
-/** The blank line that ends a head, CRLF or bare LF. */
-const HEAD_END = /\r?\n\r?\n/g;
+/**
+ * The blank line that ends a head, its lines ending in CRLF or a bare LF (what /\r?\n\r?\n/ finds, from
+ * `from`): where it starts and how long it is. Loops rather than regexes here: a health check runs every
+ * second for the life of the proxy, and an idle proxy that never runs a regex never loads the regex
+ * compiler (see fast/http-chars.ts).
+ */
+export function findHeadEnd(buf: string, from: number): { index: number; length: number } | undefined {
+  for (let n = buf.indexOf("\n", from); n >= 0; n = buf.indexOf("\n", n + 1)) {
+    let next = n + 1;
+    if (buf.charCodeAt(next) === 13) next++;
+    if (buf.charCodeAt(next) !== 10) continue;
+    const index = n > from && buf.charCodeAt(n - 1) === 13 ? n - 1 : n;
+    return { index, length: next + 1 - index };
+  }
+  return undefined;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** The status of a head's status line, `HTTP/1.x NNN` followed by a blank, a line end or nothing; else undefined. */
+export function statusOf(head: string): number | undefined {
+  if (!head.startsWith("HTTP/1.") || !isDigit(head.charCodeAt(7)) || head.charCodeAt(8) !== 32) return undefined;
+  if (!isDigit(head.charCodeAt(9)) || !isDigit(head.charCodeAt(10)) || !isDigit(head.charCodeAt(11))) return undefined;
+  const after = head.charCodeAt(12);
+  if (head.length > 12 && after !== 32 && after !== 9 && after !== 13 && after !== 10) return undefined;
+  return Number(head.slice(9, 12));
+}
 
 /** Errno codes as short log texts; other errors keep their own message. */
 const ERRORS: Record<string, string> = {
@@ -30,7 +55,7 @@ export function probeHealth(url: string, cfg: HealthCheckConfig): Promise<Health
   if (u?.protocol !== "http:") return checkOnce(url, cfg, fetch);
   const deadline = Date.now() + cfg.timeout;
   // The URL keeps IPv6 literals bracketed; the socket wants the bare address.
-  const hostname = u.hostname.replace(/^\[(.*)\]$/, "$1");
+  const hostname = u.hostname.startsWith("[") && u.hostname.endsWith("]") ? u.hostname.slice(1, -1) : u.hostname;
   let unsent = `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${cfg.host || u.host}\r\nUser-Agent: kamal-proxy\r\nConnection: close\r\n\r\n`;
 
   return new Promise((resolve) => {
@@ -56,9 +81,8 @@ export function probeHealth(url: string, cfg: HealthCheckConfig): Promise<Health
 
     /** One complete head: a result, or undefined for an interim (1xx) answer to skip. */
     const judge = (head: string): HealthResult | Promise<HealthResult> | undefined => {
-      const status = /^HTTP\/1\.\d (\d{3})(?:[ \t\r\n]|$)/.exec(head)?.[1];
-      if (!status) return { ok: false, error: "malformed response" };
-      const code = Number(status);
+      const code = statusOf(head);
+      if (code === undefined) return { ok: false, error: "malformed response" };
       // Go's client skips 1xx answers (100 Continue, 103 Early Hints) and waits for the real one; 101 ends it.
       if (code >= 100 && code < 200 && code !== 101) return undefined;
       if (code >= 200 && code < 300) return { ok: true };
@@ -87,14 +111,13 @@ export function probeHealth(url: string, cfg: HealthCheckConfig): Promise<Health
           buf += chunk.toString("latin1");
           while (!settled) {
             // Lines may end in a bare LF: Go's client accepts that, so an app answering so stays healthy.
-            HEAD_END.lastIndex = from;
-            const m = HEAD_END.exec(buf);
+            const m = findHeadEnd(buf, from);
             const end = m ? m.index : -1;
             if (end < 0 ? buf.length > MAX_HEAD : end > MAX_HEAD) return fail("response head too large");
             if (!m) return;
             const result = judge(buf.slice(0, end + 1));
             if (result) return finish(result);
-            buf = buf.slice(end + m[0].length);
+            buf = buf.slice(end + m.length);
             from = 0;
           }
         },

@@ -53,10 +53,32 @@ export function normalizePrefixes(prefixes: readonly string[] | null | undefined
   return prefixes.map((p) => "/" + p.replace(/^\/+|\/+$/g, ""));
 }
 
-const TARGET_RE = /^\w[-_.\w+]+(:\d+)?$/;
+const isWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * kamal-proxy's target pattern, /^\w[-_.\w+]+(:\d+)?$/: a word character, then one or more of
+ * word characters and - _ . +, then optionally a colon and digits. Checked by a loop, as every deploy
+ * checks it (see fast/http-chars.ts for why the proxy's idle paths run no regex).
+ */
+export function isTargetPattern(target: string): boolean {
+  const colon = target.indexOf(":");
+  const host = colon < 0 ? target : target.slice(0, colon);
+  if (host.length < 2 || !isWordChar(host.charCodeAt(0))) return false;
+  for (let i = 1; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (!isWordChar(c) && c !== 45 /* - */ && c !== 46 /* . */ && c !== 43 /* + */) return false;
+  }
+  if (colon < 0) return true;
+  if (colon === target.length - 1) return false;
+  for (let i = colon + 1; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 export function validateTarget(target: string): void {
-  if (!TARGET_RE.test(target)) throw new Error(`${target} :invalid host pattern`);
+  if (!isTargetPattern(target)) throw new Error(`${target} :invalid host pattern`);
 }
 
 function validateOnDemandUrl(url: string): string | undefined {

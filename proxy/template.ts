@@ -9,8 +9,50 @@ type Node = { kind: "text"; text: string } | { kind: "field"; name: string } | {
 type TemplateData = Record<string, string | number | undefined>;
 export type Template = (data: TemplateData) => string;
 
+// No regular expressions here: the default error pages are compiled and rendered by every proxy, and
+// an idle proxy that never runs a regex never loads the regex compiler (see fast/http-chars.ts).
+
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+function escapeHtml(s: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const escaped = ESCAPES[s[i]!];
+    if (escaped === undefined) continue;
+    out += s.slice(from, i) + escaped;
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/** One or more of [A-Za-z0-9_] (a regex's \w+). */
+function isWord(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
+  }
+  return true;
+}
+
+/** `.Name` → "Name"; anything else → undefined. */
+const fieldName = (a: string): string | undefined => (a.startsWith(".") && isWord(a.slice(1)) ? a.slice(1) : undefined);
+
+/** `if .Name` (any white space after `if`) → "Name"; anything else → undefined. */
+function ifFieldName(a: string): string | undefined {
+  if (!a.startsWith("if")) return undefined;
+  const rest = a.slice(2).trimStart();
+  return rest.length < a.length - 2 ? fieldName(rest) : undefined;
+}
+
+/** An action's text without Go's trim markers (`{{- ` and ` -}}`) and the white space around it. */
+function actionText(raw: string): string {
+  let a = raw;
+  if (a.startsWith("-")) a = a.slice(1);
+  if (a.endsWith("-")) a = a.slice(0, -1);
+  return a.trim();
+}
 
 export function compileTemplate(source: string): Template {
   const tokens: { action?: string; text?: string }[] = [];
@@ -24,12 +66,7 @@ export function compileTemplate(source: string): Template {
     if (open > 0) tokens.push({ text: rest.slice(0, open) });
     const close = rest.indexOf("}}", open + 2);
     if (close < 0) throw new Error("template: unclosed action");
-    tokens.push({
-      action: rest
-        .slice(open + 2, close)
-        .replace(/^-\s*|\s*-$/g, "")
-        .trim(),
-    });
+    tokens.push({ action: actionText(rest.slice(open + 2, close)) });
     rest = rest.slice(close + 2);
   }
   let i = 0;
@@ -47,8 +84,8 @@ export function compileTemplate(source: string): Template {
         if (!inIf) throw new Error(`template: unexpected {{${a}}}`);
         return { nodes, ended: a };
       }
-      const cond = /^if\s+\.(\w+)$/.exec(a);
-      if (cond) {
+      const cond = ifFieldName(a);
+      if (cond !== undefined) {
         const then = parse(true);
         let other: Node[] = [];
         if (then.ended === "else") {
@@ -56,12 +93,12 @@ export function compileTemplate(source: string): Template {
           if (e.ended !== "end") throw new Error("template: unexpected EOF");
           other = e.nodes;
         } else if (then.ended !== "end") throw new Error("template: unexpected EOF");
-        nodes.push({ kind: "if", name: cond[1]!, whenSet: then.nodes, otherwise: other });
+        nodes.push({ kind: "if", name: cond, whenSet: then.nodes, otherwise: other });
         continue;
       }
-      const field = /^\.(\w+)$/.exec(a);
-      if (field) {
-        nodes.push({ kind: "field", name: field[1]! });
+      const field = fieldName(a);
+      if (field !== undefined) {
+        nodes.push({ kind: "field", name: field });
         continue;
       }
       throw new Error(`template: unsupported action {{${a}}}`);

@@ -24,11 +24,21 @@ export function isCompiledBinary(): boolean {
  * source). Used to speak kamal-proxy's command line when started as `kamal-proxy`.
  */
 export function invokedName(argv0: string = process.argv0, script: string | undefined = process.argv[1]): string {
-  const own = basename(argv0).replace(/\.exe$/i, "");
+  const own = withoutExtension(basename(argv0), [".exe"]);
   if (own === "kamal-proxy" || own === "sextant") return own;
   // Under `bun src/main.ts` or a symlink to a script, argv[1] carries the name.
-  if (script && basename(script).replace(/\.(ts|js|exe)$/i, "") === "kamal-proxy") return "kamal-proxy";
+  if (script && withoutExtension(basename(script), [".ts", ".js", ".exe"]) === "kamal-proxy") return "kamal-proxy";
   return own;
+}
+
+/**
+ * The name without the first of these extensions it ends with, in any case. (No regex: this runs at
+ * every start, the proxy's too, and an idle proxy that never runs one never loads the regex compiler.)
+ */
+function withoutExtension(name: string, extensions: string[]): string {
+  const lower = name.toLowerCase();
+  const ext = extensions.find((e) => lower.endsWith(e));
+  return ext ? name.slice(0, -ext.length) : name;
 }
 
 /** Absolute path of the running executable (the sextant binary itself when compiled). */

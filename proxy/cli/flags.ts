@@ -27,6 +27,17 @@ export interface ParsedFlags {
 const BOOL_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
 const BOOL_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 
+/** An optional sign, then one or more digits (Go's strconv.ParseInt syntax, base 10). */
+function isInteger(raw: string): boolean {
+  const from = raw.startsWith("-") || raw.startsWith("+") ? 1 : 0;
+  if (raw.length === from) return false;
+  for (let i = from; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function convert(spec: FlagSpec, raw: string): FlagValue {
   const bad = (why: string): never => {
     throw new Error(`invalid argument "${raw}" for "--${spec.name}" flag: ${why}`);
@@ -39,7 +50,7 @@ function convert(spec: FlagSpec, raw: string): FlagValue {
       if (BOOL_FALSE.has(raw)) return false;
       return bad(`strconv.ParseBool: parsing "${raw}": invalid syntax`);
     case "int":
-      if (!/^[-+]?\d+$/.test(raw)) return bad(`strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      if (!isInteger(raw)) return bad(`strconv.ParseInt: parsing "${raw}": invalid syntax`);
       return Number(raw);
     case "duration":
       try {

@@ -6,6 +6,8 @@
  * LF, obs-fold, odd bytes, a huge head) makes the connection "raw": from there its bytes go to the chain
  * as they are, and the chain's strict parser refuses or serves them exactly as before.
  */
+
+import { hasUnusualChar } from "./http-chars.ts";
 import { toOriginForm } from "./request-head.ts";
 
 export type BodyFraming = { kind: "none" } | { kind: "length"; length: number } | { kind: "chunked" };
@@ -25,7 +27,6 @@ export type ChainResult = ChainHead | "incomplete" | "raw";
 
 /** Longest head the front end reads; a longer one goes raw (the chain accepts up to 1 MiB). */
 const MAX_HEAD = 64 * 1024;
-const UNUSUAL = /[^\x20-\x7e\t\r\n]/;
 const NONE: BodyFraming = { kind: "none" };
 
 export function frameForChain(buf: Buffer): ChainResult {
@@ -37,7 +38,7 @@ export function frameForChain(buf: Buffer): ChainResult {
   }
   if (end > MAX_HEAD) return "raw";
   const text = buf.toString("latin1", 0, end);
-  if (UNUSUAL.test(text)) return "raw";
+  if (hasUnusualChar(text)) return "raw";
   const lines = text.split("\r\n");
   const requestLine = lines[0]!.split(" ");
   if (requestLine.length !== 3 || requestLine[2] !== "HTTP/1.1") return "raw";

@@ -16,8 +16,10 @@ const COMMON = `
   Sec-Fetch-Mode Sec-Fetch-Site Sec-Fetch-User Upgrade-Insecure-Requests User-Agent X-Forwarded-For
   X-Forwarded-Host X-Forwarded-Proto X-Request-Id X-Request-ID X-Request-Start
 `
-  .trim()
-  .split(/\s+/);
+  // Split without a regex (see http-chars.ts for why).
+  .replaceAll("\n", " ")
+  .split(" ")
+  .filter((name) => name !== "");
 
 /** By length: [spelling, lowercase name] pairs, the spelling as listed and all lowercase. */
 const BY_LENGTH: [string, string][][] = [];

@@ -5,6 +5,7 @@
  * fast lane never has to be as strict as a full parser: it only has to recognise what it can serve.
  */
 import { knownHeaderName } from "./header-names.ts";
+import { hasUnusualChar, isRewrittenTarget, isToken } from "./http-chars.ts";
 
 export interface RequestHead {
   method: "GET" | "HEAD";
@@ -27,12 +28,7 @@ export type HeadResult = RequestHead | "incomplete" | "other";
 /** Longest head the fast lane takes; a longer one goes to the chain (chain-request.ts), whose limit is 1 MiB. */
 const MAX_HEAD = 16 * 1024;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Anything but printable ASCII, tab, CR and LF: left to the full parser (NUL, obs-text, controls).
-const UNUSUAL = /[^\x20-\x7e\t\r\n]/;
-// Characters and dot segments the URL parser behind Bun.serve rewrites (percent-encodes or resolves):
-// such targets go to the chain, so the app sees exactly what it saw before.
-const REWRITTEN = /["'<>\\^`{|}]|\/\.\.?(?:\/|\?|$)/;
+// Absolute form is rare (proxies and some scanners send it): only a target not starting with "/" is tried.
 const ABSOLUTE = /^https?:\/\/([A-Za-z0-9.-]+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?)(?=\/|\?|$)/i;
 const NEVER_FAST = new Set(["content-length", "transfer-encoding", "upgrade", "expect", "http2-settings"]);
 
@@ -63,7 +59,8 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   if (end < 0) return buf.length > MAX_HEAD || hasBareLf(buf) ? "other" : "incomplete";
   if (end > MAX_HEAD) return "other";
   const text = buf.toString("latin1", 0, end);
-  if (UNUSUAL.test(text) || hasBareCrOrLf(text)) return "other";
+  // Unusual characters (NUL, obs-text, controls) are left to the full parser.
+  if (hasUnusualChar(text) || hasBareCrOrLf(text)) return "other";
   // One pass over the text by offsets: no arrays of lines, no lowercased copy of the whole head.
   let eol = text.indexOf("\r\n");
   if (eol < 0) eol = text.length;
@@ -77,12 +74,12 @@ export function parseRequestHead(buf: Buffer): HeadResult {
   let target = line.slice(sp1 + 1, sp2);
   // Absolute form (RFC 9112 §3.2.2): the URI's authority replaces the Host header.
   let authority: string | undefined;
-  const abs = ABSOLUTE.exec(target);
+  const abs = target.charCodeAt(0) === 47 /* / */ ? null : ABSOLUTE.exec(target);
   if (abs) {
     authority = abs[1]!;
     target = target.slice(abs[0].length) || "/";
   }
-  if (target.charCodeAt(0) !== 47 /* / */ || target.includes(" ") || target.includes("\t") || target.includes("#") || REWRITTEN.test(target)) return "other";
+  if (target.charCodeAt(0) !== 47 /* / */ || target.includes(" ") || target.includes("\t") || target.includes("#") || isRewrittenTarget(target)) return "other";
   const names: string[] = [];
   const values: string[] = [];
   let host: string | undefined;
@@ -98,7 +95,7 @@ export function parseRequestHead(buf: Buffer): HeadResult {
     let name = knownHeaderName(text, at, colon);
     if (name === undefined) {
       const raw = text.slice(at, colon);
-      if (!TOKEN.test(raw)) return "other";
+      if (!isToken(raw)) return "other";
       name = raw.toLowerCase();
     }
     // Trimmed as String.prototype.trim would (only spaces and tabs can be there), cut out once.

@@ -17,7 +17,8 @@ export interface RequestLogDeps {
   connTimer: ConnTimer;
 }
 
-const EMPTY_HEADERS = new Headers();
+/** For the 101 of a WebSocket; made on first use (an idle proxy need not construct a Headers at all). */
+let emptyHeaders: Headers | undefined;
 
 export function withRequestLog(deps: RequestLogDeps): Stage {
   const log = new RequestLog(deps);
@@ -33,7 +34,7 @@ export function withRequestLog(deps: RequestLogDeps): Stage {
     }
     if (res === undefined) {
       // A WebSocket: logged as 101 when the relay ends (the service registered its own hooks).
-      ctx.onFinish(() => log.record(ctx, 101, 0, EMPTY_HEADERS));
+      ctx.onFinish(() => log.record(ctx, 101, 0, (emptyHeaders ??= new Headers())));
       return undefined;
     }
     return log.track(ctx, res);
