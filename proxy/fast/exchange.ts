@@ -21,6 +21,7 @@ import { STATUS_TEXT } from "../status-text.ts";
 import type { Inflight, Target } from "../target.ts";
 import { chunk, DECODERS, type Zlib } from "./framing.ts";
 import { connectionDrops, HeaderList } from "./header-list.ts";
+import { isEventStream } from "./http-chars.ts";
 import { PAGE_HEADERS, pageAnswer } from "./page-answer.ts";
 import { headerValue, type RequestHead } from "./request-head.ts";
 import type { ResponseHead, ResponseSink } from "./response-reader.ts";
@@ -54,7 +55,6 @@ export interface ClientSide {
 
 const HOP = new Set(HOP_BY_HOP);
 const FORWARDING = new Set(FORWARDING_HEADERS);
-const SSE = /^text\/event-stream\s*(;|$)/i;
 const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
 
 /**
@@ -236,7 +236,7 @@ export class Exchange implements ResponseSink, LoggedRequest {
       // HEAD, 204, 304: the upstream's length (if any) describes a body that is not sent.
       const length = headerValue(r, "content-length");
       if (length !== null && r.status !== 204 && !dropEncoding) out += `content-length: ${length}\r\n`;
-    } else if (o.buffer_responses && !SSE.test(headerValue(r, "content-type") ?? "")) {
+    } else if (o.buffer_responses && !isEventStream(headerValue(r, "content-type") ?? "")) {
       const max = o.max_response_body_size;
       if (max > 0 && r.length !== undefined && r.length > max) return void this.tooLarge();
       this.collected = [];

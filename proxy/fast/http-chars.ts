@@ -53,3 +53,20 @@ export function isRewrittenTarget(target: string): boolean {
   }
   return false;
 }
+
+/** What a regex's \s matches: ECMAScript's white space and line terminators. */
+function isRegexSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const EVENT_STREAM = "text/event-stream";
+
+/** A Content-Type of server-sent events (/^text\/event-stream\s*(;|$)/i): never buffered, whatever the service says. */
+export function isEventStream(contentType: string): boolean {
+  if (contentType.length < EVENT_STREAM.length || contentType.slice(0, EVENT_STREAM.length).toLowerCase() !== EVENT_STREAM) return false;
+  let i = EVENT_STREAM.length;
+  while (i < contentType.length && isRegexSpace(contentType.charCodeAt(i))) i++;
+  return i === contentType.length || contentType.charCodeAt(i) === 59 /* ; */;
+}

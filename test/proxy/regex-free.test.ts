@@ -4,7 +4,7 @@
  * hand-picked edge cases and on many random strings over an alphabet of the characters that matter.
  */
 import { describe, expect, test } from "bun:test";
-import { hasUnusualChar, isRewrittenTarget, isToken } from "../../proxy/fast/http-chars.ts";
+import { hasUnusualChar, isEventStream, isRewrittenTarget, isToken } from "../../proxy/fast/http-chars.ts";
 import { findHeadEnd, statusOf } from "../../proxy/health-probe.ts";
 import { jsonString } from "../../proxy/logging.ts";
 import { isTargetPattern } from "../../proxy/options.ts";
@@ -61,6 +61,30 @@ describe("request head characters", () => {
     const inputs = [...edge, ...strings("/.?a\"'<>\\^`{|}#%", 30_000, 10)];
     expect(disagreements(inputs, isRewrittenTarget, (s) => regex.test(s))).toEqual([]);
   });
+});
+
+test("isEventStream is /^text\\/event-stream\\s*(;|$)/i", () => {
+  const regex = /^text\/event-stream\s*(;|$)/i;
+  const edge = [
+    "",
+    "text/event-stream",
+    "TEXT/Event-Stream",
+    "text/event-stream;charset=utf-8",
+    "text/event-stream ; x",
+    "text/event-stream\t",
+    "text/event-streamx",
+    "text/event-stream x",
+    "text/event-strea",
+    " text/event-stream",
+    "text/event-stream\u00a0;",
+    "text/event-stream\u2028",
+    "text/event-stream\u200b",
+  ];
+  const next = random(11);
+  const tails = strings(" \t\n\v\f\r\u00a0\u1680\u2000\u200a\u200b\u2028\u3000\ufeff;ax", 20_000, 5, 5);
+  const heads = ["text/event-stream", "Text/Event-Stream", "text/event-strean", "text/plain"];
+  const inputs = [...edge, ...tails.map((t) => heads[Math.floor(next() * heads.length)] + t)];
+  expect(disagreements(inputs, isEventStream, (s) => regex.test(s))).toEqual([]);
 });
 
 describe("health check heads", () => {
