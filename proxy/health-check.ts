@@ -2,6 +2,8 @@
  * Periodic health checks of one target: GET http://<host>:<port><path>, any 2xx is healthy, redirects are
  * followed, each check has its own timeout. The first check runs at once.
  */
+
+import { isDigits } from "./chars.ts";
 import type { HealthCheckConfig } from "./protocol.ts";
 
 export type FetchLike = (input: string | Request, init?: RequestInit) => Promise<Response>;
@@ -14,8 +16,14 @@ export interface HealthResult {
 /** One check of a URL: checkOnce over an injected fetch, or the raw-socket probe (health-probe.ts). */
 export type HealthProbe = (url: string, cfg: HealthCheckConfig) => Promise<HealthResult>;
 
+/** The target without its ":port" (what /:\d+$/ matches), by a loop (see chars.ts). */
+function withoutPort(target: string): string {
+  const colon = target.lastIndexOf(":");
+  return colon >= 0 && colon < target.length - 1 && isDigits(target, colon + 1, target.length) ? target.slice(0, colon) : target;
+}
+
 export function healthCheckUrl(target: string, cfg: Pick<HealthCheckConfig, "path" | "port">): string {
-  const host = cfg.port > 0 ? `${target.replace(/:\d+$/, "")}:${cfg.port}` : target;
+  const host = cfg.port > 0 ? `${withoutPort(target)}:${cfg.port}` : target;
   return new URL(cfg.path || "/", `http://${host}/`).toString();
 }
 

@@ -6,6 +6,7 @@
  * error for the log. Redirects, rare for a health path, are handed to checkOnce, which follows them.
  */
 import type { Socket } from "bun";
+import { isDigit, isDigits } from "./chars.ts";
 import { checkOnce, type HealthResult } from "./health-check.ts";
 import type { HealthCheckConfig } from "./protocol.ts";
 
@@ -14,8 +15,7 @@ const MAX_HEAD = 64 * 1024;
 /**
  * The blank line that ends a head, its lines ending in CRLF or a bare LF (what /\r?\n\r?\n/ finds, from
  * `from`): where it starts and how long it is. Loops rather than regexes here: a health check runs every
- * second for the life of the proxy, and an idle proxy that never runs a regex never loads the regex
- * compiler (see fast/http-chars.ts).
+ * second for the life of the proxy (see chars.ts for why the idle paths run no regex).
  */
 export function findHeadEnd(buf: string, from: number): { index: number; length: number } | undefined {
   for (let n = buf.indexOf("\n", from); n >= 0; n = buf.indexOf("\n", n + 1)) {
@@ -28,12 +28,10 @@ export function findHeadEnd(buf: string, from: number): { index: number; length:
   return undefined;
 }
 
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-
 /** The status of a head's status line, `HTTP/1.x NNN` followed by a blank, a line end or nothing; else undefined. */
 export function statusOf(head: string): number | undefined {
   if (!head.startsWith("HTTP/1.") || !isDigit(head.charCodeAt(7)) || head.charCodeAt(8) !== 32) return undefined;
-  if (!isDigit(head.charCodeAt(9)) || !isDigit(head.charCodeAt(10)) || !isDigit(head.charCodeAt(11))) return undefined;
+  if (head.length < 12 || !isDigits(head, 9, 12)) return undefined;
   const after = head.charCodeAt(12);
   if (head.length > 12 && after !== 32 && after !== 9 && after !== 13 && after !== 10) return undefined;
   return Number(head.slice(9, 12));

@@ -169,7 +169,7 @@ export interface RequestLogInput {
 /**
  * A JSON string literal. Most values need no escaping, and a scan is cheaper than stringify: only
  * quotes, backslashes, controls and surrogates (which may be lone) send it to JSON.stringify. (A loop,
- * not a regex test: see fast/http-chars.ts.)
+ * not a regex test: see chars.ts.)
  */
 export function jsonString(s: string): string {
   for (let i = 0; i < s.length; i++) {

@@ -2,6 +2,8 @@
  * Service and target option defaults, kamal-proxy's option validation (with its exact messages) and the
  * normalisation of hosts, path prefixes and target names.
  */
+
+import { isDigits, isWordChar } from "./chars.ts";
 import { DEFAULT_HEALTH_CHECK, type ServiceOptions, type TargetOptions } from "./protocol.ts";
 
 export function defaultServiceOptions(): ServiceOptions {
@@ -53,12 +55,10 @@ export function normalizePrefixes(prefixes: readonly string[] | null | undefined
   return prefixes.map((p) => "/" + p.replace(/^\/+|\/+$/g, ""));
 }
 
-const isWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-
 /**
  * kamal-proxy's target pattern, /^\w[-_.\w+]+(:\d+)?$/: a word character, then one or more of
  * word characters and - _ . +, then optionally a colon and digits. Checked by a loop, as every deploy
- * checks it (see fast/http-chars.ts for why the proxy's idle paths run no regex).
+ * checks it (see chars.ts for why the proxy's idle paths run no regex).
  */
 export function isTargetPattern(target: string): boolean {
   const colon = target.indexOf(":");
@@ -68,13 +68,7 @@ export function isTargetPattern(target: string): boolean {
     const c = host.charCodeAt(i);
     if (!isWordChar(c) && c !== 45 /* - */ && c !== 46 /* . */ && c !== 43 /* + */) return false;
   }
-  if (colon < 0) return true;
-  if (colon === target.length - 1) return false;
-  for (let i = colon + 1; i < target.length; i++) {
-    const c = target.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+  return colon < 0 || (colon < target.length - 1 && isDigits(target, colon + 1, target.length));
 }
 
 export function validateTarget(target: string): void {

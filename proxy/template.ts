@@ -4,13 +4,15 @@
  * which turns into kamal-proxy's "unable to load error pages".
  */
 
+import { isWordChar } from "./chars.ts";
+
 type Node = { kind: "text"; text: string } | { kind: "field"; name: string } | { kind: "if"; name: string; whenSet: Node[]; otherwise: Node[] };
 
 type TemplateData = Record<string, string | number | undefined>;
 export type Template = (data: TemplateData) => string;
 
-// No regular expressions here: the default error pages are compiled and rendered by every proxy, and
-// an idle proxy that never runs a regex never loads the regex compiler (see fast/http-chars.ts).
+// No regular expressions here: the default error pages are compiled and rendered by every proxy (see
+// chars.ts for why the idle paths run none).
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;" };
 
@@ -29,10 +31,7 @@ function escapeHtml(s: string): string {
 /** One or more of [A-Za-z0-9_] (a regex's \w+). */
 function isWord(s: string): boolean {
   if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
-  }
+  for (let i = 0; i < s.length; i++) if (!isWordChar(s.charCodeAt(i))) return false;
   return true;
 }
 

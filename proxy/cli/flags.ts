@@ -3,6 +3,8 @@
  * syntax (`--flag=value`, `--flag value`, bare booleans, comma-separated StringSlices, Go durations).
  * Error texts follow pflag/cobra so `Error: <message>` reads the same as kamal-proxy's.
  */
+
+import { isDigits } from "../chars.ts";
 import { parseDuration } from "../duration.ts";
 
 type FlagType = "string" | "bool" | "int" | "duration" | "list";
@@ -30,12 +32,7 @@ const BOOL_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 /** An optional sign, then one or more digits (Go's strconv.ParseInt syntax, base 10). */
 function isInteger(raw: string): boolean {
   const from = raw.startsWith("-") || raw.startsWith("+") ? 1 : 0;
-  if (raw.length === from) return false;
-  for (let i = from; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+  return raw.length > from && isDigits(raw, from, raw.length);
 }
 
 function convert(spec: FlagSpec, raw: string): FlagValue {

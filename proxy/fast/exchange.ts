@@ -11,13 +11,13 @@ import type { Clock } from "../clock.ts";
 import { hostWithoutPort } from "../context.ts";
 import { getCookie, scopeSetCookie } from "../cookies.ts";
 import { deadline } from "../deadlines.ts";
+import { statusText } from "../error-pages.ts";
 import { FORWARDING_HEADERS, forwardingValues, HOP_BY_HOP } from "../headers.ts";
 import { WRITER_COOKIE } from "../load-balancer.ts";
 import type { LoggedRequest, Logger } from "../logging.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RouteMatch } from "../router.ts";
 import type { Service } from "../service.ts";
-import { STATUS_TEXT } from "../status-text.ts";
 import type { Inflight, Target } from "../target.ts";
 import { chunk, DECODERS, type Zlib } from "./framing.ts";
 import { connectionDrops, HeaderList } from "./header-list.ts";
@@ -55,7 +55,6 @@ export interface ClientSide {
 
 const HOP = new Set(HOP_BY_HOP);
 const FORWARDING = new Set(FORWARDING_HEADERS);
-const statusText = (status: number): string => (status === 499 ? "Client Closed Request" : (STATUS_TEXT[status] ?? ""));
 
 /**
  * Starts the exchange, or returns false without any side effect when the service has no target to

@@ -16,7 +16,7 @@ const COMMON = `
   Sec-Fetch-Mode Sec-Fetch-Site Sec-Fetch-User Upgrade-Insecure-Requests User-Agent X-Forwarded-For
   X-Forwarded-Host X-Forwarded-Proto X-Request-Id X-Request-ID X-Request-Start
 `
-  // Split without a regex (see http-chars.ts for why).
+  // Split without a regex (see ../chars.ts for why).
   .replaceAll("\n", " ")
   .split(" ")
   .filter((name) => name !== "");

@@ -1,9 +1,8 @@
 /**
- * Character checks on request heads, as loops over char codes rather than regular expressions: an idle
- * proxy that never runs a regex never loads the regex engine's compiler, about 0.6 MB of its idle
- * memory (each first use of a runtime feature maps more of Bun's code). Under load the loops are
- * JIT-compiled like the rest of the request path.
+ * The fast lane's character checks on request heads and response types, as loops rather than regular
+ * expressions (see ../chars.ts for why).
  */
+import { isRegexSpace } from "../chars.ts";
 
 /** tchar (RFC 9110 §5.6.2): ! # $ % & ' * + - . ^ _ ` | ~, digits and letters. */
 const TCHAR = new Uint8Array(128);
@@ -52,13 +51,6 @@ export function isRewrittenTarget(target: string): boolean {
     if (c === 47 /* / */ || c === 63 /* ? */) return true;
   }
   return false;
-}
-
-/** What a regex's \s matches: ECMAScript's white space and line terminators. */
-function isRegexSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 160) return false;
-  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 const EVENT_STREAM = "text/event-stream";

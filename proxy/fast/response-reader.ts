@@ -4,6 +4,8 @@
  * upstream used (Content-Length, chunked, or until the connection closes). The fast lane re-frames the
  * payload for its client, so trailers and chunk extensions stop here, as they did behind Bun's fetch.
  */
+
+import { isDigits } from "../chars.ts";
 import { knownHeaderName } from "./header-names.ts";
 
 export interface ResponseHead {
@@ -31,14 +33,6 @@ const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 
 type State = "head" | "length" | "chunk-size" | "chunk-data" | "chunk-crlf" | "trailer" | "close" | "done" | "failed";
-
-function isDigits(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 /** The whitespace String.prototype.trim removes, within Latin-1 (the head is read as Latin-1). */
 function isSpace(c: number): boolean {

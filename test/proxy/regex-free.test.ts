@@ -1,10 +1,11 @@
 /**
- * The proxy's idle paths run no regular expressions (see proxy/fast/http-chars.ts for why). Each loop
+ * The proxy's idle paths run no regular expressions (see proxy/chars.ts for why). Each loop
  * that replaced one must answer exactly as the regex did: checked here against the regex itself, on
  * hand-picked edge cases and on many random strings over an alphabet of the characters that matter.
  */
 import { describe, expect, test } from "bun:test";
 import { hasUnusualChar, isEventStream, isRewrittenTarget, isToken } from "../../proxy/fast/http-chars.ts";
+import { healthCheckUrl } from "../../proxy/health-check.ts";
 import { findHeadEnd, statusOf } from "../../proxy/health-probe.ts";
 import { jsonString } from "../../proxy/logging.ts";
 import { isTargetPattern } from "../../proxy/options.ts";
@@ -131,6 +132,23 @@ describe("health check heads", () => {
     const inputs = [...edge, ...rest.map((r) => prefixes[Math.floor(next() * prefixes.length)] + r)];
     expect(disagreements(inputs, statusOf, asRegex)).toEqual([]);
   });
+});
+
+test("a health-check port replaces the target's own port as /:\\d+$/ found it", () => {
+  // Targets the URL parser refuses are refused either way.
+  const orInvalid = (f: (t: string) => string) => (t: string) => {
+    try {
+      return f(t);
+    } catch {
+      return "invalid";
+    }
+  };
+  const byRegex = orInvalid((target) => new URL("/up", `http://${target.replace(/:\d+$/, "")}:9000/`).toString());
+  const byLoop = orInvalid((target) => healthCheckUrl(target, { path: "/up", port: 9000 }));
+  const edge = ["web:3000", "web", "10.0.0.1:80", "web:", "web:abc", "web:30a0", "a:1:2", "[::1]:3000"];
+  const inputs = [...edge, ...strings("ab1:9.", 5_000, 8, 9)];
+  expect(disagreements(inputs, byLoop, byRegex)).toEqual([]);
+  expect(byLoop("web:3000")).toBe("http://web:9000/up");
 });
 
 test("isTargetPattern is kamal-proxy's /^\\w[-_.\\w+]+(:\\d+)?$/", () => {

@@ -201,3 +201,21 @@ test(
   },
   T,
 );
+
+test(
+  "an app's status line without a reason gets Go's text for the status; one with a reason keeps it",
+  async () => {
+    const p = await startProxy();
+    const up = await rawUpstream((req) => {
+      const [status, reason] = req.path === "/teapot" ? ["418", ""] : req.path === "/gone" ? ["499", ""] : ["201", " Made It"];
+      return `HTTP/1.1 ${status}${reason}\r\nContent-Length: 2\r\n\r\nok`;
+    });
+    expect((await p.deploy("web", up.addr)).code).toBe(0);
+    const c = await connect(p.port);
+    // Go's http.StatusText spells 418 "I'm a teapot" (Node's table: "I'm a Teapot") and has 499.
+    expect(await c.request("GET", get("/teapot"))).toMatchObject({ status: 418, reason: "I'm a teapot", body: "ok" });
+    expect(await c.request("GET", get("/gone"))).toMatchObject({ status: 499, reason: "Client Closed Request", body: "ok" });
+    expect(await c.request("GET", get("/made"))).toMatchObject({ status: 201, reason: "Made It", body: "ok" });
+  },
+  T,
+);
