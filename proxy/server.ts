@@ -20,6 +20,7 @@ import { TlsFront } from "./fast/tls-front.ts";
 import { UpstreamPool } from "./fast/upstream-pool.ts";
 import type { FetchLike } from "./health-check.ts";
 import { probeHealth } from "./health-probe.ts";
+import { requestTaken } from "./jit-policy.ts";
 import { Logger } from "./logging.ts";
 import { type Metrics, noopMetrics, PrometheusMetrics } from "./metrics.ts";
 import { Router } from "./router.ts";
@@ -216,6 +217,7 @@ export class ProxyServer {
 
   /** The handler chain for one request; undefined means the connection was upgraded. */
   handle(req: Request, conn: ConnInfo): HandlerResult {
+    requestTaken();
     return this.chain(new RequestContext(req, conn));
   }
 

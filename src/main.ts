@@ -6,7 +6,7 @@
  *   kamal-proxy <cmd> ...          the same, when the binary is started under kamal-proxy's name
  * This is the only module that exits the process.
  */
-import { invokedName } from "./runtime.ts";
+import { invokedName, normalJitPolicy } from "./runtime.ts";
 
 function isVerbose(argv: readonly string[]): boolean {
   return argv.includes("-v") || argv.includes("--verbose") || process.env.VERBOSE === "1";
@@ -20,11 +20,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv[0] === "proxy-image-share") {
     // Runs on a server, inside the proxy image: passes the image on to the other servers.
+    normalJitPolicy();
     const { runShare } = await import("./proxy-image/share.ts");
     return runShare(argv.slice(1));
   }
   handleInterrupts();
   const [{ runCli }, { rootCommand }] = await Promise.all([import("./cli/runner.ts"), import("./cli/root.ts")]);
+  normalJitPolicy();
   return runCli(rootCommand, argv);
 }
 

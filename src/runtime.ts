@@ -1,12 +1,12 @@
 /**
  * The seam between the CLI and the JavaScript runtime. The CLI runs under Bun (and as the compiled
  * binary) and under Deno 2; everything here uses node: built-ins or web standards, and the only
- * Bun-specific knowledge (is this a compiled executable?) is read through globalThis, so Deno never
+ * Bun-specific knowledge (is this a compiled executable? the JIT's policy) is read through globalThis, so Deno never
  * needs Bun's types or APIs at run time.
  */
 import { basename } from "node:path";
 
-type BunGlobal = { version: string; main: string };
+type BunGlobal = { version: string; main: string; unsafe?: { setJITPolicy?: (scale: number) => void } };
 
 const runtimeGlobals = globalThis as unknown as { Bun?: BunGlobal };
 const bun = runtimeGlobals.Bun;
@@ -44,4 +44,14 @@ function withoutExtension(name: string, extensions: string[]): string {
 /** Absolute path of the running executable (the sextant binary itself when compiled). */
 export function executablePath(): string {
   return process.execPath;
+}
+
+/**
+ * Back to JavaScriptCore's normal JIT policy. The compiled binary starts every run with the JIT held
+ * back (scripts/build: --compile-jit-policy), so code that only runs at start-up stays interpreted:
+ * that suits the proxy at rest (proxy/jit-policy.ts). The CLI is past its start-up once its command is
+ * loaded, and from there works like any Bun program. Nothing to do under Deno or an older Bun.
+ */
+export function normalJitPolicy(): void {
+  bun?.unsafe?.setJITPolicy?.(1);
 }

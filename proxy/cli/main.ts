@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { LETS_ENCRYPT_STAGING } from "../acme/store.ts";
 import { basicAuthFromFlags } from "../basic-auth.ts";
 import { timeoutProblem } from "../conn-timeouts.ts";
+import { jitAtRest } from "../jit-policy.ts";
 import { serviceOptionsProblem } from "../options.ts";
 import { dataDir, type Env, socketPath, stateFilePath } from "../paths.ts";
 import type { ControlRequest, DeployArgs, ListResult } from "../protocol.ts";
@@ -279,6 +280,7 @@ async function runServer(argv: string[], prog: string, env: Env): Promise<number
     },
   });
   await server.start();
+  jitAtRest();
   // As PID 1 in a container nothing else handles SIGTERM, so the server must exit on it by itself.
   await new Promise<void>((resolve) => {
     const onSignal = () => {

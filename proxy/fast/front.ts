@@ -18,6 +18,7 @@
 import type { TCPSocketListener } from "bun";
 import type { ConnTimeouts } from "../conn-timeouts.ts";
 import { hostWithoutPort } from "../context.ts";
+import { requestTaken } from "../jit-policy.ts";
 import type { Router } from "../router.ts";
 import { stripPrefix } from "../router.ts";
 import { ChainLink, type Peer } from "./chain-link.ts";
@@ -272,6 +273,7 @@ export class FastFront {
         c.buf = head.length < buf.length ? buf.subarray(head.length) : undefined;
         const x = startExchange(this.o.deps, c, head, match, path);
         if (x) {
+          requestTaken();
           c.exchange = x;
           return;
         }
@@ -280,6 +282,7 @@ export class FastFront {
         c.deadline = 0;
         c.headSince = 0;
         c.buf = head.length < buf.length ? buf.subarray(head.length) : undefined;
+        requestTaken();
         c.exchange = answerNotFound(this.o.deps, c, head);
         return;
       }

@@ -1,0 +1,75 @@
+/**
+ * The proxy's JIT policy (proxy/jit-policy.ts): at rest JavaScriptCore's thresholds are raised so
+ * nothing is compiled, and once the proxy has carried a little traffic the normal policy is back. Checked
+ * on JavaScriptCore itself (a hot function is compiled by its optimising tier or not) and on a running
+ * proxy (requests answered by the fast lane and by the chain both count, once each).
+ */
+import { numberOfDFGCompiles } from "bun:jsc";
+import { afterEach, expect, test } from "bun:test";
+import { jitAtRest, requestsUntilWarm, requestTaken } from "../../proxy/jit-policy.ts";
+import { cleanupScope, startProxy, upstream } from "./helpers.ts";
+
+cleanupScope();
+
+// Whatever a test left, the runner goes on under the normal policy.
+afterEach(() => {
+  while (requestsUntilWarm() > 0) requestTaken();
+});
+
+let made = 0;
+/**
+ * A fresh function and a loop calling it `calls` times. Each has its own source text: JavaScriptCore
+ * shares compiled code between functions made from the same text (and so their compile counts).
+ */
+function hotFunction(): { run(calls: number): void; dfgCompiles(): number } {
+  const f = new Function("o", `return o.x * 3 + ${++made};`) as (o: { x: number }) => number;
+  const input = { x: 2 };
+  return {
+    run(calls) {
+      for (let i = 0; i < calls; i++) f(input);
+    },
+    dfgCompiles: () => numberOfDFGCompiles(f),
+  };
+}
+
+const CALLS = 200_000;
+
+test("at rest a hot function stays uncompiled; after the warm-up requests it is compiled as normal", () => {
+  const normal = hotFunction();
+  normal.run(CALLS);
+  // The control: under the normal policy this many calls reach the optimising JIT.
+  expect(normal.dfgCompiles()).toBeGreaterThan(0);
+
+  jitAtRest();
+  const warmUp = requestsUntilWarm();
+  expect(warmUp).toBeGreaterThan(0);
+  const atRest = hotFunction();
+  atRest.run(CALLS);
+  expect(atRest.dfgCompiles()).toBe(0);
+
+  for (let i = 1; i < warmUp; i++) requestTaken();
+  expect(requestsUntilWarm()).toBe(1);
+  requestTaken();
+  expect(requestsUntilWarm()).toBe(0);
+  const afterWarmUp = hotFunction();
+  afterWarmUp.run(CALLS);
+  expect(afterWarmUp.dfgCompiles()).toBeGreaterThan(0);
+});
+
+test("a running proxy counts every request once: the fast lane's, its 404s and the chain's", async () => {
+  const p = await startProxy();
+  const app = upstream("app");
+  expect((await p.deploy("web", app.addr, "--host=app.example")).code).toBe(0);
+
+  jitAtRest();
+  const start = requestsUntilWarm();
+  // A plain GET is answered by the fast lane.
+  expect((await p.text("/", { host: "app.example" })).status).toBe(200);
+  expect(requestsUntilWarm()).toBe(start - 1);
+  // No service for this host: the fast lane's 404.
+  expect((await p.text("/", { host: "nobody.example" })).status).toBe(404);
+  expect(requestsUntilWarm()).toBe(start - 2);
+  // A request with a body goes to the chain.
+  expect((await p.text("/form", { method: "POST", body: "a=1", host: "app.example" })).status).toBe(200);
+  expect(requestsUntilWarm()).toBe(start - 3);
+});
