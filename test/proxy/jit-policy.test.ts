@@ -4,9 +4,9 @@
  * on JavaScriptCore itself (a hot function is compiled by its optimising tier or not) and on a running
  * proxy (requests answered by the fast lane and by the chain both count, once each).
  */
-import { numberOfDFGCompiles } from "bun:jsc";
 import { afterEach, expect, test } from "bun:test";
 import { jitAtRest, requestsUntilWarm, requestTaken } from "../../proxy/jit-policy.ts";
+import { HOT_CALLS, hotFunction } from "../support/jit.ts";
 import { cleanupScope, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
@@ -16,27 +16,9 @@ afterEach(() => {
   while (requestsUntilWarm() > 0) requestTaken();
 });
 
-let made = 0;
-/**
- * A fresh function and a loop calling it `calls` times. Each has its own source text: JavaScriptCore
- * shares compiled code between functions made from the same text (and so their compile counts).
- */
-function hotFunction(): { run(calls: number): void; dfgCompiles(): number } {
-  const f = new Function("o", `return o.x * 3 + ${++made};`) as (o: { x: number }) => number;
-  const input = { x: 2 };
-  return {
-    run(calls) {
-      for (let i = 0; i < calls; i++) f(input);
-    },
-    dfgCompiles: () => numberOfDFGCompiles(f),
-  };
-}
-
-const CALLS = 200_000;
-
 test("at rest a hot function stays uncompiled; after the warm-up requests it is compiled as normal", () => {
   const normal = hotFunction();
-  normal.run(CALLS);
+  normal.run(HOT_CALLS);
   // The control: under the normal policy this many calls reach the optimising JIT.
   expect(normal.dfgCompiles()).toBeGreaterThan(0);
 
@@ -44,7 +26,7 @@ test("at rest a hot function stays uncompiled; after the warm-up requests it is 
   const warmUp = requestsUntilWarm();
   expect(warmUp).toBeGreaterThan(0);
   const atRest = hotFunction();
-  atRest.run(CALLS);
+  atRest.run(HOT_CALLS);
   expect(atRest.dfgCompiles()).toBe(0);
 
   for (let i = 1; i < warmUp; i++) requestTaken();
@@ -52,7 +34,7 @@ test("at rest a hot function stays uncompiled; after the warm-up requests it is 
   requestTaken();
   expect(requestsUntilWarm()).toBe(0);
   const afterWarmUp = hotFunction();
-  afterWarmUp.run(CALLS);
+  afterWarmUp.run(HOT_CALLS);
   expect(afterWarmUp.dfgCompiles()).toBeGreaterThan(0);
 });
 
