@@ -8,14 +8,9 @@ import { HOT_CALLS, hotFunction } from "../../support/jit.ts";
 
 afterEach(() => Bun.unsafe.setJITPolicy(1));
 
-test("normalJitPolicy undoes a raised JIT policy: a hot function is compiled again", () => {
+test("normalJitPolicy undoes a raised JIT policy: a hot function is compiled again", async () => {
   Bun.unsafe.setJITPolicy(100_000);
-  const held = hotFunction();
-  held.run(HOT_CALLS);
-  expect(held.dfgCompiles()).toBe(0);
-
+  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(false);
   normalJitPolicy();
-  const normal = hotFunction();
-  normal.run(HOT_CALLS);
-  expect(normal.dfgCompiles()).toBeGreaterThan(0);
+  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(true);
 });
