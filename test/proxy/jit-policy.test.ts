@@ -6,7 +6,7 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { jitAtRest, requestsUntilWarm, requestTaken } from "../../proxy/jit-policy.ts";
-import { HOT_CALLS, hotFunction } from "../support/jit.ts";
+import { jitScenario } from "../support/jit.ts";
 import { cleanupScope, startProxy, upstream } from "./helpers.ts";
 
 cleanupScope();
@@ -17,19 +17,15 @@ afterEach(() => {
 });
 
 test("at rest a hot function stays uncompiled; after the warm-up requests it is compiled as normal", async () => {
-  // The control: under the normal policy this many calls reach the optimising JIT.
-  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(true);
-
-  jitAtRest();
-  const warmUp = requestsUntilWarm();
-  expect(warmUp).toBeGreaterThan(0);
-  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(false);
-
-  for (let i = 1; i < warmUp; i++) requestTaken();
-  expect(requestsUntilWarm()).toBe(1);
-  requestTaken();
-  expect(requestsUntilWarm()).toBe(0);
-  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(true);
+  // In a fresh process; `normal` is the control: under the normal policy the same calls reach the JIT.
+  expect(await jitScenario("proxy")).toEqual({
+    normal: true,
+    warmUpRequests: 1000,
+    atRest: false,
+    leftBeforeLast: 1,
+    leftAfterLast: 0,
+    afterWarmUp: true,
+  });
 });
 
 test("a running proxy counts every request once: the fast lane's, its 404s and the chain's", async () => {

@@ -2,15 +2,10 @@
  * The compiled binary starts with JavaScriptCore's JIT held back (scripts/build: --compile-jit-policy);
  * the CLI goes back to the normal policy once started (src/runtime.ts, normalJitPolicy).
  */
-import { afterEach, expect, test } from "bun:test";
-import { normalJitPolicy } from "../../../src/runtime.ts";
-import { HOT_CALLS, hotFunction } from "../../support/jit.ts";
-
-afterEach(() => Bun.unsafe.setJITPolicy(1));
+import { expect, test } from "bun:test";
+import { jitScenario } from "../../support/jit.ts";
 
 test("normalJitPolicy undoes a raised JIT policy: a hot function is compiled again", async () => {
-  Bun.unsafe.setJITPolicy(100_000);
-  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(false);
-  normalJitPolicy();
-  expect(await hotFunction().callUntilCompiled(HOT_CALLS)).toBe(true);
+  // In a fresh process: under the raised policy the calls do not reach the JIT, after it they do.
+  expect(await jitScenario("cli")).toEqual({ raised: false, normal: true });
 });
