@@ -3,16 +3,16 @@
  *
  * A proxy at rest runs code a few times a second at most: its start, deploys, a health check per service
  * per second. Left to the normal policy, JavaScriptCore's JIT compiles some of it anyway (a helper of
- * Bun's own node:fs, called once per export while the module loads, is enough), and the first compile
- * costs an idle proxy about 1.5 MB: the compiler's code paged in from the executable, its thread, the
- * compiled code. So the server starts with the JIT's thresholds raised far enough that nothing it does
+ * Bun's own node:fs, called once per export while the module loads, is enough), and that first compile
+ * costs an idle proxy about 1.2 MB (measured: 35.7 against 36.9 MB, see README.md, "Memory"): the
+ * compiler's code paged in from the executable, its thread, the compiled code. So the server starts with the JIT's thresholds raised far enough that nothing it does
  * at rest reaches them in weeks, and the normal policy comes back once it has carried a little traffic,
  * so the request path is compiled as eagerly as in any Bun program (after WARM_REQUESTS requests: a
  * fraction of a second under load, while a quiet site does not need compiled code to keep up).
  *
  * The binary's build also starts every run with a raised scale (scripts/build, --compile-jit-policy), so
- * what runs before this module is loaded is covered too. Without Bun's setJITPolicy (older Bun, tests
- * run from source under another runtime) all of this does nothing.
+ * what runs before this module is loaded is covered too. On a Bun without setJITPolicy all of this does
+ * nothing.
  */
 
 /**

@@ -62,7 +62,7 @@ try {
   await Bun.sleep(1200);
   proxy.kill("SIGTERM");
   if ((await proxy.exited) !== 0) throw new Error(`the proxy stopped with code ${proxy.exitCode}`);
-  if (statSync(out, { throwIfNoEntry: false })?.size === undefined) throw new Error(`the proxy wrote no profile to ${out}`);
+  if (!statSync(out, { throwIfNoEntry: false })?.size) throw new Error(`the proxy wrote no profile to ${out}`);
 } catch (e) {
   console.error(`bytecode-profile: ${(e as Error).message}`);
   process.exitCode = 1;

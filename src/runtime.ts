@@ -1,8 +1,8 @@
 /**
  * The seam between the CLI and the JavaScript runtime. The CLI runs under Bun (and as the compiled
  * binary) and under Deno 2; everything here uses node: built-ins or web standards, and the only
- * Bun-specific knowledge (is this a compiled executable? the JIT's policy) is read through globalThis, so Deno never
- * needs Bun's types or APIs at run time.
+ * Bun-specific knowledge (is this a compiled executable? the JIT's policy) is read through globalThis,
+ * so Deno never needs Bun's types or APIs at run time.
  */
 import { basename } from "node:path";
 
